@@ -1,0 +1,35 @@
+#include "common/status.h"
+
+namespace tt {
+
+namespace {
+const char* CodeName(Status::Code code) {
+  switch (code) {
+    case Status::Code::kOk: return "OK";
+    case Status::Code::kNotFound: return "not found";
+    case Status::Code::kExists: return "already exists";
+    case Status::Code::kInvalidArgument: return "invalid argument";
+    case Status::Code::kIoError: return "I/O error";
+    case Status::Code::kCorruption: return "corruption";
+    case Status::Code::kTimeout: return "timeout";
+    case Status::Code::kNetwork: return "network error";
+    case Status::Code::kProtocol: return "protocol error";
+    case Status::Code::kForbidden: return "forbidden";
+    case Status::Code::kFailed: return "failed";
+    case Status::Code::kUnsupported: return "unsupported";
+  }
+  return "unknown";
+}
+}  // namespace
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  std::string out = CodeName(code_);
+  if (!message_.empty()) {
+    out += ": ";
+    out += message_;
+  }
+  return out;
+}
+
+}  // namespace tt

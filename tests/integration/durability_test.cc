@@ -1,0 +1,101 @@
+// kill -9 during a write load with --ulog-sync always: after a restart every
+// acknowledged write is in the database and in the update log, and the log
+// ends with a whole record.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/coding.h"
+#include "tests/integration/server_process.h"
+
+namespace tt::testing {
+namespace {
+
+std::string PutRequest(const std::string& key, const std::string& value) {
+  std::string out("\xC8\x10", 2);
+  PutU32(&out, static_cast<uint32_t>(key.size()));
+  PutU32(&out, static_cast<uint32_t>(value.size()));
+  return out + key + value;
+}
+
+std::string GetRequest(const std::string& key) {
+  std::string out("\xC8\x30", 2);
+  PutU32(&out, static_cast<uint32_t>(key.size()));
+  return out + key;
+}
+
+TEST(DurabilityTest, KillNineLosesNoAcknowledgedWrite) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.Join("ulog"));
+  const std::vector<std::string> args = {"-sid", "1", "-ulog", dir.Join("ulog"), "--ulog-sync",
+                                         "always", "-ulim", "64k", "-log", dir.Join("log")};
+  const std::string db = dir.Join("casket.kch");
+  std::map<std::string, std::string> acked;
+  std::mutex acked_mu;
+  {
+    ServerProcess server(args, db);
+    ASSERT_TRUE(server.started());
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t) {
+      writers.emplace_back([&, t] {
+        RawConnection conn(server.port());
+        for (int i = 0; !stop.load(); ++i) {
+          std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
+          std::string value = "value-" + std::to_string(i) + std::string(40, 'x');
+          if (!conn.Send(PutRequest(key, value))) return;
+          std::string reply = conn.Receive(1, 5000);
+          if (reply != std::string(1, '\0')) return;  // the server died before answering
+          std::lock_guard lock(acked_mu);
+          acked[key] = value;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    server.Kill();  // SIGKILL mid-load
+    stop = true;
+    for (auto& w : writers) w.join();
+  }
+  ASSERT_GT(acked.size(), 100u) << "the load made too little progress to test anything";
+
+  // The log as the dead server left it: every record whole or a torn tail.
+  ServerProcess restarted(args, db);
+  ASSERT_TRUE(restarted.started());
+  RawConnection conn(restarted.port());
+  for (const auto& [key, value] : acked) {
+    ASSERT_TRUE(conn.Send(GetRequest(key)));
+    std::string reply = conn.Receive(5 + value.size());
+    std::string expected(1, '\0');
+    PutLengthPrefixed(&expected, value);
+    ASSERT_EQ(reply, expected) << "acknowledged write of " << key << " lost";
+  }
+  restarted.Stop(SIGTERM);
+
+  // Every acknowledged put is in the log, and the files hold whole records only.
+  std::string exported;
+  ASSERT_EQ(RunProgram({TtulmgrPath(), "export", dir.Join("ulog")}, &exported), 0);
+  std::istringstream lines(exported);
+  std::string line;
+  uint64_t record_bytes = 0;
+  size_t records = 0;
+  while (std::getline(lines, line)) {
+    ++records;
+    size_t hex_start = line.rfind('\t') + 1;
+    record_bytes += 17 + (line.size() - hex_start + 1) / 3;
+  }
+  uint64_t file_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.Join("ulog"))) {
+    file_bytes += entry.file_size();
+  }
+  EXPECT_GE(records, acked.size());
+  EXPECT_EQ(record_bytes, file_bytes) << "the log holds bytes that are not whole records";
+}
+
+}  // namespace
+}  // namespace tt::testing

@@ -1,0 +1,231 @@
+#include "tests/integration/server_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "common/hex.h"
+
+namespace tt::testing {
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/tt-test-XXXXXX";
+  char* dir = mkdtemp(pattern);
+  if (dir == nullptr) std::abort();
+  path_ = dir;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+namespace {
+
+std::vector<char*> Argv(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+void ReadAll(int fd, std::string* out) {
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out->append(buf, static_cast<size_t>(n));
+}
+
+bool CanConnect(int port) {
+  RawConnection conn(port);
+  return conn.connected();
+}
+
+}  // namespace
+
+int RunProgram(const std::vector<std::string>& args, std::string* out, std::string* err,
+               const std::string& stdin_data) {
+  char in_template[] = "/tmp/tt-stdin-XXXXXX";
+  int in_fd = mkstemp(in_template);
+  if (write(in_fd, stdin_data.data(), stdin_data.size()) !=
+      static_cast<ssize_t>(stdin_data.size())) {
+    std::abort();
+  }
+  lseek(in_fd, 0, SEEK_SET);
+  unlink(in_template);
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) std::abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_fd, 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    auto argv = Argv(args);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(in_fd);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  std::string err_text;
+  std::thread err_reader([&] { ReadAll(err_pipe[0], &err_text); });
+  std::string out_text;
+  ReadAll(out_pipe[0], &out_text);
+  err_reader.join();
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (out != nullptr) *out = out_text;
+  if (err != nullptr) *err = err_text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& db,
+                             int port)
+    : port_(port != 0 ? port : FreePort()) {
+  std::vector<std::string> full = {TtserverPath(), "-host", "127.0.0.1", "-port",
+                                   std::to_string(port_)};
+  full.insert(full.end(), args.begin(), args.end());
+  full.push_back(db);
+  pid_ = fork();
+  if (pid_ == 0) {
+    auto argv = Argv(full);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (CanConnect(port_)) {
+      started_ = true;
+      return;
+    }
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "ttserver did not start on port " << port_;
+}
+
+ServerProcess::~ServerProcess() { Kill(); }
+
+int ServerProcess::Stop(int sig) {
+  if (pid_ < 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+RawConnection::RawConnection(int port) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawConnection::Send(const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string RawConnection::Receive(size_t n, int timeout_ms) {
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (out.size() < n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
+    char buf[65536];
+    ssize_t got = recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+    if (got <= 0) break;
+    out.append(buf, static_cast<size_t>(got));
+  }
+  return out;
+}
+
+bool RawConnection::ClosedByPeer(int timeout_ms, std::string* extra) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return false;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left)) <= 0) return false;
+    char buf[4096];
+    ssize_t got = recv(fd_, buf, sizeof buf, 0);
+    if (got <= 0) return true;
+    if (extra != nullptr) extra->append(buf, static_cast<size_t>(got));
+  }
+}
+
+std::string Bytes(const std::string& hex) {
+  auto decoded = HexDecode(hex);
+  if (!decoded) {
+    ADD_FAILURE() << "bad hex in test: " << hex;
+    return "";
+  }
+  return *decoded;
+}
+
+std::string TtserverPath() { return TTSERVER_PATH; }
+std::string TcrmgrPath() { return TCRMGR_PATH; }
+std::string TtulmgrPath() { return TTULMGR_PATH; }
+
+}  // namespace tt::testing

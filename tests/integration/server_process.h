@@ -1,0 +1,82 @@
+// Test support: a real ttserver process on a free loopback port, and a raw
+// TCP connection for byte-exact exchanges. Integration tests drive the real
+// binaries; nothing here imitates the server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace tt::testing {
+
+// A fresh temporary directory, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A port on 127.0.0.1 that nothing listened on a moment ago.
+int FreePort();
+
+// Runs `argv` (argv[0] = program path) to completion; returns its exit status
+// and collects stdout into *out (stderr into *err if given).
+int RunProgram(const std::vector<std::string>& argv, std::string* out, std::string* err = nullptr,
+               const std::string& stdin_data = "");
+
+class ServerProcess {
+ public:
+  // Starts ttserver on 127.0.0.1:port() with `args` before the database name
+  // `db` and waits until it accepts connections (fails the test otherwise).
+  // Its log goes to `log_path` (default: a file in the working directory).
+  ServerProcess(const std::vector<std::string>& args, const std::string& db, int port = 0);
+  ~ServerProcess();  // SIGKILL if still running
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool started() const { return started_; }
+  // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
+  int Stop(int sig);
+  // kill -9 and reap.
+  void Kill();
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+  bool started_ = false;
+};
+
+// A blocking TCP connection to 127.0.0.1 with a receive deadline.
+class RawConnection {
+ public:
+  explicit RawConnection(int port);
+  ~RawConnection();
+  bool connected() const { return fd_ >= 0; }
+  bool Send(const std::string& bytes);
+  // Reads exactly n bytes within timeout_ms; returns what arrived (shorter on
+  // timeout or EOF).
+  std::string Receive(size_t n, int timeout_ms = 3000);
+  // True if the peer closed the connection (EOF or reset) within timeout_ms
+  // without sending anything more; bytes received meanwhile go to *extra.
+  bool ClosedByPeer(int timeout_ms = 3000, std::string* extra = nullptr);
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Hex string ("C8 10 00 ...", spaces optional) to bytes; aborts the test on bad hex.
+std::string Bytes(const std::string& hex);
+
+// Paths of the built programs (set by CMake).
+std::string TtserverPath();
+std::string TcrmgrPath();
+std::string TtulmgrPath();
+
+}  // namespace tt::testing

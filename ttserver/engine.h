@@ -1,0 +1,158 @@
+// Engine: the only code that changes data (design.md "data path").
+//
+// Every write — from any protocol, from restore, from replication — is a
+// Mutation run by Engine::Mutate, which locks the key's stripe, reads the
+// current value, lets the mutation decide, appends the effect record to the
+// update log (taking its timestamp, which becomes the value's version), applies
+// it to the Store, and unlocks. So for every key, log order equals apply order,
+// and every record reproduces a result rather than a command (design.md §2).
+// With --ulog-sync always, Mutate returns only once the record is durable
+// (group commit), after the stripe is released.
+//
+// Reads go straight to the Store and see payloads: envelopes are stripped and
+// expired values read as absent.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "partition/envelope.h"
+#include "partition/store.h"
+#include "ulog/ulog_writer.h"
+
+namespace tt {
+
+// Who a write comes from, for its log record: sid = origin server (0 = this
+// server), mid = the master it was received from (0 = written here).
+struct Origin {
+  uint16_t sid = 0;
+  uint16_t mid = 0;
+};
+
+// A key's value as a Mutation sees it. `payload` is valid only during the call.
+struct Current {
+  bool exists = false;
+  std::string_view payload;
+  ValueMeta meta;
+};
+
+// What a Mutation decides. kKeep changes nothing and logs nothing; `status`
+// is what Mutate returns (e.g. Exists for putkeep on an existing key).
+struct Change {
+  enum class Kind { kKeep, kSet, kRemove };
+  Kind kind = Kind::kKeep;
+  std::string payload;       // kSet
+  uint32_t flags = 0;        // kSet: memcached flags
+  int64_t expires_at = 0;    // kSet: absolute UNIX seconds, 0 = never
+  Status status;
+
+  static Change Keep(Status s = Status::Ok()) { Change c; c.status = std::move(s); return c; }
+  static Change Set(std::string payload) {
+    Change c;
+    c.kind = Kind::kSet;
+    c.payload = std::move(payload);
+    return c;
+  }
+  static Change Remove() { Change c; c.kind = Kind::kRemove; return c; }
+};
+
+// Decides a key's new state from its current one. Runs with the key's stripe
+// locked: it must not call back into the Engine.
+using Mutation = std::function<Change(const Current&)>;
+
+// A connection's walk over the database: keys with their payloads, expired
+// values skipped. Not thread-safe (owned by one connection, design.md §8).
+class ValueCursor {
+ public:
+  explicit ValueCursor(std::unique_ptr<StoreCursor> cursor) : cursor_(std::move(cursor)) {}
+  Status Jump() { return cursor_->Jump(); }
+  // See StoreCursor::Jump(key).
+  Status Jump(std::string_view key) { return cursor_->Jump(key); }
+  // NotFound at the end.
+  Status Next(std::string* key, std::string* payload);
+
+ private:
+  std::unique_ptr<StoreCursor> cursor_;
+  std::string raw_;
+};
+
+class Engine {
+ public:
+  struct Options {
+    Store* store = nullptr;          // REQUIRED, not owned
+    UlogWriter* ulog = nullptr;      // optional (no update log), not owned
+    TimestampClock* clock = nullptr; // REQUIRED, not owned; shared with `ulog`
+    uint16_t sid = 0;                // this server's id (records of local writes)
+  };
+  explicit Engine(const Options& options);
+
+  // ---- reads (thread-safe) ----
+  // NotFound if absent or expired.
+  Status Get(std::string_view key, std::string* payload, ValueMeta* meta = nullptr);
+  Status ValueSize(std::string_view key, uint64_t* size);
+  // Appends (key, payload) for every key found, in request order, duplicates kept.
+  void MultiGet(const std::vector<std::string_view>& keys,
+                std::vector<std::pair<std::string, std::string>>* found);
+  // Keys starting with `prefix`; max < 0 = unlimited, 0 = none.
+  Status KeysWithPrefix(std::string_view prefix, int64_t max, std::vector<std::string>* keys);
+  uint64_t Count();
+  uint64_t SizeBytes();
+  std::unique_ptr<ValueCursor> NewCursor();
+
+  // ---- the write path (thread-safe) ----
+  // Runs `fn` on `key` as described at the top of this file. On kSet the new
+  // value's meta (version = record timestamp) is stored in *written if given.
+  Status Mutate(std::string_view key, const Origin& origin, const Mutation& fn,
+                ValueMeta* written = nullptr);
+
+  // The binary protocol's writes, built on Mutate.
+  Status Put(std::string_view key, std::string_view value, const Origin& origin = {});
+  Status PutKeep(std::string_view key, std::string_view value, const Origin& origin = {});  // Exists
+  Status PutCat(std::string_view key, std::string_view value, const Origin& origin = {});
+  // Keeps the last `width` bytes of old‖value; an absent key stores `value`
+  // whole (the original's quirk, binary-protocol.md §3.2).
+  Status PutShl(std::string_view key, std::string_view value, int32_t width, const Origin& origin = {});
+  Status Out(std::string_view key, const Origin& origin = {});  // NotFound
+  // Adds to the 4-byte little-endian int32 stored at `key` (created if
+  // absent). Failed if the value is not 4 bytes long.
+  Status AddInt(std::string_view key, int32_t delta, int32_t* sum, const Origin& origin = {});
+  // Adds to the 8-byte host-order double at `key`. Failed if the value is not
+  // 8 bytes long or the sum is NaN.
+  Status AddDouble(std::string_view key, double delta, double* sum, const Origin& origin = {});
+
+  // Whole-database operations: every stripe is locked while they run.
+  Status Vanish(const Origin& origin = {});
+  Status Optimize(std::string_view params, const Origin& origin = {});
+  Status Sync(const Origin& origin = {});  // store and update log to the device; logged as sync
+  Status Copy(const std::string& path);    // hot backup; "@cmd" runs cmd with the time in µs
+
+  Store& store() { return *store_; }
+  UlogWriter* ulog() { return ulog_; }
+  uint16_t sid() const { return sid_; }
+
+ private:
+  static constexpr size_t kStripes = 256;
+  std::mutex& StripeOf(std::string_view key);
+  // Appends a record (if there is a log) and returns its timestamp, or a
+  // fresh clock value when there is no log. *seq is for WaitDurable.
+  Status LogRecord(const Origin& origin, std::string_view body, uint64_t* ts, uint64_t* seq);
+  Status WaitDurable(uint64_t seq);
+  // Runs `fn` with every stripe locked, logging `body` if it succeeded.
+  Status WholeDatabase(const Origin& origin, const std::string& body, const std::function<Status()>& fn);
+
+  Store* store_;
+  UlogWriter* ulog_;
+  TimestampClock* clock_;
+  uint16_t sid_;
+  std::array<std::mutex, kStripes> stripes_;
+};
+
+}  // namespace tt

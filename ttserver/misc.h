@@ -1,0 +1,30 @@
+// The `misc` command's functions (binary-protocol.md §3.19), run against the
+// Engine. Changes go through the Engine's write path and are logged as effect
+// records (put/out/vanish/...), never as misc records, so the log replays to
+// the same state; the "omit update log" option bit is therefore not honoured.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "ttserver/engine.h"
+
+namespace tt {
+
+// Per-connection iteration state shared by iterinit/iternext and misc
+// iterinit/iternext (design.md §8: iterators belong to the connection).
+struct IteratorState {
+  std::unique_ptr<ValueCursor> cursor;
+};
+
+// Runs misc function `name` with `args`. On success fills `result` with the
+// function's result list. Failed when the function fails or does not exist.
+// `origin` is the source of any write it makes.
+Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::string_view>& args,
+               IteratorState* iterator, std::vector<std::string>* result,
+               const Origin& origin = {});
+
+}  // namespace tt

@@ -1,0 +1,117 @@
+#include "ttserver/redo.h"
+
+#include "common/commands.h"
+#include "common/logging.h"
+#include "common/tt_double.h"
+#include "ttserver/misc.h"
+#include "ulog/ulog_reader.h"
+
+namespace tt {
+
+namespace {
+
+// The outcome of applying one body: true = the operation succeeded locally.
+Status Apply(Engine& engine, const ParsedBody& body, const Origin& origin, bool* succeeded) {
+  Status s;
+  switch (body.command) {
+    case kCmdPut:
+    case kCmdPutNr:
+      s = engine.Put(body.key, body.value, origin);
+      break;
+    case kCmdPutKeep:
+      s = engine.PutKeep(body.key, body.value, origin);
+      break;
+    case kCmdPutCat:
+      s = engine.PutCat(body.key, body.value, origin);
+      break;
+    case kCmdPutShl:
+      s = engine.PutShl(body.key, body.value, body.width, origin);
+      break;
+    case kCmdOut:
+      s = engine.Out(body.key, origin);
+      break;
+    case kCmdAddInt: {
+      int32_t sum;
+      s = engine.AddInt(body.key, body.int_delta, &sum, origin);
+      break;
+    }
+    case kCmdAddDouble: {
+      double sum;
+      s = engine.AddDouble(body.key, DecodeTtDouble({body.double_integ, body.double_fract}), &sum,
+                           origin);
+      break;
+    }
+    case kCmdSync:
+      s = engine.Sync(origin);
+      break;
+    case kCmdOptimize:
+      s = engine.Optimize(body.value, origin);
+      break;
+    case kCmdVanish:
+      s = engine.Vanish(origin);
+      break;
+    case kCmdMisc: {
+      IteratorState iterator;
+      std::vector<std::string> result;
+      s = RunMisc(engine, body.misc_name, body.misc_args, &iterator, &result, origin);
+      break;
+    }
+    default:
+      return Status::Unsupported("record of command " + std::string(CommandName(body.command)) +
+                                 " cannot be applied");
+  }
+  *succeeded = s.ok();
+  // Outcomes that are ordinary failures of the operation, not errors of the apply.
+  if (s.ok() || s.IsNotFound() || s.code() == Status::Code::kExists ||
+      s.code() == Status::Code::kFailed) {
+    return Status::Ok();
+  }
+  return s;
+}
+
+}  // namespace
+
+Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent) {
+  ParsedBody body;
+  Status s = ParseBody(record.body, &body);
+  if (!s.ok()) return s;
+  bool succeeded = false;
+  s = Apply(engine, body, Origin{record.sid, mid}, &succeeded);
+  if (!s.ok()) return s;
+  if (body.command == kCmdAddInt || body.command == kCmdAddDouble) {
+    *consistent = succeeded || !body.expect_success;  // only "expected success, got error" counts
+  } else {
+    *consistent = succeeded == body.expect_success;
+  }
+  return Status::Ok();
+}
+
+Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool check_consistency,
+                      uint64_t* applied) {
+  *applied = 0;
+  std::unique_ptr<UlogReader> reader;
+  Status s = UlogReader::Open(dir, ts, &reader);
+  if (!s.ok()) return s;
+  UlogRecord record;
+  for (;;) {
+    s = reader->Next(&record);
+    if (s.IsNotFound()) return Status::Ok();
+    if (!s.ok()) return s;
+    bool consistent = true;
+    s = ApplyRecord(engine, record, record.mid, &consistent);
+    if (!s.ok()) {
+      return Status::Failed("restore stopped at record " + std::to_string(record.ts) + ": " +
+                            s.ToString());
+    }
+    ++*applied;
+    if (!consistent) {
+      if (check_consistency) {
+        return Status::Failed("restore stopped: record " + std::to_string(record.ts) +
+                              " gave a different result here than on its origin");
+      }
+      LogInfo("restore: record ", record.ts, " gave a different result than on its origin");
+    }
+  }
+}
+
+}  // namespace tt

@@ -1,0 +1,26 @@
+// Replaying update-log records through the Engine (ulog-and-replication.md
+// §3.1): used by the restore command and by the replication slave.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "ttserver/engine.h"
+#include "ulog/record.h"
+
+namespace tt {
+
+// Applies `record` through the Engine's write path, logged with the record's
+// sid and `mid`. *consistent is false when the local outcome differs from the
+// result byte stored in the record. Corruption/Unsupported for a body that
+// cannot be applied.
+Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent);
+
+// Replays the log directory `dir` from timestamp `ts` on (inclusive). With
+// `check_consistency`, stops with Failed at the first inconsistent record.
+// *applied counts the records applied.
+Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool check_consistency,
+                      uint64_t* applied);
+
+}  // namespace tt

@@ -1,0 +1,177 @@
+#include "ttserver/server.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+#include "common/logging.h"
+
+namespace tt {
+
+namespace {
+
+// Descriptors kept back from --max-conns for database and log files, the
+// listener and the workers' wakeups.
+constexpr uint64_t kReservedFds = 64;
+
+double NowSeconds() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+Server::Server(const ServerOptions& options) : options_(options) {}
+
+Server::~Server() { Stop(); }
+
+uint64_t Server::RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur == RLIM_INFINITY) return UINT32_MAX;
+  // As the original: try ever smaller hard limits (raising one needs
+  // privileges), then settle for the hard limit we have.
+  for (rlim_t want = INT32_MAX; want > limit.rlim_cur; want /= 2) {
+    rlimit raised{want, want};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return want;
+  }
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max > limit.rlim_cur) {
+    rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return limit.rlim_max;
+  }
+  return limit.rlim_cur;
+}
+
+Status Server::OpenData() {
+  StoreOptions store_options;
+  store_options.name = options_.dbname;
+  store_options.partitions = options_.partitions;
+  Status s = OpenStore(store_options, &store_);
+  if (!s.ok()) return s;
+  LogInfo(
+      "database opened: ", options_.dbname,
+      options_.partitions > 1 ? " (" + std::to_string(options_.partitions) + " partitions)" : "");
+
+  if (!options_.ulog_dir.empty()) {
+    const std::string& dir = options_.ulog_dir;
+    if (mkdir(dir.c_str(), 0755) == 0) {
+      LogInfo("created the update-log directory ", dir);
+    } else if (errno != EEXIST) {
+      return Status::IoError("cannot create the update-log directory " + dir + ": " +
+                             strerror(errno));
+    }
+    if (options_.ulog_async) {
+      LogInfo(
+          "-uas: POSIX AIO is not used: the update log is written with one write(2) per "
+          "record, which does not wait for the disk either; --ulog-sync sets durability");
+    }
+    UlogWriterOptions ulog_options;
+    ulog_options.dir = dir;
+    ulog_options.limit = options_.ulog_limit;
+    ulog_options.sync = options_.ulog_sync;
+    ulog_options.sync_interval_s = options_.ulog_sync_interval_s;
+    ulog_options.clock = &clock_;
+    s = UlogWriter::Open(ulog_options, &ulog_);
+    if (!s.ok()) return s;
+    LogInfo("update log opened: ", dir);
+  }
+
+  Engine::Options engine_options;
+  engine_options.store = store_.get();
+  engine_options.ulog = ulog_.get();
+  engine_options.clock = &clock_;
+  engine_options.sid = options_.sid;
+  engine_ = std::make_unique<Engine>(engine_options);
+  return Status::Ok();
+}
+
+Status Server::Start() {
+  uint64_t fd_limit = RaiseFileLimit();
+  LogInfo("maximum connection: ", fd_limit);
+  Limits limits = options_.limits;
+  uint64_t usable = fd_limit > kReservedFds * 2 ? fd_limit - kReservedFds : fd_limit / 2;
+  if (static_cast<uint64_t>(limits.max_conns) > usable) {
+    LogInfo("--max-conns ", limits.max_conns, " exceeds the open-file limit: using ", usable);
+    limits.max_conns = static_cast<int>(usable);
+  }
+
+  // The address first: a busy port fails start-up before the data is touched.
+  Worker::Options worker_options;
+  worker_options.idle_timeout_s = limits.idle_timeout_s;
+  worker_options.request_timeout_s = limits.request_timeout_s;
+  SessionFactory factory = [this](uint8_t first_byte, int fd) {
+    return NewProtocolSession(first_byte, &context_, fd);
+  };
+  std::vector<Worker*> workers;
+  for (int i = 0; i < options_.threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, factory, &stats_, worker_options));
+    workers.push_back(workers_.back().get());
+  }
+  acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns);
+  Status s = acceptor_->Listen(options_.host, options_.port);
+  if (s.ok()) s = OpenData();
+  if (!s.ok()) {
+    Stop();
+    return s;
+  }
+  context_.engine = engine_.get();
+  context_.stats = &stats_;
+  context_.master = &master_;
+  for (const MaskRule& rule : options_.mask_rules) context_.mask.Apply(rule.expr, rule.set);
+  if (context_.mask.bits() != 0) LogInfo("command mask: 0x", std::hex, context_.mask.bits());
+  context_.limits = limits;
+  context_.sid = options_.sid;
+  context_.start_time = NowSeconds();
+  if (!options_.master_host.empty()) {
+    master_.Set(options_.master_host, options_.master_port, 0, options_.replication_check ? 1 : 0);
+    LogInfo("replication master: ", options_.master_host, ":", options_.master_port);
+  }
+  for (auto& worker : workers_) {
+    if (!(s = worker->Start()).ok()) break;
+  }
+  if (s.ok()) s = acceptor_->Start();
+  if (!s.ok()) {
+    Stop();
+    return s;
+  }
+  LogInfo("listening on ", acceptor_->address(), " with ", options_.threads, " worker threads");
+  LogSystem("service started: ", getpid());
+  return Status::Ok();
+}
+
+Status Server::Stop() {
+  if (acceptor_ != nullptr) {
+    acceptor_->Stop();
+    acceptor_.reset();
+  }
+  for (auto& worker : workers_) worker->Shutdown();
+  for (auto& worker : workers_) worker->Join();
+  workers_.clear();
+  Status result;
+  engine_.reset();
+  if (ulog_ != nullptr) {
+    Status s = ulog_->Sync();
+    if (!s.ok()) {
+      LogError("update log sync failed: ", s.ToString());
+      result = s;
+    }
+    ulog_.reset();
+  }
+  if (store_ != nullptr) {
+    Status s = store_->Close();
+    if (!s.ok()) {
+      LogError("closing the database failed: ", s.ToString());
+      result = s;
+    }
+    store_.reset();
+  }
+  return result;
+}
+
+}  // namespace tt

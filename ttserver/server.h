@@ -1,0 +1,62 @@
+// ttserver's start-up and orderly shutdown: opens the database and the update
+// log, builds the Engine and the shared ServerContext, starts the workers and
+// the acceptor, and takes them down again in the reverse order. The process
+// shell (options, daemon, PID file, signals) is in main.cc.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "partition/store.h"
+#include "ttserver/acceptor.h"
+#include "ttserver/engine.h"
+#include "ttserver/options.h"
+#include "ttserver/server_context.h"
+#include "ttserver/stats.h"
+#include "ttserver/worker.h"
+#include "ulog/ulog_writer.h"
+
+namespace tt {
+
+class Server {
+ public:
+  explicit Server(const ServerOptions& options);
+  // Stop()s if still running.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Raises the open-file limit, opens the database (and the update log if
+  // configured), starts the workers and the listener, and logs "service
+  // started: <pid>". Fails, with nothing left running, if the database or the
+  // update log cannot be opened or the address cannot be bound.
+  // REQUIRES: SIGTERM/SIGINT/SIGHUP blocked (threads started here inherit it).
+  Status Start();
+  // Stops accepting, answers the requests already received, closes every
+  // connection, syncs the update log and closes the database. Safe to call
+  // after a failed Start() and more than once; the error of a failed close
+  // is returned (the exit status is then 1).
+  Status Stop();
+
+  Stats& stats() { return stats_; }
+
+ private:
+  // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
+  static uint64_t RaiseFileLimit();
+  Status OpenData();
+
+  ServerOptions options_;
+  TimestampClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<UlogWriter> ulog_;
+  std::unique_ptr<Engine> engine_;
+  Stats stats_;
+  MasterSettings master_;
+  ServerContext context_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Acceptor> acceptor_;
+};
+
+}  // namespace tt

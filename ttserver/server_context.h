@@ -1,0 +1,54 @@
+// What every protocol session shares within one ttserver process.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "common/limits.h"
+#include "ttserver/engine.h"
+#include "ttserver/mask.h"
+#include "ttserver/stats.h"
+
+namespace tt {
+
+// The replication master this server follows (-mhost/-mport/-rts, changed at
+// run time by setmst). Thread-safe.
+class MasterSettings {
+ public:
+  struct Snapshot {
+    std::string host;      // empty = not replicating
+    int port = 0;
+    uint64_t start_ts = 0; // setmst ts; 0 = keep the .rts position
+    uint32_t opts = 0;     // bit 0 = consistency check (-rcc)
+    uint64_t generation = 0;  // bumped by every Set, so a replicator notices changes
+  };
+  void Set(std::string host, int port, uint64_t start_ts, uint32_t opts) {
+    std::lock_guard lock(mu_);
+    s_.host = std::move(host);
+    s_.port = port;
+    s_.start_ts = start_ts;
+    s_.opts = opts;
+    ++s_.generation;
+  }
+  Snapshot Get() const {
+    std::lock_guard lock(mu_);
+    return s_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Snapshot s_;
+};
+
+struct ServerContext {
+  Engine* engine = nullptr;     // REQUIRED
+  Stats* stats = nullptr;       // REQUIRED
+  MasterSettings* master = nullptr;  // REQUIRED
+  CommandMask mask;             // -mask / -unmask
+  Limits limits;
+  uint16_t sid = 0;
+  double start_time = 0;        // UNIX seconds with fraction, for stat ru_real
+};
+
+}  // namespace tt

@@ -1,0 +1,80 @@
+// Update-log records (ulog-and-replication.md §2–4).
+//
+//   file_record := 0xC9 ts:u64 sid:u16 mid:u16 size:u32 body[size]
+//   wire_record := 0xC9 ts:u64 sid:u32 size:u32 body[size]      (replication stream; no mid)
+//   body        := 0xC8 command:u8 request-fields... result:u8  (binary-protocol request + result)
+//
+//   request-fields by command (lengths u32, strings unterminated):
+//     put 0x10 | putkeep 0x11 | putcat 0x12 := ksiz vsiz key value
+//     putshl 0x13     := ksiz vsiz width:i32 key value
+//     out 0x20        := ksiz key
+//     addint 0x60     := ksiz num:i32 key
+//     adddouble 0x61  := ksiz integ:i64 fract:i64 key
+//     sync 0x70 | vanish 0x72 := (nothing)
+//     optimize 0x71   := psiz params
+//     misc 0x90       := nsiz argc name {asiz arg}*argc   (no opts field, unlike the request)
+//   result := 0x00 (succeeded where written) | 0x01 (failed)
+//
+// All integers big-endian. We write effect records (design.md §2): every data
+// change is logged as the put/out/vanish that reproduces its result, with
+// result byte 0, so any record may be applied twice safely. Bodies of every
+// kind the original writes (putkeep, putcat, putshl, addint, adddouble, misc,
+// sync, optimize) are still parsed, so the original's logs can be restored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace tt {
+
+constexpr size_t kRecordHeaderSize = 17;  // same for the file and the wire form
+
+struct UlogRecord {
+  uint64_t ts = 0;    // µs timestamp, strictly increasing within one server's log
+  uint16_t sid = 0;   // origin server id
+  uint16_t mid = 0;   // master the record came from; 0 = written locally
+  std::string body;
+};
+
+enum class DecodeResult { kOk, kNeedMore, kCorrupt };
+
+// Appends the file form of `rec` to `out`.
+void EncodeFileRecord(const UlogRecord& rec, std::string* out);
+// Decodes one file-form record at the start of `in`. kNeedMore when `in` holds
+// only part of one; kCorrupt when the first byte is not 0xC9. On kOk sets *consumed.
+DecodeResult DecodeFileRecord(std::string_view in, UlogRecord* rec, size_t* consumed);
+// Wire form (4-byte sid, no mid). Decoding sets mid = 0.
+void EncodeWireRecord(const UlogRecord& rec, std::string* out);
+DecodeResult DecodeWireRecord(std::string_view in, UlogRecord* rec, size_t* consumed);
+
+// Body builders for the records we write (result byte 0 = success).
+std::string PutBody(std::string_view key, std::string_view value);
+std::string OutBody(std::string_view key);
+std::string VanishBody();
+std::string SyncBody();
+std::string OptimizeBody(std::string_view params);
+
+// A record body split into its fields. Views point into the parsed body.
+struct ParsedBody {
+  uint8_t command = 0;              // kCmdPut, kCmdMisc, ...
+  bool expect_success = true;       // result byte == 0
+  std::string_view key;
+  std::string_view value;           // put-family value; optimize params
+  int32_t width = 0;                // putshl
+  int32_t int_delta = 0;            // addint
+  int64_t double_integ = 0;         // adddouble
+  int64_t double_fract = 0;
+  std::string_view misc_name;       // misc
+  std::vector<std::string_view> misc_args;
+};
+
+// Parses a body of any kind the original logs, checking every embedded length
+// against the body size. Corruption if it is malformed (including bytes left
+// over before the result byte); Unsupported for a command id never logged.
+Status ParseBody(std::string_view body, ParsedBody* out);
+
+}  // namespace tt

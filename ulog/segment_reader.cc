@@ -1,0 +1,133 @@
+#include "ulog/segment_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "common/coding.h"
+
+namespace tt {
+
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+
+Status OpenError(const std::string& path) {
+  int err = errno;
+  std::string msg = "cannot open " + path + ": " + strerror(err);
+  return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
+}
+
+}  // namespace
+
+Status SegmentReader::Open(const std::string& path, std::optional<SegmentReader>* out) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return OpenError(path);
+  out->emplace(SegmentReader(fd, path));
+  return Status::Ok();
+}
+
+SegmentReader::SegmentReader(SegmentReader&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      buf_(std::move(other.buf_)),
+      buf_start_(other.buf_start_),
+      pos_(other.pos_) {}
+
+SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+    buf_ = std::move(other.buf_);
+    buf_start_ = other.buf_start_;
+    pos_ = other.pos_;
+  }
+  return *this;
+}
+
+SegmentReader::~SegmentReader() {
+  if (fd_ >= 0) close(fd_);
+}
+
+DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
+  *error = Status::Ok();
+  for (;;) {
+    std::string_view avail(buf_.data() + pos_, buf_.size() - pos_);
+    size_t consumed = 0;
+    DecodeResult r = DecodeFileRecord(avail, rec, &consumed);
+    if (r == DecodeResult::kOk) {
+      pos_ += consumed;
+      return r;
+    }
+    if (r == DecodeResult::kCorrupt) return r;
+    size_t needed = kRecordHeaderSize;
+    if (avail.size() >= kRecordHeaderSize) {
+      needed += DecodeU32(avail.data() + 13);
+    }
+    if (!Fill(needed - avail.size(), error)) return DecodeResult::kNeedMore;
+  }
+}
+
+bool SegmentReader::Fill(size_t want, Status* error) {
+  // Drop the records already returned so the buffer holds one record at most
+  // plus read-ahead.
+  if (pos_ > 0) {
+    buf_.erase(0, pos_);
+    buf_start_ += pos_;
+    pos_ = 0;
+  }
+  uint64_t end = buf_start_ + buf_.size();
+  if (want > kChunk) {
+    // A big (or bogus) length: read no further than the file goes.
+    struct stat st;
+    if (fstat(fd_, &st) != 0) {
+      *error = Status::IoError("cannot stat " + path_ + ": " + strerror(errno));
+      return false;
+    }
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (size <= end) return false;
+    want = static_cast<size_t>(std::min<uint64_t>(want, size - end));
+  }
+  size_t target = std::max(want, kChunk);
+  size_t have = buf_.size();
+  buf_.resize(have + target);
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = pread(fd_, buf_.data() + have + got, target - got, static_cast<off_t>(end + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = Status::IoError("cannot read " + path_ + ": " + strerror(errno));
+      buf_.resize(have + got);
+      return false;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  buf_.resize(have + got);
+  return got > 0;
+}
+
+Status ReadFirstTimestamp(const std::string& path, std::optional<uint64_t>* ts) {
+  ts->reset();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return OpenError(path);
+  char head[9];
+  size_t got = 0;
+  while (got < sizeof head) {
+    ssize_t n = pread(fd, head + got, sizeof head - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (got == sizeof head) *ts = DecodeU64(head + 1);
+  return Status::Ok();
+}
+
+}  // namespace tt

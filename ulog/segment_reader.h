@@ -1,0 +1,55 @@
+// Internal to ulog/: buffered sequential reading of one update-log file
+// (file_record* as in record.h), shared by UlogReader and the writer's
+// torn-tail repair.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+#include "ulog/record.h"
+
+namespace tt {
+
+// Reads whole records from one file with pread in 64 KiB chunks (more when a
+// record is bigger), never allocating beyond the file's size. A record not yet
+// complete stays unread and is picked up by a later call. Not thread-safe.
+class SegmentReader {
+ public:
+  // Opens `path` read-only. NotFound if it does not exist, IoError otherwise.
+  static Status Open(const std::string& path, std::optional<SegmentReader>* out);
+  SegmentReader(SegmentReader&& other) noexcept;
+  SegmentReader& operator=(SegmentReader&& other) noexcept;
+  ~SegmentReader();
+
+  // kOk with the next record; kNeedMore at the current end of the file (any
+  // partial record is kept for a later call); kCorrupt when the next byte is
+  // not 0xC9 (the position stays there). *error is set on a read error.
+  DecodeResult Next(UlogRecord* rec, Status* error);
+
+  // File offset just after the last record returned.
+  uint64_t offset() const { return buf_start_ + pos_; }
+  // Bytes read past offset() that do not (yet) form a whole record.
+  size_t pending() const { return buf_.size() - pos_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  // Reads at least `want` more bytes unless the file ends first; false on EOF
+  // before any byte was read.
+  bool Fill(size_t want, Status* error);
+
+  int fd_ = -1;
+  std::string path_;
+  std::string buf_;         // file bytes from buf_start_ on
+  uint64_t buf_start_ = 0;  // file offset of buf_[0]
+  size_t pos_ = 0;          // start of the next record in buf_
+};
+
+// Reads the timestamp of the first record of `path` (bytes 1–8). nullopt for
+// a file shorter than 9 bytes. NotFound/IoError when it cannot be opened.
+Status ReadFirstTimestamp(const std::string& path, std::optional<uint64_t>* ts);
+
+}  // namespace tt

@@ -1,0 +1,373 @@
+#include "ulog/ulog_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "common/coding.h"
+#include "common/commands.h"
+#include "common/logging.h"
+#include "ulog/segment_reader.h"
+#include "ulog/ulog_reader.h"
+
+namespace tt {
+
+namespace {
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + strerror(errno);
+}
+
+// An open log file. Shared so that an fdatasync running outside the writer's
+// lock keeps its descriptor valid while a rotation moves on to the next file.
+class LogFile {
+ public:
+  LogFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~LogFile() { close(fd_); }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+  Status DataSync() const {
+    if (fdatasync(fd_) != 0) return Status::IoError(Errno("cannot fdatasync", path_));
+    return Status::Ok();
+  }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
+Status OpenForAppend(const std::string& path, std::shared_ptr<LogFile>* file, uint64_t* size) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(Errno("cannot open update log file", path));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status s = Status::IoError(Errno("cannot stat", path));
+    close(fd);
+    return s;
+  }
+  *file = std::make_shared<LogFile>(fd, path);
+  *size = static_cast<uint64_t>(st.st_size);
+  return Status::Ok();
+}
+
+// Makes a newly created file's directory entry durable.
+Status SyncDirectory(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open directory", dir));
+  Status s;
+  if (fsync(fd) != 0) s = Status::IoError(Errno("cannot fsync directory", dir));
+  close(fd);
+  return s;
+}
+
+// Reads every whole record of `path`. *valid_end = the offset after the last
+// whole record; *newest = the largest timestamp seen (0 if none).
+Status ScanFile(const std::string& path, uint64_t* valid_end, uint64_t* newest, bool* has_records) {
+  *valid_end = 0;
+  *newest = 0;
+  *has_records = false;
+  std::optional<SegmentReader> segment;
+  Status s = SegmentReader::Open(path, &segment);
+  if (!s.ok()) return s;
+  UlogRecord rec;
+  for (;;) {
+    DecodeResult r = segment->Next(&rec, &s);
+    if (!s.ok()) return s;
+    if (r != DecodeResult::kOk) break;
+    *newest = std::max(*newest, rec.ts);
+    *has_records = true;
+  }
+  *valid_end = segment->offset();
+  return Status::Ok();
+}
+
+}  // namespace
+
+class UlogWriter::Impl {
+ public:
+  explicit Impl(const UlogWriterOptions& options) : options_(options) {}
+
+  ~Impl() {
+    if (sync_thread_.joinable()) {
+      {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+      }
+      stop_cv_.notify_all();
+      sync_thread_.join();
+    }
+    if (file_) {
+      Status s = Sync();
+      if (!s.ok()) LogError("update log: ", s.message());
+    }
+  }
+
+  Status Open() {
+    struct stat st;
+    if (stat(options_.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument("update log directory " + options_.dir +
+                                     " does not exist; create it or fix -ulog");
+    }
+    std::vector<uint32_t> numbers;
+    Status s = ListUlogFiles(options_.dir, &numbers);
+    if (!s.ok()) return s;
+    file_number_ = numbers.empty() ? 1 : numbers.back();
+    const std::string path = UlogFileName(options_.dir, file_number_);
+    const bool created = numbers.empty();
+    s = OpenForAppend(path, &file_, &size_);
+    if (!s.ok()) return s;
+    if (created) {
+      s = SyncDirectory(options_.dir);
+      if (!s.ok()) return s;
+    }
+
+    uint64_t valid_end, newest;
+    bool has_records;
+    s = ScanFile(path, &valid_end, &newest, &has_records);
+    if (!s.ok()) return s;
+    if (valid_end < size_) {
+      // A crash in the middle of a write: cut the file back to its last whole
+      // record so that new records follow it.
+      if (ftruncate(file_->fd(), static_cast<off_t>(valid_end)) != 0) {
+        return Status::IoError(Errno("cannot truncate torn tail of", path));
+      }
+      s = file_->DataSync();
+      if (!s.ok()) return s;
+      LogError("update log ", path, ": cut ", size_ - valid_end,
+               " bytes of an incomplete or unreadable record at the end (file is now ", valid_end,
+               " bytes)");
+      size_ = valid_end;
+    }
+    // The newest timestamp is in the last non-empty file.
+    for (uint32_t i = file_number_ - 1; !has_records && i >= 1; --i) {
+      s = ScanFile(UlogFileName(options_.dir, i), &valid_end, &newest, &has_records);
+      if (s.IsNotFound()) break;
+      if (!s.ok()) return s;
+    }
+    options_.clock->Observe(newest);
+
+    if (options_.sync == UlogSync::kInterval) {
+      sync_thread_ = std::thread([this] { IntervalSyncLoop(); });
+    }
+    return Status::Ok();
+  }
+
+  Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq) {
+    std::string encoded(kRecordHeaderSize, '\0');
+    encoded.reserve(kRecordHeaderSize + body.size());
+    encoded.append(body);
+    encoded[0] = static_cast<char>(kMagicRecord);
+    EncodeU16(encoded.data() + 9, sid);
+    EncodeU16(encoded.data() + 11, mid);
+    EncodeU32(encoded.data() + 13, static_cast<uint32_t>(body.size()));
+    std::lock_guard lock(mu_);
+    // Taken under the lock, so that file order is timestamp order.
+    *ts = options_.clock->Next();
+    EncodeU64(encoded.data() + 1, *ts);
+    return WriteLocked(encoded, seq);
+  }
+
+  Status AppendRecord(const UlogRecord& rec, uint64_t* seq) {
+    std::string encoded;
+    encoded.reserve(kRecordHeaderSize + rec.body.size());
+    EncodeFileRecord(rec, &encoded);
+    std::lock_guard lock(mu_);
+    options_.clock->Observe(rec.ts);
+    return WriteLocked(encoded, seq);
+  }
+
+  Status WaitDurable(uint64_t seq) {
+    if (options_.sync != UlogSync::kAlways) return Status::Ok();
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (synced_seq_ >= seq) return Status::Ok();
+      if (seq <= failed_through_) return sync_error_;
+      if (!sync_in_flight_) break;
+      durable_cv_.wait(lock);
+    }
+    // Leader: one fdatasync covers every record appended so far.
+    Status s = SyncLocked(lock);
+    if (!s.ok()) return s;
+    return synced_seq_ >= seq ? Status::Ok() : sync_error_;
+  }
+
+  Status Sync() {
+    std::unique_lock lock(mu_);
+    while (sync_in_flight_) durable_cv_.wait(lock);
+    return SyncLocked(lock);
+  }
+
+  uint64_t WaitForAppend(uint64_t seq, int timeout_ms) {
+    std::unique_lock lock(mu_);
+    append_cv_.wait_for(lock, std::chrono::milliseconds(std::max(timeout_ms, 0)),
+                        [&] { return last_seq_ > seq; });
+    return last_seq_;
+  }
+
+  uint64_t LastSeq() const {
+    std::lock_guard lock(mu_);
+    return last_seq_;
+  }
+
+  UlogPosition Position() const {
+    std::lock_guard lock(mu_);
+    return UlogPosition{file_number_, size_};
+  }
+
+  const std::string& dir() const { return options_.dir; }
+
+ private:
+  // REQUIRES: mu_ held. Appends one encoded record with a single write(2)
+  // when the kernel takes it whole, then rotates if the file is full.
+  Status WriteLocked(const std::string& encoded, uint64_t* seq) {
+    if (!broken_.ok()) return broken_;
+    size_t written = 0;
+    while (written < encoded.size()) {
+      ssize_t n = write(file_->fd(), encoded.data() + written, encoded.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        Status s = Status::IoError(Errno("cannot write update log file", file_->path()));
+        if (written > 0 && ftruncate(file_->fd(), static_cast<off_t>(size_)) != 0) {
+          // A partial record is stuck in the file; anything appended after it
+          // would be unreadable, so refuse further appends.
+          broken_ =
+              Status::IoError(Errno("cannot remove a partly written record from", file_->path()));
+          LogError("update log: ", broken_.message());
+        }
+        return s;
+      }
+      written += static_cast<size_t>(n);
+    }
+    size_ += encoded.size();
+    *seq = ++last_seq_;
+    append_cv_.notify_all();
+    if (options_.limit > 0 && size_ >= options_.limit) {
+      Status s = RotateLocked();
+      if (!s.ok()) {
+        // The record is safely written; keep using this file and retry the
+        // rotation after the next append.
+        LogError("update log: ", s.message());
+      }
+    }
+    return Status::Ok();
+  }
+
+  // REQUIRES: mu_ held.
+  Status RotateLocked() {
+    // Records of the old file must be durable before the new file takes
+    // over, because later fdatasyncs only cover the new one.
+    Status s = file_->DataSync();
+    if (!s.ok()) {
+      failed_through_ = std::max(failed_through_, last_seq_);
+      sync_error_ = s;
+      durable_cv_.notify_all();
+      return s;
+    }
+    synced_seq_ = std::max(synced_seq_, last_seq_);
+    durable_cv_.notify_all();
+    std::shared_ptr<LogFile> next;
+    uint64_t next_size = 0;
+    s = OpenForAppend(UlogFileName(options_.dir, file_number_ + 1), &next, &next_size);
+    if (!s.ok()) return s;
+    s = SyncDirectory(options_.dir);
+    if (!s.ok()) return s;
+    file_ = std::move(next);
+    ++file_number_;
+    size_ = next_size;
+    return Status::Ok();
+  }
+
+  // REQUIRES: mu_ held by `lock` and no sync in flight. Runs fdatasync with
+  // the lock released so that appends continue meanwhile.
+  Status SyncLocked(std::unique_lock<std::mutex>& lock) {
+    const uint64_t target = last_seq_;
+    std::shared_ptr<LogFile> file = file_;
+    sync_in_flight_ = true;
+    lock.unlock();
+    Status s = file->DataSync();
+    lock.lock();
+    sync_in_flight_ = false;
+    if (s.ok()) {
+      synced_seq_ = std::max(synced_seq_, target);
+    } else {
+      // Durability of these records is unknown; a later successful fdatasync
+      // must not be taken as covering them (their pages may have been dropped).
+      failed_through_ = std::max(failed_through_, target);
+      sync_error_ = s;
+      LogError("update log: ", s.message());
+    }
+    durable_cv_.notify_all();
+    return s;
+  }
+
+  void IntervalSyncLoop() {
+    const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(std::max(options_.sync_interval_s, 0.001)));
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      stop_cv_.wait_for(lock, interval, [this] { return stopping_; });
+      if (stopping_) break;
+      if (last_seq_ > synced_seq_ && !sync_in_flight_) SyncLocked(lock);
+    }
+  }
+
+  const UlogWriterOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable append_cv_;   // a record was appended
+  std::condition_variable durable_cv_;  // an fdatasync finished
+  std::condition_variable stop_cv_;     // shutting down (interval thread)
+  std::shared_ptr<LogFile> file_;
+  uint32_t file_number_ = 0;
+  uint64_t size_ = 0;            // size of the current file
+  uint64_t last_seq_ = 0;        // sequence number of the last appended record
+  uint64_t synced_seq_ = 0;      // records up to here are durable
+  uint64_t failed_through_ = 0;  // an fdatasync covering records up to here failed
+  Status sync_error_;
+  Status broken_;  // set when a failed append could not be undone
+  bool sync_in_flight_ = false;
+  bool stopping_ = false;
+  std::thread sync_thread_;
+};
+
+Status UlogWriter::Open(const UlogWriterOptions& options, std::unique_ptr<UlogWriter>* writer) {
+  if (options.clock == nullptr) return Status::InvalidArgument("UlogWriter needs a clock");
+  auto impl = std::make_unique<Impl>(options);
+  Status s = impl->Open();
+  if (!s.ok()) return s;
+  writer->reset(new UlogWriter());
+  (*writer)->impl_ = std::move(impl);
+  return Status::Ok();
+}
+
+UlogWriter::~UlogWriter() = default;
+
+Status UlogWriter::Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts,
+                          uint64_t* seq) {
+  return impl_->Append(sid, mid, body, ts, seq);
+}
+
+Status UlogWriter::AppendRecord(const UlogRecord& rec, uint64_t* seq) {
+  return impl_->AppendRecord(rec, seq);
+}
+
+Status UlogWriter::WaitDurable(uint64_t seq) { return impl_->WaitDurable(seq); }
+Status UlogWriter::Sync() { return impl_->Sync(); }
+uint64_t UlogWriter::WaitForAppend(uint64_t seq, int timeout_ms) {
+  return impl_->WaitForAppend(seq, timeout_ms);
+}
+uint64_t UlogWriter::LastSeq() const { return impl_->LastSeq(); }
+UlogPosition UlogWriter::Position() const { return impl_->Position(); }
+const std::string& UlogWriter::dir() const { return impl_->dir(); }
+
+}  // namespace tt
