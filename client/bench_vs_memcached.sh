@@ -6,7 +6,9 @@
 #   client/bench_vs_memcached.sh [build-dir] [repetitions] [requests-per-run]
 #
 # Both servers get the same worker-thread count; ttbench uses 4 connections
-# and 100-byte values. Numbers are only comparable within one run.
+# and 100-byte values. Numbers are only comparable within one run. Extra
+# ttserver options come from TT_ARGS, e.g. TT_ARGS="-ulog" adds an update log
+# (a directory in the scratch dir, sid 1).
 set -euo pipefail
 BUILD=${1:-build}
 REPS=${2:-5}
@@ -24,9 +26,16 @@ work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TT_PORT=$(free_port)
 MC_PORT=$(free_port)
-"$TTSERVER" -host 127.0.0.1 -port "$TT_PORT" -thnum "$THREADS" -log "$work/tt.log" "$work/bench.kch" &
+TT_EXTRA=()
+if [ "${TT_ARGS:-}" = "-ulog" ]; then
+  mkdir "$work/ulog"
+  TT_EXTRA=(-ulog "$work/ulog" -sid 1)
+fi
+"$TTSERVER" -host 127.0.0.1 -port "$TT_PORT" -thnum "$THREADS" -log "$work/tt.log" "${TT_EXTRA[@]}" \
+  "$work/bench.kch" &
 TT_PID=$!
-memcached -l 127.0.0.1 -p "$MC_PORT" -U 0 -t "$THREADS" -m 1024 &
+MC_USER=(); [ "$(id -u)" -eq 0 ] && MC_USER=(-u nobody)
+memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$MC_PORT" -U 0 -t "$THREADS" -m 1024 &
 MC_PID=$!
 trap 'kill $TT_PID $MC_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 sleep 0.5
