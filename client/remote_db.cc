@@ -146,6 +146,27 @@ Status RemoteDB::SendAll(std::string_view data) {
   return Status::Ok();
 }
 
+Status RemoteDB::Receive(char* dst, size_t capacity, size_t* received) {
+  for (;;) {
+    ssize_t n = recv(fd_, dst, capacity, 0);
+    if (n > 0) {
+      *received = static_cast<size_t>(n);
+      return Status::Ok();
+    }
+    if (n == 0) {
+      return Status::Network("connection closed by " + HostPort(host_, port_) +
+                             " before the reply was complete");
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return Status::Network("receiving from " + HostPort(host_, port_) +
+                             " failed: " + strerror(errno));
+    }
+    Status w = WaitFd(fd_, POLLIN, deadline_, "waiting for a reply from " + HostPort(host_, port_));
+    if (!w.ok()) return w;
+  }
+}
+
 Status RemoteDB::Fill(size_t need) {
   if (rpos_ == rbuf_.size()) {
     rbuf_.clear();
@@ -158,22 +179,10 @@ Status RemoteDB::Fill(size_t need) {
     }
     size_t old = rbuf_.size();
     rbuf_.resize(old + kRecvChunk);
-    ssize_t n = recv(fd_, rbuf_.data() + old, kRecvChunk, 0);
-    rbuf_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
-    if (n > 0) continue;
-    if (n == 0) {
-      return Status::Network("connection closed by " + HostPort(host_, port_) +
-                             " before the reply was complete");
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      Status w =
-          WaitFd(fd_, POLLIN, deadline_, "waiting for a reply from " + HostPort(host_, port_));
-      if (!w.ok()) return w;
-      continue;
-    }
-    return Status::Network("receiving from " + HostPort(host_, port_) +
-                           " failed: " + strerror(errno));
+    size_t got = 0;
+    Status s = Receive(rbuf_.data() + old, kRecvChunk, &got);
+    rbuf_.resize(old + got);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -193,24 +202,10 @@ Status RemoteDB::ReadBytes(size_t n, std::string* out) {
   memcpy(out->data(), rbuf_.data() + rpos_, have);
   rpos_ += have;
   while (have < n) {
-    ssize_t r = recv(fd_, out->data() + have, n - have, 0);
-    if (r > 0) {
-      have += static_cast<size_t>(r);
-      continue;
-    }
-    if (r == 0) {
-      return Status::Network("connection closed by " + HostPort(host_, port_) +
-                             " before the reply was complete");
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      Status w =
-          WaitFd(fd_, POLLIN, deadline_, "waiting for a reply from " + HostPort(host_, port_));
-      if (!w.ok()) return w;
-      continue;
-    }
-    return Status::Network("receiving from " + HostPort(host_, port_) +
-                           " failed: " + strerror(errno));
+    size_t got = 0;
+    Status s = Receive(out->data() + have, n - have, &got);
+    if (!s.ok()) return s;
+    have += got;
   }
   return Status::Ok();
 }

@@ -133,6 +133,9 @@ class RemoteDB {
   template <typename ReadReply>
   Status Call(std::string_view request, Retry retry, ReadReply&& read_reply);
   Status SendAll(std::string_view data);
+  // Receives at least one byte into dst (waiting up to the deadline); a
+  // closed connection, an error or the deadline gives a Network/Timeout status.
+  Status Receive(char* dst, size_t capacity, size_t* received);
   Status Fill(size_t need);
   Status ReadBytes(size_t n, std::string* out);
   Status ReadU8(uint8_t* v);

@@ -151,19 +151,6 @@ std::string UsageText() {
          "--timeout sec (request timeout, default none).\n";
 }
 
-int64_t ParseDecimalPrefix(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
-  int64_t value = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (value > (INT64_MAX - 9) / 10) break;  // saturate instead of overflowing
-    value = value * 10 + (text[i] - '0');
-  }
-  return negative ? -value : value;
-}
-
 Endpoint ParseHostExpr(std::string_view expr, int default_port, double default_timeout_s) {
   Endpoint ep;
   ep.port = default_port;

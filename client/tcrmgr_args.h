@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/args.h"
 #include "common/status.h"
 
 namespace tt::tcrmgr {
@@ -35,10 +36,6 @@ Status ParseArgs(int argc, const char* const* argv, Args* args);
 
 // The full usage text of the original's form, "usage:" line first.
 std::string UsageText();
-
-// The original's decimal parsing (tcatoi): leading blanks, optional sign,
-// digits; stops at the first other character; garbage = 0.
-int64_t ParseDecimalPrefix(std::string_view text);
 
 // Where to connect: `host`, or a `host:port[#name=value...]` expression when
 // the host contains ':' or '#' (the port in the expression wins over -port;

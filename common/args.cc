@@ -29,6 +29,19 @@ std::vector<std::string> NormalizeLegacyFlags(int argc, const char* const* argv,
   return out;
 }
 
+int64_t ParseDecimalPrefix(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  int64_t value = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (value > (INT64_MAX - 9) / 10) break;  // saturate instead of overflowing
+    value = value * 10 + (text[i] - '0');
+  }
+  return negative ? -value : value;
+}
+
 std::optional<uint64_t> ParseSizeWithSuffix(std::string_view text) {
   if (text.empty()) return std::nullopt;
   size_t digits = 0;

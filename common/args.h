@@ -17,6 +17,11 @@ namespace tt {
 std::vector<std::string> NormalizeLegacyFlags(int argc, const char* const* argv,
                                               const std::set<std::string, std::less<>>& long_names);
 
+// Reads a decimal number prefix the way the original's tools do (tcatoi):
+// leading blanks, an optional sign, digits; anything else ends the number,
+// garbage reads as 0, and overlong numbers saturate instead of overflowing.
+int64_t ParseDecimalPrefix(std::string_view text);
+
 // Parses a size with the original's binary suffixes: "1k" = 1024, "1.5m",
 // "2g" (k m g t p e, case-insensitive). nullopt on garbage or a negative size.
 std::optional<uint64_t> ParseSizeWithSuffix(std::string_view text);

@@ -5,18 +5,11 @@
 #include <charconv>
 #include <cstdint>
 
+#include "common/args.h"
+
 namespace tt {
 
 namespace {
-
-// Decimal prefix like the original's tcatoi: garbage reads as 0.
-int64_t ToInt(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  int64_t value = 0;
-  std::from_chars(text.data() + i, text.data() + text.size(), value);
-  return value;
-}
 
 Status Fail(std::string message) { return Status::Failed(std::move(message)); }
 
@@ -34,8 +27,8 @@ Status MiscGetPart(Engine& engine, const std::vector<std::string_view>& args,
   std::string value;
   Status s = engine.Get(args[0], &value);
   if (!s.ok()) return s;
-  int64_t offset = args.size() > 1 ? std::max<int64_t>(0, ToInt(args[1])) : 0;
-  int64_t length = args.size() > 2 ? ToInt(args[2]) : -1;
+  int64_t offset = args.size() > 1 ? std::max<int64_t>(0, ParseDecimalPrefix(args[1])) : 0;
+  int64_t length = args.size() > 2 ? ParseDecimalPrefix(args[2]) : -1;
   if (static_cast<uint64_t>(offset) >= value.size()) return Fail("getpart offset beyond the value");
   size_t count = length < 0 ? std::string::npos : static_cast<size_t>(length);
   result->push_back(value.substr(static_cast<size_t>(offset), count));
@@ -73,7 +66,7 @@ Status MiscRegex(Engine& engine, const std::vector<std::string_view>& args,
     pattern.erase(0, 1);
     flags |= REG_ICASE;
   }
-  int64_t max = args.size() > 1 ? ToInt(args[1]) : 0;
+  int64_t max = args.size() > 1 ? ParseDecimalPrefix(args[1]) : 0;
   if (max < 1) max = INT64_MAX;
   regex_t re;
   if (regcomp(&re, pattern.c_str(), flags) != 0) return Fail("the regular expression does not compile");
@@ -100,7 +93,7 @@ Status MiscRange(Engine& engine, const std::vector<std::string_view>& args,
   auto cursor = engine.NewCursor();
   Status s = args.empty() ? cursor->Jump() : cursor->Jump(args[0]);
   if (!s.ok()) return s.IsNotFound() ? Status::Ok() : s;
-  int64_t max = args.size() > 1 ? ToInt(args[1]) : 0;
+  int64_t max = args.size() > 1 ? ParseDecimalPrefix(args[1]) : 0;
   if (max < 1) max = INT64_MAX;
   std::string key, value;
   for (int64_t n = 0; n < max && cursor->Next(&key, &value).ok(); ++n) {

@@ -193,35 +193,21 @@ int Export(const Options& opts) {
   return 0;
 }
 
-// A decimal number prefix as the original reads it (leading blanks, a sign,
-// digits; anything else ends it).
-int64_t LeadingInteger(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
-  int64_t value = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (value < (INT64_MAX - 9) / 10) value = value * 10 + (text[i] - '0');
-  }
-  return negative ? -value : value;
-}
-
 // One import line (§8.2); false when it is skipped.
 bool ParseImportLine(std::string_view line, UlogRecord* rec) {
   size_t tab1 = line.find('\t');
   if (tab1 == std::string_view::npos) return false;
-  int64_t ts = LeadingInteger(line.substr(0, tab1));
+  int64_t ts = ParseDecimalPrefix(line.substr(0, tab1));
   if (ts < 0) ts = static_cast<int64_t>(NowMicros());
   if (ts < 1) return false;
   std::string_view rest = line.substr(tab1 + 1);
   size_t tab2 = rest.find('\t');
   if (tab2 == std::string_view::npos) return false;
   std::string_view ids = rest.substr(0, tab2);
-  int64_t sid = LeadingInteger(ids);
+  int64_t sid = ParseDecimalPrefix(ids);
   int64_t mid = 0;
   if (size_t colon = ids.find(':'); colon != std::string_view::npos) {
-    mid = LeadingInteger(ids.substr(colon + 1));
+    mid = ParseDecimalPrefix(ids.substr(colon + 1));
   }
   rest = rest.substr(tab2 + 1);
   size_t tab3 = rest.find('\t');

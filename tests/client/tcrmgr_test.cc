@@ -73,12 +73,6 @@ TEST(TcrmgrArgsTest, VersionFlagIsASubcommand) {
   EXPECT_EQ(a.command, "version");
 }
 
-TEST(TcrmgrArgsTest, DecimalPrefixParsesLikeTcatoi) {
-  EXPECT_EQ(tcrmgr::ParseDecimalPrefix("  42abc"), 42);
-  EXPECT_EQ(tcrmgr::ParseDecimalPrefix("-7"), -7);
-  EXPECT_EQ(tcrmgr::ParseDecimalPrefix("garbage"), 0);
-}
-
 TEST(TcrmgrArgsTest, HostExpressionCarriesPortAndTimeout) {
   tcrmgr::Endpoint e = tcrmgr::ParseHostExpr("127.0.0.1:2001#timeout=1.5", 1978, 0);
   EXPECT_EQ(e.host, "127.0.0.1");

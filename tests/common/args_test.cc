@@ -19,6 +19,14 @@ TEST(NormalizeLegacyFlagsTest, LeavesArgumentsAfterDoubleDash) {
   EXPECT_EQ(out[2], "-port");
 }
 
+TEST(ParseDecimalPrefixTest, ParsesLikeTcatoi) {
+  EXPECT_EQ(ParseDecimalPrefix("  42abc"), 42);
+  EXPECT_EQ(ParseDecimalPrefix("-7"), -7);
+  EXPECT_EQ(ParseDecimalPrefix("+5"), 5);
+  EXPECT_EQ(ParseDecimalPrefix("garbage"), 0);
+  EXPECT_EQ(ParseDecimalPrefix("99999999999999999999999"), 999999999999999999);
+}
+
 TEST(ParseSizeWithSuffixTest, AcceptsBinarySuffixesAndFractions) {
   EXPECT_EQ(ParseSizeWithSuffix("1024"), 1024u);
   EXPECT_EQ(ParseSizeWithSuffix("1k"), 1024u);
