@@ -191,14 +191,17 @@ class UlogWriter::Impl {
     if (options_.sync != UlogSync::kAlways) return Status::Ok();
     std::unique_lock lock(mu_);
     for (;;) {
-      if (synced_seq_ >= seq) return Status::Ok();
+      // A failed fdatasync is checked first: a later successful one does not
+      // cover records whose pages the failed one may have dropped.
       if (seq <= failed_through_) return sync_error_;
+      if (synced_seq_ >= seq) return Status::Ok();
       if (!sync_in_flight_) break;
       durable_cv_.wait(lock);
     }
     // Leader: one fdatasync covers every record appended so far.
     Status s = SyncLocked(lock);
     if (!s.ok()) return s;
+    if (seq <= failed_through_) return sync_error_;
     return synced_seq_ >= seq ? Status::Ok() : sync_error_;
   }
 
