@@ -1,13 +1,20 @@
 #include "ttserver/engine.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <functional>
 
 #include "common/clock.h"
+#include "common/commands.h"
 #include "common/logging.h"
+#include "ulog/checkpoint.h"
 #include "ulog/record.h"
 
 namespace tt {
@@ -144,7 +151,7 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
         std::string envelope;
         EncodeEnvelope(meta, change.payload, &envelope);
         s = store_->Set(key, envelope);
-        if (!s.ok()) return s;
+        if (!s.ok()) return Compensate(key, origin, current, s);
         if (written != nullptr) *written = meta;
         break;
       }
@@ -154,7 +161,7 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
         s = LogRecord(origin, OutBody(key), &ts, &seq);
         if (!s.ok()) return s;
         s = store_->Remove(key);
-        if (!s.ok() && !s.IsNotFound()) return s;
+        if (!s.ok() && !s.IsNotFound()) return Compensate(key, origin, current, s);
         break;
       }
     }
@@ -162,6 +169,51 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
   }
   Status durable = WaitDurable(seq);
   return durable.ok() ? result : durable;
+}
+
+Status Engine::Compensate(std::string_view key, const Origin& origin, const Current& current,
+                          const Status& failure) {
+  LogError("the database refused a change that is already in the update log (", failure.ToString(),
+           "); logging the key's unchanged state so that the log matches the database");
+  uint64_t ts, seq;
+  Status s = LogRecord(origin, current.exists ? PutBody(key, current.payload) : OutBody(key), &ts,
+                       &seq);
+  if (!s.ok()) {
+    LogError("the compensating record could not be logged either (", s.ToString(),
+             "): the update log now disagrees with the database for one key");
+  }
+  return failure;
+}
+
+Status Engine::Reapply(const UlogRecord& record) {
+  ParsedBody body;
+  Status s = ParseBody(record.body, &body);
+  if (!s.ok()) return s;
+  switch (body.command) {
+    case kCmdPut: {
+      std::lock_guard lock(StripeOf(body.key));
+      std::string envelope;
+      EncodeEnvelope(ValueMeta{record.ts, 0, 0}, body.value, &envelope);
+      return store_->Set(body.key, envelope);
+    }
+    case kCmdOut: {
+      std::lock_guard lock(StripeOf(body.key));
+      s = store_->Remove(body.key);
+      return s.IsNotFound() ? Status::Ok() : s;
+    }
+    case kCmdVanish: {
+      for (auto& stripe : stripes_) stripe.lock();
+      s = store_->Clear();
+      for (auto& stripe : stripes_) stripe.unlock();
+      return s;
+    }
+    case kCmdSync:
+    case kCmdOptimize:
+      return Status::Ok();  // no data to bring back
+    default:
+      return Status::Unsupported(std::string(CommandName(body.command)) +
+                                 " records are not effects of this server and are not re-applied");
+  }
 }
 
 Status Engine::Put(std::string_view key, std::string_view value, const Origin& origin) {
@@ -268,19 +320,53 @@ Status Engine::Optimize(std::string_view params, const Origin& origin) {
 }
 
 Status Engine::Sync(const Origin& origin) {
-  Status s = WholeDatabase(origin, SyncBody(), [this] { return store_->Synchronize(true); });
+  uint64_t synced_through = 0;
+  Status s = WholeDatabase(origin, SyncBody(), [this, &synced_through] {
+    // Every stripe is held: each logged record has reached the store.
+    synced_through = clock_->Last();
+    return store_->Synchronize(true);
+  });
   if (s.ok() && ulog_ != nullptr) s = ulog_->Sync();
+  if (s.ok() && ulog_ != nullptr) s = WriteCheckpoint(ulog_->dir(), synced_through);
   return s;
 }
 
-Status Engine::Copy(const std::string& path) {
-  if (!path.empty() && path[0] == '@') {
-    // The original runs "@cmd" with the current time in µs as its argument.
-    std::string command = path.substr(1) + " " + std::to_string(NowMicros());
-    int rc = std::system(command.c_str());
-    if (rc != 0) return Status::Failed("copy command exited with status " + std::to_string(rc));
-    return Status::Ok();
+namespace {
+
+// Runs `command` through /bin/sh with the current time in µs appended as its
+// argument, as the original's "copy @command" does, and waits for it. The
+// child gets an empty signal mask and default dispositions (the server blocks
+// SIGTERM/SIGINT/SIGHUP and ignores SIGPIPE, which must not reach it).
+Status RunCopyCommand(const std::string& command) {
+  std::string line = command + " " + std::to_string(NowMicros());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const char* argv[] = {"sh", "-c", line.c_str(), nullptr};
+  pid_t pid;
+  int rc = posix_spawn(&pid, "/bin/sh", nullptr, &attr, const_cast<char**>(argv), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Status::Failed("cannot run copy command `" + command + "`: " + strerror(rc));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::Failed("copy command `" + line + "` failed (wait status " +
+                          std::to_string(status) + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Engine::Copy(const std::string& path) {
+  if (!path.empty() && path[0] == '@') return RunCopyCommand(path.substr(1));
   return store_->Copy(path);
 }
 

@@ -26,6 +26,7 @@
 #include "common/status.h"
 #include "partition/envelope.h"
 #include "partition/store.h"
+#include "ulog/record.h"
 #include "ulog/ulog_writer.h"
 
 namespace tt {
@@ -128,6 +129,13 @@ class Engine {
   // 8 bytes long or the sum is NaN.
   Status AddDouble(std::string_view key, double delta, double* sum, const Origin& origin = {});
 
+  // Crash recovery: applies a record of this server's own update log to the
+  // store without logging it again (it is in the log already), the value's
+  // version being the record's timestamp. Only effect records (put, out,
+  // vanish; sync and optimize do nothing) are re-applied; other kinds give
+  // Unsupported. Idempotent.
+  Status Reapply(const UlogRecord& record);
+
   // Whole-database operations: every stripe is locked while they run.
   Status Vanish(const Origin& origin = {});
   Status Optimize(std::string_view params, const Origin& origin = {});
@@ -145,6 +153,11 @@ class Engine {
   // fresh clock value when there is no log. *seq is for WaitDurable.
   Status LogRecord(const Origin& origin, std::string_view body, uint64_t* ts, uint64_t* seq);
   Status WaitDurable(uint64_t seq);
+  // The store refused a change already appended to the log: appends a record
+  // of the key's unchanged state so the log replays to what the store holds.
+  // Returns `failure`. REQUIRES: the key's stripe is held.
+  Status Compensate(std::string_view key, const Origin& origin, const Current& current,
+                    const Status& failure);
   // Runs `fn` with every stripe locked, logging `body` if it succeeded.
   Status WholeDatabase(const Origin& origin, const std::string& body, const std::function<Status()>& fn);
 

@@ -1,9 +1,12 @@
 #include "ttserver/redo.h"
 
+#include <sys/stat.h>
+
 #include "common/commands.h"
 #include "common/logging.h"
 #include "common/tt_double.h"
 #include "ttserver/misc.h"
+#include "ulog/checkpoint.h"
 #include "ulog/ulog_reader.h"
 
 namespace tt {
@@ -86,9 +89,25 @@ Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool*
   return Status::Ok();
 }
 
+namespace {
+
+// True when `a` and `b` name the same directory.
+bool SameDirectory(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+}  // namespace
+
 Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool check_consistency,
                       uint64_t* applied) {
   *applied = 0;
+  if (engine.ulog() != nullptr && SameDirectory(dir, engine.ulog()->dir())) {
+    return Status::Failed("cannot restore from " + dir +
+                          ", the server's own update log: every replayed record would be appended "
+                          "to it again; restore from a copy of it instead");
+  }
   std::unique_ptr<UlogReader> reader;
   Status s = UlogReader::Open(dir, ts, &reader);
   if (!s.ok()) return s;
@@ -111,6 +130,38 @@ Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool 
       }
       LogInfo("restore: record ", record.ts, " gave a different result than on its origin");
     }
+  }
+}
+
+Status RecoverFromLog(Engine& engine, uint64_t* applied) {
+  *applied = 0;
+  if (engine.ulog() == nullptr) return Status::Ok();
+  const std::string& dir = engine.ulog()->dir();
+  uint64_t checkpoint = 0;
+  Status s = ReadCheckpoint(dir, &checkpoint);
+  if (!s.ok()) return s;
+  std::unique_ptr<UlogReader> reader;
+  s = UlogReader::Open(dir, checkpoint + 1, &reader);
+  if (!s.ok()) return s;
+  UlogRecord record;
+  for (;;) {
+    s = reader->Next(&record);
+    if (s.IsNotFound()) return Status::Ok();
+    if (!s.ok()) {
+      return Status::Corruption("update log " + dir + " cannot be read past record " +
+                                std::to_string(record.ts) + " (" + s.ToString() +
+                                "); move the damaged file aside to start without its records");
+    }
+    s = engine.Reapply(record);
+    if (s.code() == Status::Code::kUnsupported) {
+      LogInfo("recovery skipped record ", record.ts, ": ", s.message());
+      continue;
+    }
+    if (!s.ok()) {
+      return Status::IoError("re-applying update-log record " + std::to_string(record.ts) +
+                             " failed: " + s.ToString());
+    }
+    ++*applied;
   }
 }
 

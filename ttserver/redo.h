@@ -17,10 +17,21 @@ namespace tt {
 // cannot be applied.
 Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent);
 
-// Replays the log directory `dir` from timestamp `ts` on (inclusive). With
+// Replays the log directory `dir` from timestamp `ts` on (inclusive),
+// through the write path (each record is logged again with a new timestamp).
+// `dir` must not be the server's own update log (Failed: the replay would
+// feed on its own records forever). With
 // `check_consistency`, stops with Failed at the first inconsistent record.
 // *applied counts the records applied.
 Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool check_consistency,
                       uint64_t* applied);
+
+// Start-up recovery: re-applies to the store every record of the engine's own
+// update log after its checkpoint (ulog/checkpoint.h), without logging them
+// again, so that writes acknowledged before a crash are in the database even
+// if its files missed them. Records of other kinds than our effects are
+// skipped with a log line. *applied counts the records re-applied. No-op
+// without an update log.
+Status RecoverFromLog(Engine& engine, uint64_t* applied);
 
 }  // namespace tt
