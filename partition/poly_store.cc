@@ -520,10 +520,13 @@ Status PolyStore::Optimize(std::string_view /*params*/) {
 Status PolyStore::Clear() {
   Partitions& parts = *parts_;
   if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+  // Every partition is attempted even after one fails, so that a partial
+  // failure leaves as little behind as possible; the first failure is returned.
+  Status first_failure;
   for (uint32_t i = 0; i < parts.size(); ++i) {
-    if (!parts.dbs[i]->clear()) return parts.Failure(i, "clear");
+    if (!parts.dbs[i]->clear() && first_failure.ok()) first_failure = parts.Failure(i, "clear");
   }
-  return Status::Ok();
+  return first_failure;
 }
 
 Status PolyStore::Copy(const std::string& dest) {

@@ -49,7 +49,9 @@ class Store {
   virtual Status Synchronize(bool hard) = 0;  // flush to the OS (hard: and to the device)
   // Rebuilds the files; `params` is a `#name=value...` tuning string or empty.
   virtual Status Optimize(std::string_view params) = 0;
-  virtual Status Clear() = 0;  // removes every record
+  // Removes every record. Every partition is attempted even if one fails; the
+  // first failure is returned.
+  virtual Status Clear() = 0;
   // Hot backup to `dest` (a file; a directory of partition files when partitioned).
   virtual Status Copy(const std::string& dest) = 0;
   virtual std::unique_ptr<StoreCursor> NewCursor() = 0;
