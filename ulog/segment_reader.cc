@@ -37,7 +37,8 @@ SegmentReader::SegmentReader(SegmentReader&& other) noexcept
       path_(std::move(other.path_)),
       buf_(std::move(other.buf_)),
       buf_start_(other.buf_start_),
-      pos_(other.pos_) {}
+      pos_(other.pos_),
+      partial_is_stale_(other.partial_is_stale_) {}
 
 SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
   if (this != &other) {
@@ -47,6 +48,7 @@ SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
     buf_ = std::move(other.buf_);
     buf_start_ = other.buf_start_;
     pos_ = other.pos_;
+    partial_is_stale_ = other.partial_is_stale_;
   }
   return *this;
 }
@@ -57,6 +59,12 @@ SegmentReader::~SegmentReader() {
 
 DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
   *error = Status::Ok();
+  if (partial_is_stale_) {
+    // The bytes of an incomplete record may since have been cut off by the
+    // writer (after a failed append) and replaced: read them again.
+    buf_.resize(pos_);
+    partial_is_stale_ = false;
+  }
   for (;;) {
     std::string_view avail(buf_.data() + pos_, buf_.size() - pos_);
     size_t consumed = 0;
@@ -70,7 +78,10 @@ DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
     if (avail.size() >= kRecordHeaderSize) {
       needed += DecodeU32(avail.data() + 13);
     }
-    if (!Fill(needed - avail.size(), error)) return DecodeResult::kNeedMore;
+    if (!Fill(needed - avail.size(), error)) {
+      partial_is_stale_ = true;
+      return DecodeResult::kNeedMore;
+    }
   }
 }
 

@@ -24,8 +24,9 @@ class SegmentReader {
   SegmentReader& operator=(SegmentReader&& other) noexcept;
   ~SegmentReader();
 
-  // kOk with the next record; kNeedMore at the current end of the file (any
-  // partial record is kept for a later call); kCorrupt when the next byte is
+  // kOk with the next record; kNeedMore at the current end of the file (the
+  // bytes of a partial record count in pending() until the next call, which
+  // reads them again); kCorrupt when the next byte is
   // not 0xC9 (the position stays there). *error is set on a read error.
   DecodeResult Next(UlogRecord* rec, Status* error);
 
@@ -46,6 +47,7 @@ class SegmentReader {
   std::string buf_;         // file bytes from buf_start_ on
   uint64_t buf_start_ = 0;  // file offset of buf_[0]
   size_t pos_ = 0;          // start of the next record in buf_
+  bool partial_is_stale_ = false;  // bytes after pos_ must be re-read before use
 };
 
 // Reads the timestamp of the first record of `path` (bytes 1–8). nullopt for
