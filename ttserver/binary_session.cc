@@ -16,6 +16,25 @@ constexpr char kFailure = 0x01;
 
 void StatusByte(std::string* out, bool ok) { out->push_back(ok ? kSuccess : kFailure); }
 
+// The reply of a request whose only answer is success or failure.
+std::string StatusReply(bool ok) { return std::string(1, ok ? kSuccess : kFailure); }
+
+// The misc functions that write or scan the whole database.
+bool IsSlowMisc(std::string_view name) {
+  return name == "sync" || name == "optimize" || name == "vanish" || name == "defrag" ||
+         name == "regex" || name == "range";
+}
+
+void AppendMiscReply(const Status& s, const std::vector<std::string>& result, std::string* out) {
+  if (!s.ok()) {
+    out->append("\x01\x00\x00\x00\x00", 5);
+    return;
+  }
+  out->push_back(kSuccess);
+  PutU32(out, static_cast<uint32_t>(result.size()));
+  for (const std::string& element : result) PutLengthPrefixed(out, element);
+}
+
 }  // namespace
 
 ProtocolSession::Result BinarySession::Process(std::string_view in, size_t* consumed,
@@ -45,7 +64,8 @@ ProtocolSession::Result BinarySession::Process(std::string_view in, size_t* cons
     mid_request_ = false;
     Result result = Execute(request, out);
     *consumed += used;
-    if (result == Result::kClose) return result;
+    // kDeferred: the slow request's reply must precede those of the requests behind it.
+    if (result != Result::kContinue) return result;
   }
   return Result::kContinue;
 }
@@ -164,37 +184,43 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       // No scripting in this server: ext always fails, as the original without -ext.
       out->push_back(kFailure);
       break;
+    // The slow commands: a masked one is refused at once; otherwise the work
+    // (with copies of its arguments: the request's views die with the input
+    // buffer) runs off the event loop and returns the same bytes as if run here.
+    // The slow commands run off the event loop (a masked one is refused at
+    // once); the work holds copies of its arguments, as the request's views
+    // die with the input buffer, and returns the same bytes as if run here.
     case kCmdSync:
-      s = forbidden ? Status::Forbidden() : engine.Sync();
-      StatusByte(out, s.ok());
-      break;
+      return DeferUnlessForbidden(forbidden, out,
+                                  [engine = &engine] { return StatusReply(engine->Sync().ok()); });
     case kCmdOptimize:
-      s = forbidden ? Status::Forbidden() : engine.Optimize(req.text);
-      StatusByte(out, s.ok());
-      break;
+      return DeferUnlessForbidden(forbidden, out, [engine = &engine, params = std::string(req.text)] {
+        return StatusReply(engine->Optimize(params).ok());
+      });
     case kCmdVanish:
-      s = forbidden ? Status::Forbidden() : engine.Vanish();
-      StatusByte(out, s.ok());
-      break;
+      return DeferUnlessForbidden(
+          forbidden, out, [engine = &engine] { return StatusReply(engine->Vanish().ok()); });
     case kCmdCopy:
-      s = forbidden ? Status::Forbidden() : engine.Copy(std::string(req.text));
-      if (!s.ok() && !forbidden) LogError("copy to ", req.text, " failed: ", s.ToString());
-      StatusByte(out, s.ok());
-      break;
-    case kCmdRestore: {
-      uint64_t applied = 0;
-      s = forbidden ? Status::Forbidden()
-                    : RestoreFromLog(engine, std::string(req.text), req.ts, req.opts & 1, &applied);
-      if (!forbidden) {
-        if (s.ok()) {
-          LogInfo("restore from ", req.text, ": ", applied, " records applied");
-        } else {
-          LogError("restore from ", req.text, " failed after ", applied, " records: ", s.ToString());
-        }
-      }
-      StatusByte(out, s.ok());
-      break;
-    }
+      return DeferUnlessForbidden(forbidden, out, [engine = &engine, path = std::string(req.text)] {
+        Status s = engine->Copy(path);
+        if (!s.ok()) LogError("copy to ", path, " failed: ", s.ToString());
+        return StatusReply(s.ok());
+      });
+    case kCmdRestore:
+      return DeferUnlessForbidden(
+          forbidden, out,
+          [engine = &engine, path = std::string(req.text), ts = req.ts,
+           check = (req.opts & 1) != 0] {
+            uint64_t applied = 0;
+            Status s = RestoreFromLog(*engine, path, ts, check, &applied);
+            if (s.ok()) {
+              LogInfo("restore from ", path, ": ", applied, " records applied");
+            } else {
+              LogError("restore from ", path, " failed after ", applied, " records: ",
+                       s.ToString());
+            }
+            return StatusReply(s.ok());
+          });
     case kCmdSetMst:
       if (!forbidden) {
         context_->master->Set(std::string(req.text), req.int_arg, req.ts, req.opts);
@@ -217,8 +243,7 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       break;
     }
     case kCmdMisc:
-      ExecuteMisc(req, out);
-      break;
+      return ExecuteMisc(req, out);
     case kCmdRepl:
       LogInfo("closing connection fd ", fd_,
               ": this ttserver does not act as a replication master yet");
@@ -227,20 +252,40 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
   return Result::kContinue;
 }
 
-void BinarySession::ExecuteMisc(const BinaryRequest& req, std::string* out) {
+ProtocolSession::Result BinarySession::DeferUnlessForbidden(bool forbidden, std::string* out,
+                                                            DeferredWork work) {
+  if (forbidden) {
+    StatusByte(out, false);
+    return Result::kContinue;
+  }
+  deferred_ = std::move(work);
+  return Result::kDeferred;
+}
+
+ProtocolSession::Result BinarySession::ExecuteMisc(const BinaryRequest& req, std::string* out) {
   if (context_->mask.Forbids(kCmdMisc)) {
     out->append("\x00\x00\x00\x00\x00", 5);  // the original's quirk: success, empty list
-    return;
+    return Result::kContinue;
+  }
+  if (IsSlowMisc(req.text)) {
+    deferred_ = [engine = context_->engine, name = std::string(req.text),
+                 args = std::vector<std::string>(req.list.begin(), req.list.end())] {
+      std::vector<std::string_view> views(args.begin(), args.end());
+      // None of these functions iterates: the connection's cursor stays
+      // with the connection, untouched by this thread.
+      IteratorState unused;
+      std::vector<std::string> result;
+      Status s = RunMisc(*engine, name, views, &unused, &result);
+      std::string reply;
+      AppendMiscReply(s, result, &reply);
+      return reply;
+    };
+    return Result::kDeferred;
   }
   std::vector<std::string> result;
   Status s = RunMisc(*context_->engine, req.text, req.list, &iterator_, &result);
-  if (!s.ok()) {
-    out->append("\x01\x00\x00\x00\x00", 5);
-    return;
-  }
-  out->push_back(kSuccess);
-  PutU32(out, static_cast<uint32_t>(result.size()));
-  for (const std::string& element : result) PutLengthPrefixed(out, element);
+  AppendMiscReply(s, result, out);
+  return Result::kContinue;
 }
 
 }  // namespace tt

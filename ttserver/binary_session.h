@@ -1,9 +1,13 @@
 // The Tokyo Tyrant binary protocol on one connection: parses each request
 // (binary_request.h), runs it against the Engine, encodes the reply byte for
-// byte as the original does (binary-protocol.md §2–3).
+// byte as the original does (binary-protocol.md §2–3). sync, optimize,
+// vanish, copy, restore and the misc functions sync, optimize, vanish, defrag,
+// regex and range may take long: unless masked, they are deferred
+// (protocol_session.h) and run off the event loop.
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "ttserver/binary_request.h"
 #include "ttserver/misc.h"
@@ -19,16 +23,22 @@ class BinarySession : public ProtocolSession {
 
   Result Process(std::string_view in, size_t* consumed, std::string* out) override;
   bool MidRequest() const override { return mid_request_; }
+  DeferredWork TakeDeferred() override { return std::exchange(deferred_, nullptr); }
 
  private:
-  // Runs one parsed request, appending its reply. Returns kClose for repl.
+  // Runs one parsed request, appending its reply. Returns kClose for repl,
+  // and kDeferred, with the work in deferred_, for a slow request.
   Result Execute(const BinaryRequest& request, std::string* out);
-  void ExecuteMisc(const BinaryRequest& request, std::string* out);
+  Result ExecuteMisc(const BinaryRequest& request, std::string* out);
+  // A masked slow command is answered with failure at once (kContinue);
+  // otherwise `work` becomes deferred_ (kDeferred).
+  Result DeferUnlessForbidden(bool forbidden, std::string* out, DeferredWork work);
 
   ServerContext* context_;
   int fd_;
   bool mid_request_ = false;
   IteratorState iterator_;
+  DeferredWork deferred_;  // the slow request Process() stopped after
 };
 
 }  // namespace tt

@@ -69,7 +69,7 @@ Connection::~Connection() {
   for (event* ev : {read_ev_, write_ev_, timer_ev_}) {
     if (ev != nullptr) event_free(ev);
   }
-  close(fd_);
+  if (fd_ >= 0) close(fd_);
 }
 
 bool Connection::Start() {
@@ -89,19 +89,16 @@ bool Connection::Start() {
 void Connection::OnReadable(int, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
   ReadOutcome outcome = self->ReadAvailable(kReadBudget);
-  if (outcome == ReadOutcome::kError) return self->Finish();
-  if (self->ProcessInput() == Next::kClose) return self->Finish();
-  if (outcome == ReadOutcome::kEof) {
-    // A half-closed peer still gets the replies to what it sent.
-    self->peer_closed_ = true;
-    self->closing_ = true;
-  }
-  if (self->Settle() == Next::kClose) self->Finish();
+  if (outcome == ReadOutcome::kError) return self->Close();
+  if (self->ProcessInput() == Next::kClose) return self->Close();
+  // A half-closed peer still gets the replies to what it sent.
+  if (outcome == ReadOutcome::kEof) self->input_ended_ = true;
+  if (self->Settle() == Next::kClose) self->Close();
 }
 
 void Connection::OnWritable(int, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  if (self->Settle() == Next::kClose) self->Finish();
+  if (self->Settle() == Next::kClose) self->Close();
 }
 
 void Connection::OnTimer(int, short, void* arg) {
@@ -111,19 +108,57 @@ void Connection::OnTimer(int, short, void* arg) {
   const char* reason = nullptr;
   if (self->Deadline(&when, &reason) && when <= Clock::now()) {
     LogInfo("closing connection fd ", self->fd_, ": ", reason);
-    return self->Finish();
+    return self->Close();
   }
   self->UpdateTimer();
 }
 
 void Connection::BeginDrain() {
-  if (!closing_) {
+  if (abandoned_) return;  // closed already; only its job keeps it
+  if (!closing_ && !input_ended_) {
+    // With a job running this only buffers: what follows the slow request is
+    // handled when the job reports.
     ReadOutcome outcome = ReadAvailable(kDrainReadBudget);
-    if (outcome == ReadOutcome::kError) return Finish();
-    if (ProcessInput() == Next::kClose) return Finish();
-    closing_ = true;
+    if (outcome == ReadOutcome::kError) return Close();
+    if (ProcessInput() == Next::kClose) return Close();
+    input_ended_ = true;
   }
-  if (Settle() == Next::kClose) Finish();
+  if (Settle() == Next::kClose) Close();
+}
+
+void Connection::Close() {
+  if (abandoned_) return;
+  if (job_running_) return Abandon();
+  worker_->Remove(this);  // destroys this
+}
+
+void Connection::Abandon() {
+  abandoned_ = true;
+  closing_ = true;
+  for (event* ev : {read_ev_, write_ev_, timer_ev_}) {
+    if (ev != nullptr) event_del(ev);
+  }
+  reading_ = writing_ = timer_armed_ = false;
+  // The peer learns now; the fd is free for new connections meanwhile.
+  close(fd_);
+  fd_ = -1;
+}
+
+void Connection::OnJobDone(std::optional<std::string> reply) {
+  job_running_ = false;
+  if (abandoned_) return worker_->Remove(this);
+  if (reply.has_value()) {
+    out_.append(*reply);
+  } else {
+    LogInfo("closing connection fd ", fd_, ": its deferred request failed");
+    closing_ = true;
+    in_.Consume(in_.size());
+  }
+  // The timeouts were suspended during the job: their clocks restart now,
+  // rather than charging the job's duration to the peer.
+  last_activity_ = last_write_progress_ = Clock::now();
+  if (ProcessInput() == Next::kClose) return Close();
+  if (Settle() == Next::kClose) Close();
 }
 
 Connection::ReadOutcome Connection::ReadAvailable(size_t budget) {
@@ -150,7 +185,8 @@ Connection::ReadOutcome Connection::ReadAvailable(size_t budget) {
 }
 
 Connection::Next Connection::ProcessInput() {
-  if (closing_ || in_.size() == 0) return Next::kKeep;
+  // While a job runs, later requests wait: their replies must follow its reply.
+  if (closing_ || job_running_ || in_.size() == 0) return Next::kKeep;
   if (session_ == nullptr) {
     auto first = static_cast<uint8_t>(in_.view()[0]);
     session_ = worker_->NewSession(first, fd_);
@@ -172,6 +208,18 @@ Connection::Next Connection::ProcessInput() {
     in_.Consume(in_.size());
     return Next::kKeep;
   }
+  if (result == ProtocolSession::Result::kDeferred) {
+    ProtocolSession::DeferredWork work = session_->TakeDeferred();
+    if (!work) {
+      LogError("closing connection fd ", fd_, ": the session deferred a request without work");
+      closing_ = true;
+      in_.Consume(in_.size());
+      return Next::kKeep;
+    }
+    job_running_ = true;
+    worker_->RunJob(this, std::move(work));
+    return Next::kKeep;
+  }
   // The -tout deadline runs from the first byte of the request in progress.
   if (session_->MidRequest() && (!was_mid_request || consumed > 0)) request_start_ = Clock::now();
   return Next::kKeep;
@@ -179,7 +227,9 @@ Connection::Next Connection::ProcessInput() {
 
 Connection::Next Connection::Flush() {
   while (PendingOutput() > 0) {
-    ssize_t n = write(fd_, out_.data() + out_head_, PendingOutput());
+    // send(MSG_NOSIGNAL): a peer gone while its reply was computed must
+    // cost an EPIPE, not the process (SIGPIPE), whatever the signal setup.
+    ssize_t n = send(fd_, out_.data() + out_head_, PendingOutput(), MSG_NOSIGNAL);
     if (n > 0) {
       out_head_ += static_cast<size_t>(n);
       last_activity_ = last_write_progress_ = Clock::now();
@@ -206,16 +256,18 @@ Connection::Next Connection::Flush() {
 
 Connection::Next Connection::Settle() {
   if (Flush() == Next::kClose) return Next::kClose;
-  if (closing_ && PendingOutput() == 0) return Next::kClose;
-  // Whole requests left in the input were already handled, so resuming
-  // reading below the high-water mark is all back-pressure needs.
+  if (Done() && PendingOutput() == 0) return Next::kClose;
+  // Whole requests left in the input were already handled (or wait, with
+  // reading off, for the running job), so resuming reading below the
+  // high-water mark is all back-pressure needs.
   UpdateInterest();
   UpdateTimer();
   return Next::kKeep;
 }
 
 void Connection::UpdateInterest() {
-  bool want_read = !closing_ && PendingOutput() <= worker_->options().output_high_water;
+  bool want_read = !closing_ && !input_ended_ && !job_running_ &&
+                   PendingOutput() <= worker_->options().output_high_water;
   bool want_write = PendingOutput() > 0;
   if (want_read != reading_) {
     if (want_read) {
@@ -245,7 +297,10 @@ bool Connection::Deadline(Clock::time_point* when, const char** reason) const {
       found = true;
     }
   };
-  if (closing_) {
+  // A job may take as long as it needs (optimize of a large database): the
+  // peer is waiting for us, not the other way round.
+  if (job_running_) return false;
+  if (Done()) {
     double linger = options.request_timeout_s > 0 ? options.request_timeout_s : kCloseLingerS;
     consider(last_write_progress_ + Seconds(linger), "the peer does not read its last replies");
     return found;
@@ -281,7 +336,5 @@ void Connection::UpdateTimer() {
   timer_armed_ = true;
   timer_at_ = when;
 }
-
-void Connection::Finish() { worker_->Remove(this); }
 
 }  // namespace tt

@@ -7,6 +7,12 @@
 // more than Worker::Options::output_high_water bytes of replies wait (a peer
 // that does not read cannot make the server buffer without bound).
 //
+// A slow request (the session returns kDeferred) runs on a job thread of the
+// worker. Meanwhile the connection neither reads nor processes input (bytes
+// already received stay buffered, so pipelined requests are answered after
+// the slow one, in order), no timeout runs, and it is not destroyed: closing
+// it then only closes the socket, and the object goes when the job reports.
+//
 // Why not evbuffer: a request larger than one read (a big put) would have to
 // be linearised with evbuffer_pullup after every read, copying it again each
 // time; a contiguous buffer that doubles is linear.
@@ -15,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,9 +49,19 @@ class Connection {
   // connection could not be set up and must be destroyed.
   bool Start();
   // Shutdown: handles every whole request already received (including bytes
-  // waiting in the kernel), stops reading, and closes once the replies are
-  // written. May destroy the connection (through the worker).
+  // waiting in the kernel, and after a running job those behind it), stops
+  // reading, and closes once the replies are written. May destroy the
+  // connection (through the worker).
   void BeginDrain();
+  // Closes the connection now, unanswered requests and unsent replies
+  // included, and destroys it through the worker; while a job runs, only the
+  // socket is closed and the destruction waits for OnJobDone().
+  void Close();
+  // Worker thread, once per job started by Worker::RunJob: takes the reply
+  // of the slow request (nullopt = the job failed: the connection closes, as
+  // later replies would no longer match their requests), then resumes
+  // processing and reading. May destroy the connection.
+  void OnJobDone(std::optional<std::string> reply);
 
   int fd() const { return fd_; }
 
@@ -73,7 +90,8 @@ class Connection {
 
   // Reads up to `budget` bytes (until EAGAIN) into the input buffer.
   ReadOutcome ReadAvailable(size_t budget);
-  // Feeds the input to the session; sets closing_ on kClose.
+  // Feeds the input to the session (not while a job runs); sets closing_ on
+  // kClose, starts the job on kDeferred.
   Next ProcessInput();
   // Writes queued output until done or EAGAIN. kClose on a write error.
   Next Flush();
@@ -85,8 +103,10 @@ class Connection {
   // *reason says which timeout.
   bool Deadline(Clock::time_point* when, const char** reason) const;
   size_t PendingOutput() const { return out_.size() - out_head_; }
-  // Destroys this connection (through the worker). Nothing may touch members after.
-  void Finish();
+  // No further reply will be produced: the connection closes once the output is written.
+  bool Done() const { return !job_running_ && (closing_ || input_ended_); }
+  // Close() while a job runs: unregisters the events and closes the socket.
+  void Abandon();
 
   Worker* worker_;
   int fd_;
@@ -102,8 +122,10 @@ class Connection {
   std::string out_;
   size_t out_head_ = 0;
 
-  bool closing_ = false;             // no more requests: close once the output is written
-  bool peer_closed_ = false;         // EOF seen
+  bool closing_ = false;       // no more requests: close once the output is written
+  bool input_ended_ = false;   // EOF seen or draining: answer what is buffered, then close
+  bool job_running_ = false;   // a deferred request runs on a job thread
+  bool abandoned_ = false;     // closed while the job runs: destroy when it reports
   Clock::time_point last_activity_;  // last byte read or written
   Clock::time_point request_start_;  // first byte of the request now partly received
   Clock::time_point last_write_progress_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,13 +19,36 @@ class ProtocolSession {
   enum class Result {
     kContinue,  // keep the connection; call again when more bytes arrive
     kClose,     // send what is in `out`, then close the connection
+    kDeferred,  // the last request consumed is slow: run TakeDeferred()'s work
   };
+  // The work of a slow request: runs on a thread other than the connection's
+  // and returns the request's reply bytes. A work that throws closes the
+  // connection (its reply is lost).
+  using DeferredWork = std::function<std::string()>;
+
   virtual ~ProtocolSession() = default;
 
   // Handles every whole request at the front of `in`, appending the replies
   // to `out` in request order, and sets *consumed to the bytes used (a partial
   // request at the end is left unconsumed). Never blocks on the network.
+  //
+  // A request that may take long (a full scan, optimize, copy, ...) must not
+  // run here: it would stall every other connection of the worker thread
+  // (design.md "Rules that keep this shape"). Instead Process() stops right
+  // after it and returns kDeferred, with `out` holding the replies of the
+  // requests before it and *consumed counting the slow request too. The
+  // caller then calls TakeDeferred() once, runs the work off the event loop,
+  // and appends the work's result to the output; only then does it call
+  // Process() again, with the input that followed. So replies stay in request
+  // order, and the session is never called concurrently with its own work.
+  // The bytes of `in` may be reused once consumed: the work must own copies
+  // of everything it reads from the request, and must not touch the session
+  // (which is, however, kept alive until the work has returned).
   virtual Result Process(std::string_view in, size_t* consumed, std::string* out) = 0;
+
+  // The work of the request that made Process() return kDeferred, handed
+  // over exactly once (nullptr if there is none).
+  virtual DeferredWork TakeDeferred() { return nullptr; }
 
   // True while a request is partly received (for the -tout request deadline,
   // as opposed to the idle timeout between requests).

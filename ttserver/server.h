@@ -34,7 +34,8 @@ class Server {
   // update log cannot be opened or the address cannot be bound.
   // REQUIRES: SIGTERM/SIGINT/SIGHUP blocked (threads started here inherit it).
   Status Start();
-  // Stops accepting, answers the requests already received, closes every
+  // Stops accepting, answers the requests already received, waits for the
+  // slow requests still running off the event loops, closes every
   // connection, syncs the update log and closes the database. Safe to call
   // after a failed Start() and more than once; the error of a failed close
   // is returned (the exit status is then 1).

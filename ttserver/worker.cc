@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <system_error>
 #include <vector>
 
 #include "common/logging.h"
@@ -16,6 +18,7 @@ Worker::Worker(int id, SessionFactory factory, Stats* stats, const Options& opti
     : id_(id), factory_(std::move(factory)), stats_(stats), options_(options) {}
 
 Worker::~Worker() {
+  JoinJobs();  // none left after Join(); a job must not outlive what it reports to
   stats_->conns_current.fetch_sub(connections_.size(), std::memory_order_relaxed);
   connections_.clear();
   for (int fd : pending_) {
@@ -59,9 +62,7 @@ void Worker::Adopt(int fd) {
     stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  uint64_t one = 1;
-  // Fails only with EAGAIN when the counter is already huge: a wakeup is pending anyway.
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  Wake();
 }
 
 void Worker::Shutdown() {
@@ -69,12 +70,27 @@ void Worker::Shutdown() {
     std::lock_guard lock(mu_);
     shutdown_requested_ = true;
   }
+  Wake();
+}
+
+void Worker::Wake() {
   uint64_t one = 1;
+  // Fails only with EAGAIN when the counter is already huge: a wakeup is pending anyway.
   [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
 }
 
 void Worker::Join() {
   if (thread_.joinable()) thread_.join();
+  JoinJobs();
+}
+
+void Worker::JoinJobs() {
+  // The loop ends only once every job has reported, so these threads have
+  // finished or are about to return.
+  for (auto& [id, job] : jobs_) {
+    if (job.thread.joinable()) job.thread.join();
+  }
+  jobs_.clear();
 }
 
 void Worker::Remove(Connection* conn) {
@@ -83,10 +99,57 @@ void Worker::Remove(Connection* conn) {
   FinishIfDrained();
 }
 
+void Worker::RunJob(Connection* conn, ProtocolSession::DeferredWork work) {
+  uint64_t id = next_job_id_++;
+  auto body = [this, id, work = std::move(work)] {
+    std::optional<std::string> reply;
+    try {
+      reply = work();
+    } catch (const std::exception& e) {
+      LogError("worker ", id_, ": a deferred request failed: ", e.what());
+    } catch (...) {
+      LogError("worker ", id_, ": a deferred request failed");
+    }
+    {
+      std::lock_guard lock(mu_);
+      finished_.push_back({id, std::move(reply)});
+    }
+    Wake();
+  };
+  Job& job = jobs_[id];
+  job.conn = conn;
+  try {
+    job.thread = std::thread(body);
+  } catch (const std::system_error& e) {
+    // Out of threads: answering late beats not answering. The reply still
+    // arrives through the queue, so the connection sees the same sequence.
+    LogError("worker ", id_, ": cannot start a job thread (", e.what(),
+             "): running the request on the event loop");
+    body();
+  }
+}
+
+void Worker::CompleteJobs() {
+  std::deque<JobResult> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(finished_);
+  }
+  for (JobResult& result : done) {
+    auto it = jobs_.find(result.id);
+    if (it == jobs_.end()) continue;
+    if (it->second.thread.joinable()) it->second.thread.join();  // it has just reported
+    Connection* conn = it->second.conn;
+    jobs_.erase(it);
+    conn->OnJobDone(std::move(result.reply));  // may destroy conn
+  }
+}
+
 void Worker::OnWakeup(int fd, short, void* arg) {
   auto* self = static_cast<Worker*>(arg);
   uint64_t count;
   [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
+  self->CompleteJobs();
   self->AdoptPending();
   bool shutdown;
   {
@@ -138,12 +201,22 @@ void Worker::OnDrainDeadline(int, short, void* arg) {
     LogInfo("worker ", self->id_, ": closing ", self->connections_.size(),
             " connection(s) still unfinished at shutdown");
   }
-  while (!self->connections_.empty()) self->Remove(self->connections_.begin()->first);
-  event_base_loopbreak(self->base_);
+  // Close() may destroy the connection: walk a copy of the keys. A
+  // connection whose job runs only closes its socket here; it is destroyed,
+  // and the loop ends, when the job reports (the store must stay open for it).
+  std::vector<Connection*> all;
+  all.reserve(self->connections_.size());
+  for (auto& [raw, conn] : self->connections_) all.push_back(raw);
+  for (Connection* raw : all) {
+    if (self->connections_.count(raw) > 0) raw->Close();
+  }
+  self->FinishIfDrained();
 }
 
 void Worker::FinishIfDrained() {
-  if (draining_ && connections_.empty()) event_base_loopbreak(base_);
+  // Every job belongs to a live connection, so no connection means no job;
+  // checking both keeps the loop alive for a job even if that ever changes.
+  if (draining_ && connections_.empty() && jobs_.empty()) event_base_loopbreak(base_);
 }
 
 }  // namespace tt

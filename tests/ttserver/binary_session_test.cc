@@ -54,12 +54,26 @@ class BinarySessionTest : public ::testing::Test {
   }
   void SetUp() override { Open("*"); }
 
-  // Feeds `in` to `session` and returns the replies; *result gets the outcome.
+  // Feeds `in` to `session` as a connection does, but runs the work of a
+  // deferred (slow) request inline, then feeds the rest; returns the replies;
+  // *result gets the last outcome.
   std::string Feed(BinarySession& session, const std::string& in,
                    ProtocolSession::Result* result = nullptr, size_t* consumed_out = nullptr) {
     std::string out;
     size_t consumed = 0;
-    ProtocolSession::Result r = session.Process(in, &consumed, &out);
+    ProtocolSession::Result r;
+    for (;;) {
+      size_t used = 0;
+      r = session.Process(std::string_view(in).substr(consumed), &used, &out);
+      consumed += used;
+      if (r != ProtocolSession::Result::kDeferred) break;
+      ProtocolSession::DeferredWork work = session.TakeDeferred();
+      if (!work) {
+        ADD_FAILURE() << "kDeferred without work";
+        break;
+      }
+      out += work();
+    }
     if (result != nullptr) *result = r;
     if (consumed_out != nullptr) *consumed_out = consumed;
     return out;
@@ -128,6 +142,37 @@ TEST_F(BinarySessionTest, MiscOnHashMatchesTheObservedResults) {
   EXPECT_EQ(Feed(MiscRequest("regex", {"^key"})), MiscReply({"key1", "value1"}));
   EXPECT_EQ(Feed(MiscRequest("outlist", {"p1", "nope"})), MiscReply({}));
   EXPECT_EQ(Feed(MiscRequest("get", {"p1"})), Hex("01 00 00 00 00"));
+}
+
+TEST_F(BinarySessionTest, SlowRequestsAreDeferredUnlessMasked) {
+  BinarySession session(&context_, 5);
+  std::string out;
+  size_t consumed = 0;
+  // get, then sync (slow), then get: Process stops after sync.
+  std::string get = Hex("C8 30 00 00 00 01 6B");
+  std::string in = get + Hex("C8 70") + get;
+  EXPECT_EQ(session.Process(in, &consumed, &out), ProtocolSession::Result::kDeferred);
+  EXPECT_EQ(consumed, get.size() + 2);
+  EXPECT_EQ(out, Hex("01"));
+  ProtocolSession::DeferredWork work = session.TakeDeferred();
+  ASSERT_TRUE(work);
+  EXPECT_FALSE(session.TakeDeferred());  // handed over once
+  in.clear();  // the work owns what it needs
+  EXPECT_EQ(work(), Hex("00"));
+  for (const char* name : {"sync", "optimize", "vanish", "defrag", "regex", "range"}) {
+    std::string request = MiscRequest(name, {});
+    out.clear();
+    EXPECT_EQ(session.Process(request, &consumed, &out), ProtocolSession::Result::kDeferred)
+        << name;
+    EXPECT_EQ(consumed, request.size());
+    ASSERT_TRUE(session.TakeDeferred()) << name;
+  }
+  // Masked: answered at once, as before.
+  context_.mask.Apply("sync,misc", true);
+  out.clear();
+  EXPECT_EQ(session.Process(Hex("C8 70") + MiscRequest("range", {}), &consumed, &out),
+            ProtocolSession::Result::kContinue);
+  EXPECT_EQ(out, Hex("01 00 00 00 00 00"));
 }
 
 TEST_F(BinarySessionTest, MiscRangeOnTreeStopsBeforeEnd) {

@@ -9,11 +9,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "ttserver/acceptor.h"
@@ -24,11 +29,53 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// Holds the slow requests of LineSession until the test opens it, and counts
+// them, so a test controls exactly how long a job runs.
+class Gate {
+ public:
+  // Called by a job: counts it as started and blocks until Open().
+  void Pass() {
+    std::unique_lock lock(mu_);
+    ++started_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    ++finished_;
+  }
+  // Lets every job, current and future, through.
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // True once `n` jobs have started, false after 3 s.
+  bool WaitStarted(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(3), [&] { return started_ >= n; });
+  }
+  int started() {
+    std::lock_guard lock(mu_);
+    return started_;
+  }
+  int finished() {
+    std::lock_guard lock(mu_);
+    return finished_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int started_ = 0, finished_ = 0;
+};
+
 // Requests are lines. "quit" → "bye" and close; "big N" → N bytes of 'x' and
-// a newline; anything else → "echo:<line>". A partial line is a request in
-// progress.
+// a newline; "slow" → deferred: passes `gate`, then "slow-done"; "throw" →
+// deferred work that throws; anything else → "echo:<line>". A partial line is
+// a request in progress.
 class LineSession : public ProtocolSession {
  public:
+  explicit LineSession(Gate* gate) : gate_(gate) {}
+
   Result Process(std::string_view in, size_t* consumed, std::string* out) override {
     *consumed = 0;
     for (;;) {
@@ -39,6 +86,19 @@ class LineSession : public ProtocolSession {
       if (line == "quit") {
         out->append("bye\n");
         return Result::kClose;
+      }
+      if (line == "slow") {
+        deferred_ = [gate = gate_] {
+          gate->Pass();
+          return std::string("slow-done\n");
+        };
+        mid_request_ = false;
+        return Result::kDeferred;
+      }
+      if (line == "throw") {
+        deferred_ = []() -> std::string { throw std::runtime_error("thrown by the test"); };
+        mid_request_ = false;
+        return Result::kDeferred;
       }
       if (line.substr(0, 4) == "big ") {
         out->append(std::stoul(std::string(line.substr(4))), 'x');
@@ -51,9 +111,12 @@ class LineSession : public ProtocolSession {
     return Result::kContinue;
   }
   bool MidRequest() const override { return mid_request_; }
+  DeferredWork TakeDeferred() override { return std::exchange(deferred_, nullptr); }
 
  private:
+  Gate* gate_;
   bool mid_request_ = false;
+  DeferredWork deferred_;
 };
 
 int FreePort() {
@@ -134,9 +197,10 @@ class NetworkTest : public ::testing::Test {
   void StartServer(Worker::Options options = {}, int max_conns = 100, int threads = 2,
                    std::string host = "127.0.0.1", int port = -1) {
     port_ = port == -1 ? FreePort() : port;
-    SessionFactory factory = [](uint8_t first_byte, int) -> std::unique_ptr<ProtocolSession> {
+    SessionFactory factory = [this](uint8_t first_byte,
+                                    int) -> std::unique_ptr<ProtocolSession> {
       if (first_byte == '!') return nullptr;
-      return std::make_unique<LineSession>();
+      return std::make_unique<LineSession>(&gate_);
     };
     std::vector<Worker*> raw;
     for (int i = 0; i < threads; ++i) {
@@ -156,8 +220,20 @@ class NetworkTest : public ::testing::Test {
     acceptor_.reset();
     workers_.clear();
   }
-  void TearDown() override { StopServer(); }
+  // A failed test may leave a job at the gate: shutdown would wait for it.
+  void TearDown() override {
+    gate_.Open();
+    StopServer();
+  }
+  // Waits up to 3 s for stats_.conns_current to reach `n`.
+  bool WaitConnections(uint64_t n) {
+    for (int i = 0; i < 300 && stats_.conns_current.load() != n; ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return stats_.conns_current.load() == n;
+  }
 
+  Gate gate_;  // before the workers: their jobs use it
   Stats stats_;
   int port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -371,6 +447,139 @@ TEST_F(NetworkTest, ConnectionCountersReturnToZero) {
   }
   EXPECT_EQ(stats_.conns_current.load(), 0u);
   EXPECT_EQ(stats_.conns_total.load(), 2u);
+}
+
+// ---- slow requests (ProtocolSession::Result::kDeferred) ----
+
+TEST_F(NetworkTest, SlowRequestDoesNotStallTheOtherConnectionsOfItsWorker) {
+  StartServer({}, 100, /*threads=*/1);
+  Client slow(port_), other(port_);
+  ASSERT_TRUE(slow.Send("slow\n"));
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  ASSERT_TRUE(other.Send("x\n"));
+  EXPECT_EQ(other.Receive(7, 1000), "echo:x\n");
+  EXPECT_EQ(slow.Receive(1, 100), "");  // still running
+  gate_.Open();
+  EXPECT_EQ(slow.Receive(10), "slow-done\n");
+  ASSERT_TRUE(slow.Send("y\n"));  // and the connection goes on
+  EXPECT_EQ(slow.Receive(7), "echo:y\n");
+}
+
+TEST_F(NetworkTest, RequestsPipelinedBehindASlowOneAreAnsweredAfterItInOrder) {
+  StartServer({}, 100, 1);
+  Client c(port_);
+  ASSERT_TRUE(c.Send("a\nslow\nb\nslow\nc\n"));
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  EXPECT_EQ(c.Receive(7), "echo:a\n");  // the replies before it are not held back
+  EXPECT_EQ(c.Receive(1, 200), "");      // b waits for the slow request
+  EXPECT_EQ(gate_.started(), 1);         // and so does the second slow one
+  gate_.Open();
+  std::string want = "slow-done\necho:b\nslow-done\necho:c\n";
+  EXPECT_EQ(c.Receive(want.size()), want);
+  EXPECT_EQ(gate_.finished(), 2);
+}
+
+TEST_F(NetworkTest, HalfClosedPeerGetsTheRepliesBehindASlowRequest) {
+  StartServer({}, 100, 1);
+  Client c(port_);
+  ASSERT_TRUE(c.Send("slow\nb\n"));
+  shutdown(c.fd(), SHUT_WR);
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  std::this_thread::sleep_for(milliseconds(100));
+  gate_.Open();
+  EXPECT_EQ(c.Receive(100), "slow-done\necho:b\n");
+  EXPECT_TRUE(c.Closed(0));
+}
+
+TEST_F(NetworkTest, PeerClosingDuringASlowRequestIsHarmless) {
+  StartServer({}, 100, 1);
+  {
+    Client closes(port_);
+    ASSERT_TRUE(closes.Send("slow\nmore\n"));
+    ASSERT_TRUE(gate_.WaitStarted(1));
+  }
+  {
+    Client resets(port_);
+    ASSERT_TRUE(resets.Send("slow\n"));
+    ASSERT_TRUE(gate_.WaitStarted(2));
+    linger abort{1, 0};  // close with RST
+    setsockopt(resets.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  }
+  std::this_thread::sleep_for(milliseconds(100));
+  gate_.Open();
+  EXPECT_TRUE(WaitConnections(0));
+  Client d(port_);
+  ASSERT_TRUE(d.Send("d\n"));
+  EXPECT_EQ(d.Receive(7), "echo:d\n");
+}
+
+TEST_F(NetworkTest, NoTimeoutFiresDuringASlowRequest) {
+  Worker::Options options;
+  options.idle_timeout_s = 0.2;
+  options.request_timeout_s = 0.2;
+  StartServer(options, 100, 1);
+  Client c(port_);
+  ASSERT_TRUE(c.Send("slow\npartial"));
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  std::this_thread::sleep_for(milliseconds(600));
+  gate_.Open();
+  EXPECT_EQ(c.Receive(10), "slow-done\n");
+  EXPECT_TRUE(c.Closed(2000));  // the clocks run again once the reply is out
+}
+
+TEST_F(NetworkTest, FailedSlowRequestClosesItsConnection) {
+  StartServer({}, 100, 1);
+  Client c(port_);
+  ASSERT_TRUE(c.Send("a\nthrow\nb\n"));
+  EXPECT_EQ(c.Receive(100), "echo:a\n");
+  EXPECT_TRUE(c.Closed());
+  Client d(port_);
+  ASSERT_TRUE(d.Send("d\n"));
+  EXPECT_EQ(d.Receive(7), "echo:d\n");
+}
+
+TEST_F(NetworkTest, ShutdownWaitsForASlowRequestAndSendsItsReply) {
+  StartServer({}, 100, 1);
+  Client c(port_);
+  ASSERT_TRUE(c.Send("slow\nafter\n"));
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    StopServer();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(stopped.load());
+  gate_.Open();
+  std::string want = "slow-done\necho:after\n";
+  EXPECT_EQ(c.Receive(want.size() + 1), want);  // then EOF
+  stopper.join();
+  EXPECT_EQ(gate_.finished(), 1);
+  EXPECT_EQ(stats_.conns_current.load(), 0u);
+}
+
+TEST_F(NetworkTest, ShutdownPastTheDrainDeadlineStillWaitsForTheJob) {
+  Worker::Options options;
+  options.drain_timeout_s = 0.1;
+  StartServer(options, 100, 1);
+  Client c(port_), idle(port_);
+  ASSERT_TRUE(idle.Send("i\n"));
+  ASSERT_EQ(idle.Receive(7), "echo:i\n");
+  ASSERT_TRUE(c.Send("slow\n"));
+  ASSERT_TRUE(gate_.WaitStarted(1));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    StopServer();
+    stopped = true;
+  });
+  EXPECT_TRUE(c.Closed(2000));  // force-closed at the deadline, job or not
+  EXPECT_TRUE(idle.Closed(0));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_FALSE(stopped.load());  // but the job still holds the worker
+  gate_.Open();
+  stopper.join();
+  EXPECT_EQ(gate_.finished(), 1);
+  EXPECT_EQ(stats_.conns_current.load(), 0u);
 }
 
 }  // namespace
