@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "ttserver/redo.h"
+#include "ulog/checkpoint.h"
 
 namespace tt {
 
@@ -88,6 +90,15 @@ Status Server::OpenData() {
   engine_options.clock = &clock_;
   engine_options.sid = options_.sid;
   engine_ = std::make_unique<Engine>(engine_options);
+
+  // Writes acknowledged before a crash may be missing from the database files;
+  // the update log has them (ulog/checkpoint.h).
+  uint64_t recovered = 0;
+  s = RecoverFromLog(*engine_, &recovered);
+  if (!s.ok()) return s;
+  if (recovered > 0) {
+    LogSystem("re-applied ", recovered, " update-log records after the last checkpoint");
+  }
   return Status::Ok();
 }
 
@@ -151,17 +162,21 @@ Status Server::Stop() {
     acceptor_.reset();
   }
   for (auto& worker : workers_) worker->Shutdown();
+  // Join() also waits for the slow requests still running on job threads
+  // (optimize, copy, ...): they use the engine and the store closed below.
   for (auto& worker : workers_) worker->Join();
   workers_.clear();
   Status result;
   engine_.reset();
+  // Every logged record has reached the store (no request is running), so
+  // once the store is closed cleanly the whole log is covered.
+  const uint64_t covered_through = clock_.Last();
   if (ulog_ != nullptr) {
     Status s = ulog_->Sync();
     if (!s.ok()) {
       LogError("update log sync failed: ", s.ToString());
       result = s;
     }
-    ulog_.reset();
   }
   if (store_ != nullptr) {
     Status s = store_->Close();
@@ -170,6 +185,16 @@ Status Server::Stop() {
       result = s;
     }
     store_.reset();
+  }
+  if (ulog_ != nullptr) {
+    if (result.ok()) {
+      Status s = WriteCheckpoint(ulog_->dir(), covered_through);
+      if (!s.ok()) {
+        LogError("cannot write the update-log checkpoint (the next start re-applies more of the "
+                 "log): ", s.ToString());
+      }
+    }
+    ulog_.reset();
   }
   return result;
 }

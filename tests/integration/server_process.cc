@@ -71,15 +71,17 @@ bool CanConnect(int port) {
 int RunProgram(const std::vector<std::string>& args, std::string* out, std::string* err,
                const std::string& stdin_data) {
   char in_template[] = "/tmp/tt-stdin-XXXXXX";
-  int in_fd = mkstemp(in_template);
+  int in_fd = mkostemp(in_template, O_CLOEXEC);
   if (write(in_fd, stdin_data.data(), stdin_data.size()) !=
       static_cast<ssize_t>(stdin_data.size())) {
     std::abort();
   }
   lseek(in_fd, 0, SEEK_SET);
   unlink(in_template);
+  // Close-on-exec, so that only the dup2'ed copies reach the program: a
+  // daemon that kept the originals would hold our pipes open forever.
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) std::abort();
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) std::abort();
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in_fd, 0);
