@@ -316,7 +316,9 @@ bool Connection::Deadline(Clock::time_point* when, const char** reason) const {
                "reply not taken by the peer within -tout");
     }
   }
-  if (options.idle_timeout_s > 0 && !mid_request) {
+  // Also mid-request: a peer that stalls after part of a request would
+  // otherwise hold its connection forever when -tout is not set.
+  if (options.idle_timeout_s > 0) {
     consider(last_activity_ + Seconds(options.idle_timeout_s), "idle timeout");
   }
   return found;

@@ -336,6 +336,15 @@ TEST_F(NetworkTest, IdleTimeoutClosesOnlyIdleConnections) {
   EXPECT_EQ(busy.Receive(7), "echo:c\n");
 }
 
+TEST_F(NetworkTest, IdleTimeoutAlsoClosesAStalledPartialRequest) {
+  Worker::Options options;
+  options.idle_timeout_s = 0.3;
+  StartServer(options);
+  Client partial(port_);
+  ASSERT_TRUE(partial.Send("ab"));  // a request that never completes holds a slot otherwise
+  EXPECT_TRUE(partial.Closed(3000));
+}
+
 TEST_F(NetworkTest, RequestTimeoutClosesAPartialRequestButNotAnIdleConnection) {
   Worker::Options options;
   options.request_timeout_s = 0.3;
