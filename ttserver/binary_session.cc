@@ -40,7 +40,8 @@ void AppendMiscReply(const Status& s, const std::vector<std::string>& result, st
 ProtocolSession::Result BinarySession::Process(std::string_view in, size_t* consumed,
                                                std::string* out) {
   *consumed = 0;
-  while (*consumed < in.size()) {
+  const size_t out_at_entry = out->size();
+  while (*consumed < in.size() && out->size() - out_at_entry < kReplyBatchBytes) {
     std::string_view rest = in.substr(*consumed);
     if (static_cast<uint8_t>(rest[0]) != kMagicRequest) {
       // A connection speaks one protocol; another protocol's bytes here are garbage.
@@ -122,7 +123,10 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
     }
     case kCmdMget: {
       std::vector<std::pair<std::string, std::string>> found;
-      if (!forbidden) engine.MultiGet(req.list, &found);
+      if (!forbidden && !engine.MultiGet(req.list, &found, context_->limits.max_value)) {
+        LogError("mget reply cut at ", found.size(), " of ", req.list.size(),
+                 " keys: it reached the --max-value limit of one reply");
+      }
       out->push_back(kSuccess);
       PutU32(out, static_cast<uint32_t>(found.size()));
       for (const auto& [key, value] : found) {
@@ -283,7 +287,8 @@ ProtocolSession::Result BinarySession::ExecuteMisc(const BinaryRequest& req, std
     return Result::kDeferred;
   }
   std::vector<std::string> result;
-  Status s = RunMisc(*context_->engine, req.text, req.list, &iterator_, &result);
+  Status s = RunMisc(*context_->engine, req.text, req.list, &iterator_, &result, Origin{},
+                     context_->limits.max_value);
   AppendMiscReply(s, result, out);
   return Result::kContinue;
 }

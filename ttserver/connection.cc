@@ -256,10 +256,15 @@ Connection::Next Connection::Flush() {
 
 Connection::Next Connection::Settle() {
   if (Flush() == Next::kClose) return Next::kClose;
+  // Whole requests the session left for a full batch of replies are taken up
+  // as the output drains.
+  while (HasUnprocessedRequests() && PendingOutput() <= worker_->options().output_high_water) {
+    const size_t before = in_.size();
+    if (ProcessInput() == Next::kClose) return Next::kClose;
+    if (Flush() == Next::kClose) return Next::kClose;
+    if (in_.size() == before) break;
+  }
   if (Done() && PendingOutput() == 0) return Next::kClose;
-  // Whole requests left in the input were already handled (or wait, with
-  // reading off, for the running job), so resuming reading below the
-  // high-water mark is all back-pressure needs.
   UpdateInterest();
   UpdateTimer();
   return Next::kKeep;

@@ -103,6 +103,12 @@ class Connection {
   // *reason says which timeout.
   bool Deadline(Clock::time_point* when, const char** reason) const;
   size_t PendingOutput() const { return out_.size() - out_head_; }
+  // Whole requests wait in the input that the session has not taken yet
+  // (it stops after a batch of replies; see ProtocolSession::Process).
+  bool HasUnprocessedRequests() const {
+    return !closing_ && !job_running_ && session_ != nullptr && in_.size() > 0 &&
+           !session_->MidRequest();
+  }
   // No further reply will be produced: the connection closes once the output is written.
   bool Done() const { return !job_running_ && (closing_ || input_ended_); }
   // Close() while a job runs: unregisters the events and closes the socket.

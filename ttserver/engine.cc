@@ -84,12 +84,19 @@ Status Engine::ValueSize(std::string_view key, uint64_t* size) {
   return s;
 }
 
-void Engine::MultiGet(const std::vector<std::string_view>& keys,
-                      std::vector<std::pair<std::string, std::string>>* found) {
+bool Engine::MultiGet(const std::vector<std::string_view>& keys,
+                      std::vector<std::pair<std::string, std::string>>* found,
+                      size_t byte_budget) {
   std::string payload;
+  size_t bytes = 0;
   for (std::string_view key : keys) {
-    if (Get(key, &payload).ok()) found->emplace_back(std::string(key), std::move(payload));
+    if (bytes >= byte_budget) return false;
+    if (Get(key, &payload).ok()) {
+      bytes += key.size() + payload.size();
+      found->emplace_back(std::string(key), std::move(payload));
+    }
   }
+  return true;
 }
 
 Status Engine::KeysWithPrefix(std::string_view prefix, int64_t max,

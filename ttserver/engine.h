@@ -99,9 +99,12 @@ class Engine {
   // NotFound if absent or expired.
   Status Get(std::string_view key, std::string* payload, ValueMeta* meta = nullptr);
   Status ValueSize(std::string_view key, uint64_t* size);
-  // Appends (key, payload) for every key found, in request order, duplicates kept.
-  void MultiGet(const std::vector<std::string_view>& keys,
-                std::vector<std::pair<std::string, std::string>>* found);
+  // Appends (key, payload) for every key found, in request order, duplicates
+  // kept, stopping once the pairs found hold `byte_budget` bytes or more (so
+  // that a small request cannot make a huge reply). Returns false if it stopped early.
+  bool MultiGet(const std::vector<std::string_view>& keys,
+                std::vector<std::pair<std::string, std::string>>* found,
+                size_t byte_budget = SIZE_MAX);
   // Keys starting with `prefix`; max < 0 = unlimited, 0 = none.
   Status KeysWithPrefix(std::string_view prefix, int64_t max, std::vector<std::string>* keys);
   uint64_t Count();

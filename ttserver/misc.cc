@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "common/args.h"
+#include "common/logging.h"
 
 namespace tt {
 
@@ -107,7 +108,8 @@ Status MiscRange(Engine& engine, const std::vector<std::string_view>& args,
 }  // namespace
 
 Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::string_view>& args,
-               IteratorState* iterator, std::vector<std::string>* result, const Origin& origin) {
+               IteratorState* iterator, std::vector<std::string>* result, const Origin& origin,
+               size_t result_budget) {
   if (name == "put" || name == "putkeep" || name == "putcat") {
     return MiscPut(engine, name, args, origin);
   }
@@ -137,12 +139,13 @@ Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::str
     return Status::Ok();
   }
   if (name == "getlist") {
-    std::string value;
-    for (std::string_view key : args) {
-      if (engine.Get(key, &value).ok()) {
-        result->emplace_back(key);
-        result->push_back(std::move(value));
-      }
+    std::vector<std::pair<std::string, std::string>> found;
+    if (!engine.MultiGet(args, &found, result_budget)) {
+      LogError("misc getlist reply cut at ", found.size(), " records: it reached the size limit");
+    }
+    for (auto& [key, value] : found) {
+      result->push_back(std::move(key));
+      result->push_back(std::move(value));
     }
     return Status::Ok();
   }

@@ -4,6 +4,7 @@
 // the same state; the "omit update log" option bit is therefore not honoured.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,9 +23,10 @@ struct IteratorState {
 
 // Runs misc function `name` with `args`. On success fills `result` with the
 // function's result list. Failed when the function fails or does not exist.
-// `origin` is the source of any write it makes.
+// `origin` is the source of any write it makes. getlist stops collecting
+// once its result holds `result_budget` bytes (see Engine::MultiGet).
 Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::string_view>& args,
                IteratorState* iterator, std::vector<std::string>* result,
-               const Origin& origin = {});
+               const Origin& origin = {}, size_t result_budget = SIZE_MAX);
 
 }  // namespace tt

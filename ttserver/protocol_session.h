@@ -14,6 +14,10 @@ namespace tt {
 
 struct ServerContext;
 
+// Reply bytes one ProtocolSession::Process() call produces before it stops
+// taking further requests.
+constexpr size_t kReplyBatchBytes = 4u << 20;
+
 class ProtocolSession {
  public:
   enum class Result {
@@ -28,9 +32,13 @@ class ProtocolSession {
 
   virtual ~ProtocolSession() = default;
 
-  // Handles every whole request at the front of `in`, appending the replies
+  // Handles the whole requests at the front of `in`, appending the replies
   // to `out` in request order, and sets *consumed to the bytes used (a partial
   // request at the end is left unconsumed). Never blocks on the network.
+  // Stops early, leaving whole requests unconsumed, once this call has
+  // appended kReplyBatchBytes: a peer that pipelines requests without reading
+  // the replies then costs bounded memory, and the caller calls again (with
+  // MidRequest() false and input left) once its output has drained.
   //
   // A request that may take long (a full scan, optimize, copy, ...) must not
   // run here: it would stall every other connection of the worker thread

@@ -86,6 +86,52 @@ TEST_F(BadInputTest, UnknownCommandClosesOnlyThatConnection) {
   EXPECT_EQ(other.Receive(9).size(), 9u);
 }
 
+// Puts a `size`-byte value under key "big" through a raw connection.
+void PutBig(int port, size_t size) {
+  RawConnection conn(port);
+  std::string request = Bytes("C8 10 00 00 00 03");
+  PutU32(&request, static_cast<uint32_t>(size));
+  request += "big" + std::string(size, 'v');
+  ASSERT_TRUE(conn.Send(request));
+  ASSERT_EQ(conn.Receive(1), std::string(1, '\0'));
+}
+
+TEST_F(BadInputTest, PipelinedRequestsOfAPeerThatDoesNotReadCostBoundedMemory) {
+  PutBig(server_->port(), 1 << 20);
+  long before = RssKib(server_->pid());
+  RawConnection conn(server_->port());
+  const int kGets = 300;  // 300 MiB of replies for 2.7 KiB of requests
+  std::string gets;
+  for (int i = 0; i < kGets; ++i) gets += Bytes("C8 30 00 00 00 03 62 69 67");
+  ASSERT_TRUE(conn.Send(gets));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_LT(RssKib(server_->pid()) - before, 64 * 1024);
+  // Every reply still arrives, whole and in order, once the peer reads.
+  for (int i = 0; i < kGets; ++i) {
+    std::string reply = conn.Receive(5 + (1 << 20), 10000);
+    ASSERT_EQ(reply.size(), 5u + (1 << 20)) << "reply " << i;
+    ASSERT_EQ(reply.substr(0, 5), Bytes("00 00 10 00 00"));
+  }
+}
+
+TEST_F(BadInputTest, MgetReplyStopsAtTheValueLimit) {
+  PutBig(server_->port(), 1 << 20);
+  RawConnection conn(server_->port());
+  // 100 x the 1 MiB key: the reply stops once it holds --max-value (64 MiB).
+  std::string mget = Bytes("C8 31");
+  PutU32(&mget, 100);
+  for (int i = 0; i < 100; ++i) mget += Bytes("00 00 00 03 62 69 67");
+  ASSERT_TRUE(conn.Send(mget));
+  std::string head = conn.Receive(5);
+  ASSERT_EQ(head.size(), 5u);
+  EXPECT_EQ(head[0], '\0');
+  uint32_t count = DecodeU32(head.data() + 1);
+  EXPECT_EQ(count, 64u);
+  std::string rest = conn.Receive(count * (8 + 3 + (1 << 20)), 10000);
+  EXPECT_EQ(rest.size(), count * (8 + 3 + (1u << 20)));
+  ExpectServing();
+}
+
 TEST_F(BadInputTest, RandomBytesNeverStopTheServer) {
   std::mt19937 rng(12345);
   for (int round = 0; round < 300; ++round) {
