@@ -150,41 +150,53 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
     switch (change.kind) {
       case Change::Kind::kKeep:
         return change.status;
-      case Change::Kind::kSet: {
-        uint64_t ts;
-        s = LogRecord(origin, PutBody(key, change.payload), &ts, &seq);
-        if (!s.ok()) return s;
-        ValueMeta meta{ts, change.flags, change.expires_at};
-        std::string envelope;
-        EncodeEnvelope(meta, change.payload, &envelope);
-        s = store_->Set(key, envelope);
-        if (!s.ok()) return Compensate(key, origin, current, s);
-        if (written != nullptr) *written = meta;
+      case Change::Kind::kSet:
+        s = StoreLocked(key, origin, change.payload, change.flags, change.expires_at, &seq,
+                        written);
         break;
-      }
-      case Change::Kind::kRemove: {
+      case Change::Kind::kRemove:
         if (!stored_found) return Status::NotFound();  // an expired value is still purged
-        uint64_t ts;
-        s = LogRecord(origin, OutBody(key), &ts, &seq);
-        if (!s.ok()) return s;
-        s = store_->Remove(key);
-        if (!s.ok() && !s.IsNotFound()) return Compensate(key, origin, current, s);
+        s = RemoveLocked(key, origin, &seq);
         break;
-      }
     }
+    if (!s.ok()) return s;
     result = change.status;
   }
   Status durable = WaitDurable(seq);
   return durable.ok() ? result : durable;
 }
 
-Status Engine::Compensate(std::string_view key, const Origin& origin, const Current& current,
-                          const Status& failure) {
+Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
+                           uint32_t flags, int64_t expires_at, uint64_t* seq,
+                           ValueMeta* written) {
+  uint64_t ts;
+  Status s = LogRecord(origin, PutBody(key, payload), &ts, seq);
+  if (!s.ok()) return s;
+  ValueMeta meta{ts, flags, expires_at};
+  std::string envelope;
+  EncodeEnvelope(meta, payload, &envelope);
+  s = store_->Set(key, envelope);
+  if (!s.ok()) return Compensate(key, origin, s);
+  if (written != nullptr) *written = meta;
+  return Status::Ok();
+}
+
+Status Engine::RemoveLocked(std::string_view key, const Origin& origin, uint64_t* seq) {
+  uint64_t ts;
+  Status s = LogRecord(origin, OutBody(key), &ts, seq);
+  if (!s.ok()) return s;
+  s = store_->Remove(key);
+  if (!s.ok() && !s.IsNotFound()) return Compensate(key, origin, s);
+  return Status::Ok();
+}
+
+Status Engine::Compensate(std::string_view key, const Origin& origin, const Status& failure) {
   LogError("the database refused a change that is already in the update log (", failure.ToString(),
            "); logging the key's unchanged state so that the log matches the database");
+  std::string payload;
+  const bool exists = Get(key, &payload).ok();
   uint64_t ts, seq;
-  Status s = LogRecord(origin, current.exists ? PutBody(key, current.payload) : OutBody(key), &ts,
-                       &seq);
+  Status s = LogRecord(origin, exists ? PutBody(key, payload) : OutBody(key), &ts, &seq);
   if (!s.ok()) {
     LogError("the compensating record could not be logged either (", s.ToString(),
              "): the update log now disagrees with the database for one key");
@@ -209,10 +221,8 @@ Status Engine::Reapply(const UlogRecord& record) {
       return s.IsNotFound() ? Status::Ok() : s;
     }
     case kCmdVanish: {
-      for (auto& stripe : stripes_) stripe.lock();
-      s = store_->Clear();
-      for (auto& stripe : stripes_) stripe.unlock();
-      return s;
+      AllStripesLock lock(stripes_);
+      return store_->Clear();
     }
     case kCmdSync:
     case kCmdOptimize:
@@ -224,7 +234,14 @@ Status Engine::Reapply(const UlogRecord& record) {
 }
 
 Status Engine::Put(std::string_view key, std::string_view value, const Origin& origin) {
-  return Mutate(key, origin, [value](const Current&) { return Change::Set(std::string(value)); });
+  // A blind write: the current value does not matter, so it is not read.
+  uint64_t seq = 0;
+  {
+    std::lock_guard lock(StripeOf(key));
+    Status s = StoreLocked(key, origin, value, 0, 0, &seq, nullptr);
+    if (!s.ok()) return s;
+  }
+  return WaitDurable(seq);
 }
 
 Status Engine::PutKeep(std::string_view key, std::string_view value, const Origin& origin) {
@@ -305,13 +322,12 @@ Status Engine::WholeDatabase(const Origin& origin, const std::string& body,
                              const std::function<Status()>& fn) {
   uint64_t seq = 0;
   {
-    for (auto& stripe : stripes_) stripe.lock();
+    AllStripesLock lock(stripes_);
     Status s = fn();
     if (s.ok()) {
       uint64_t ts;
       s = LogRecord(origin, body, &ts, &seq);
     }
-    for (auto& stripe : stripes_) stripe.unlock();
     if (!s.ok()) return s;
   }
   return WaitDurable(seq);

@@ -156,11 +156,30 @@ class Engine {
   // fresh clock value when there is no log. *seq is for WaitDurable.
   Status LogRecord(const Origin& origin, std::string_view body, uint64_t* ts, uint64_t* seq);
   Status WaitDurable(uint64_t seq);
+  // Logs (key, payload) as a put and stores it with the record's timestamp
+  // as its version. REQUIRES: the key's stripe is held.
+  Status StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
+                     uint32_t flags, int64_t expires_at, uint64_t* seq, ValueMeta* written);
+  // Logs an out of `key` and removes it. REQUIRES: the key's stripe is held.
+  Status RemoveLocked(std::string_view key, const Origin& origin, uint64_t* seq);
   // The store refused a change already appended to the log: appends a record
-  // of the key's unchanged state so the log replays to what the store holds.
-  // Returns `failure`. REQUIRES: the key's stripe is held.
-  Status Compensate(std::string_view key, const Origin& origin, const Current& current,
-                    const Status& failure);
+  // of the key's state as the store still holds it, so the log replays to
+  // that. Returns `failure`. REQUIRES: the key's stripe is held.
+  Status Compensate(std::string_view key, const Origin& origin, const Status& failure);
+
+  // Holds every stripe (whole-database operations), in a fixed order.
+  class AllStripesLock {
+   public:
+    explicit AllStripesLock(std::array<std::mutex, kStripes>& stripes) : stripes_(stripes) {
+      for (auto& stripe : stripes_) stripe.lock();
+    }
+    ~AllStripesLock() {
+      for (auto& stripe : stripes_) stripe.unlock();
+    }
+
+   private:
+    std::array<std::mutex, kStripes>& stripes_;
+  };
   // Runs `fn` with every stripe locked, logging `body` if it succeeded.
   Status WholeDatabase(const Origin& origin, const std::string& body, const std::function<Status()>& fn);
 

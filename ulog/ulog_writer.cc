@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -164,18 +165,16 @@ class UlogWriter::Impl {
   }
 
   Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq) {
-    std::string encoded(kRecordHeaderSize, '\0');
-    encoded.reserve(kRecordHeaderSize + body.size());
-    encoded.append(body);
-    encoded[0] = static_cast<char>(kMagicRecord);
-    EncodeU16(encoded.data() + 9, sid);
-    EncodeU16(encoded.data() + 11, mid);
-    EncodeU32(encoded.data() + 13, static_cast<uint32_t>(body.size()));
+    char header[kRecordHeaderSize];
+    header[0] = static_cast<char>(kMagicRecord);
+    EncodeU16(header + 9, sid);
+    EncodeU16(header + 11, mid);
+    EncodeU32(header + 13, static_cast<uint32_t>(body.size()));
     std::lock_guard lock(mu_);
     // Taken under the lock, so that file order is timestamp order.
     *ts = options_.clock->Next();
-    EncodeU64(encoded.data() + 1, *ts);
-    return WriteLocked(encoded, seq);
+    EncodeU64(header + 1, *ts);
+    return WriteLocked(std::string_view(header, sizeof header), body, seq);
   }
 
   Status AppendRecord(const UlogRecord& rec, uint64_t* seq) {
@@ -184,7 +183,7 @@ class UlogWriter::Impl {
     EncodeFileRecord(rec, &encoded);
     std::lock_guard lock(mu_);
     options_.clock->Observe(rec.ts);
-    return WriteLocked(encoded, seq);
+    return WriteLocked(encoded, {}, seq);
   }
 
   Status WaitDurable(uint64_t seq) {
@@ -231,13 +230,24 @@ class UlogWriter::Impl {
   const std::string& dir() const { return options_.dir; }
 
  private:
-  // REQUIRES: mu_ held. Appends one encoded record with a single write(2)
+  // REQUIRES: mu_ held. Appends one record, `head` then `tail` (header and
+  // body, given apart so the body is not copied), with a single writev(2)
   // when the kernel takes it whole, then rotates if the file is full.
-  Status WriteLocked(const std::string& encoded, uint64_t* seq) {
+  Status WriteLocked(std::string_view head, std::string_view tail, uint64_t* seq) {
     if (!broken_.ok()) return broken_;
+    const size_t total = head.size() + tail.size();
     size_t written = 0;
-    while (written < encoded.size()) {
-      ssize_t n = write(file_->fd(), encoded.data() + written, encoded.size() - written);
+    while (written < total) {
+      iovec parts[2];
+      int count = 0;
+      if (written < head.size()) {
+        parts[count++] = {const_cast<char*>(head.data() + written), head.size() - written};
+      }
+      size_t tail_done = written > head.size() ? written - head.size() : 0;
+      if (tail_done < tail.size()) {
+        parts[count++] = {const_cast<char*>(tail.data() + tail_done), tail.size() - tail_done};
+      }
+      ssize_t n = writev(file_->fd(), parts, count);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         Status s = Status::IoError(Errno("cannot write update log file", file_->path()));
@@ -252,7 +262,7 @@ class UlogWriter::Impl {
       }
       written += static_cast<size_t>(n);
     }
-    size_ += encoded.size();
+    size_ += total;
     *seq = ++last_seq_;
     append_cv_.notify_all();
     if (options_.limit > 0 && size_ >= options_.limit) {
