@@ -2,6 +2,7 @@
 
 #include "common/coding.h"
 #include "common/commands.h"
+#include "common/limits.h"
 #include "common/logging.h"
 #include "common/tt_double.h"
 #include "ttserver/redo.h"
@@ -33,6 +34,28 @@ void AppendMiscReply(const Status& s, const std::vector<std::string>& result, st
   out->push_back(kSuccess);
   PutU32(out, static_cast<uint32_t>(result.size()));
   for (const std::string& element : result) PutLengthPrefixed(out, element);
+}
+
+// The fwmkeys reply: up to `max` keys starting with `prefix`, stopping once
+// the reply holds `byte_budget` bytes (at least one key always fits).
+std::string FwmKeysReply(Engine& engine, const std::string& prefix, int64_t max,
+                         size_t byte_budget) {
+  std::vector<std::string> keys;
+  engine.KeysWithPrefix(prefix, max, &keys);
+  std::string body;
+  size_t count = 0;
+  for (const std::string& key : keys) {
+    if (body.size() >= byte_budget) {
+      LogError("fwmkeys reply cut at ", count, " of ", keys.size(),
+               " keys: it reached the --max-value limit of one reply");
+      break;
+    }
+    PutLengthPrefixed(&body, key);
+    ++count;
+  }
+  std::string reply(1, kSuccess);
+  PutU32(&reply, static_cast<uint32_t>(count));
+  return reply + body;
 }
 
 }  // namespace
@@ -158,11 +181,23 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       break;
     }
     case kCmdFwmKeys: {
-      std::vector<std::string> keys;
-      if (!forbidden) engine.KeysWithPrefix(req.text, req.int_arg, &keys);
-      out->push_back(kSuccess);
-      PutU32(out, static_cast<uint32_t>(keys.size()));
-      for (const std::string& key : keys) PutLengthPrefixed(out, key);
+      if (forbidden) {
+        out->append("\x00\x00\x00\x00\x00", 5);  // success with no keys, as the original
+        break;
+      }
+      // "Unlimited" (max < 0) still stops at the protocol's list-count limit.
+      const int64_t max = req.int_arg < 0 ? kProtocolMaxListCount
+                                          : std::min<int64_t>(req.int_arg, kProtocolMaxListCount);
+      auto reply = [engine = &engine, prefix = std::string(req.text), max,
+                    budget = context_->limits.max_value] {
+        return FwmKeysReply(*engine, prefix, max, budget);
+      };
+      // Only a tree finds a prefix without scanning the whole database.
+      if (!engine.store().IsOrdered()) {
+        deferred_ = std::move(reply);
+        return Result::kDeferred;
+      }
+      out->append(reply());
       break;
     }
     case kCmdAddInt: {

@@ -208,6 +208,28 @@ TEST_F(BinarySessionTest, FwmkeysHonoursMax) {
   EXPECT_EQ(Feed(Hex("C8 58 00 00 00 01 00 00 00 00 70")), Hex("00 00 00 00 00"));
 }
 
+TEST_F(BinarySessionTest, FwmkeysOnAHashDatabaseRunsOffTheEventLoop) {
+  for (const char* k : {"pa", "q"}) ASSERT_TRUE(engine_->Put(k, "1").ok());
+  BinarySession session(&context_, 5);
+  std::string out;
+  size_t consumed = 0;
+  std::string request = Hex("C8 58 00 00 00 01 FF FF FF FF 70");
+  EXPECT_EQ(session.Process(request, &consumed, &out), ProtocolSession::Result::kDeferred);
+  EXPECT_EQ(consumed, request.size());
+  ProtocolSession::DeferredWork work = session.TakeDeferred();
+  ASSERT_TRUE(work);
+  EXPECT_EQ(work(), Hex("00 00 00 00 01 00 00 00 02 70 61"));
+}
+
+TEST_F(BinarySessionTest, FwmkeysReplyStopsAtTheValueLimit) {
+  Open("%");
+  context_.limits.max_value = 10;
+  for (const char* k : {"p1", "p2", "p3", "p4"}) ASSERT_TRUE(engine_->Put(k, "1").ok());
+  // 6 bytes per key: the reply stops once it holds 10 bytes, after two keys.
+  EXPECT_EQ(Feed(Hex("C8 58 00 00 00 01 FF FF FF FF 70")),
+            Hex("00 00 00 00 02 00 00 00 02 70 31 00 00 00 02 70 32"));
+}
+
 TEST_F(BinarySessionTest, StatListsTheOriginalsFieldsInOrder) {
   std::string reply = Feed(Hex("C8 88"));
   ASSERT_GE(reply.size(), 5u);
