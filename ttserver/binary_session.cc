@@ -167,17 +167,14 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       break;
     }
     case kCmdIterInit:
-      if (!forbidden) {
-        iterator_.cursor = engine.NewCursor();
-        s = iterator_.cursor->Jump();
-      }
-      StatusByte(out, !forbidden && s.ok());
+      s = forbidden ? Status::Forbidden() : iterator_.Init(engine);
+      StatusByte(out, s.ok());
       break;
     case kCmdIterNext: {
-      std::vector<std::string> pair;
-      s = forbidden ? Status::Forbidden() : RunMisc(engine, "iternext", {}, &iterator_, &pair);
+      std::string key;
+      s = forbidden ? Status::Forbidden() : iterator_.Next(engine, &key, nullptr);
       StatusByte(out, s.ok());
-      if (s.ok()) PutLengthPrefixed(out, pair[0]);
+      if (s.ok()) PutLengthPrefixed(out, key);
       break;
     }
     case kCmdFwmKeys: {

@@ -48,7 +48,7 @@ Status ValueCursor::Next(std::string* key, std::string* payload) {
       continue;
     }
     if (IsExpired(meta, now)) continue;
-    payload->assign(view);
+    if (payload != nullptr) payload->assign(view);
     return Status::Ok();
   }
 }

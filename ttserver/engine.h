@@ -77,7 +77,7 @@ class ValueCursor {
   Status Jump() { return cursor_->Jump(); }
   // See StoreCursor::Jump(key).
   Status Jump(std::string_view key) { return cursor_->Jump(key); }
-  // NotFound at the end.
+  // NotFound at the end. `payload` may be null when only keys are wanted.
   Status Next(std::string* key, std::string* payload);
 
  private:

@@ -36,20 +36,9 @@ Status MiscGetPart(Engine& engine, const std::vector<std::string_view>& args,
   return Status::Ok();
 }
 
-Status MiscIterInit(Engine& engine, const std::vector<std::string_view>& args,
-                    IteratorState* iterator) {
-  iterator->cursor = engine.NewCursor();
-  return args.empty() ? iterator->cursor->Jump() : iterator->cursor->Jump(args[0]);
-}
-
 Status MiscIterNext(Engine& engine, IteratorState* iterator, std::vector<std::string>* result) {
-  if (!iterator->cursor) {
-    iterator->cursor = engine.NewCursor();
-    Status s = iterator->cursor->Jump();
-    if (!s.ok()) return s;
-  }
   std::string key, value;
-  Status s = iterator->cursor->Next(&key, &value);
+  Status s = iterator->Next(engine, &key, &value);
   if (!s.ok()) return s;
   result->push_back(std::move(key));
   result->push_back(std::move(value));
@@ -107,6 +96,19 @@ Status MiscRange(Engine& engine, const std::vector<std::string_view>& args,
 
 }  // namespace
 
+Status IteratorState::Init(Engine& engine, const std::string_view* start) {
+  cursor = engine.NewCursor();
+  return start == nullptr ? cursor->Jump() : cursor->Jump(*start);
+}
+
+Status IteratorState::Next(Engine& engine, std::string* key, std::string* payload) {
+  if (!cursor) {
+    Status s = Init(engine);
+    if (!s.ok()) return s;
+  }
+  return cursor->Next(key, payload);
+}
+
 Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::string_view>& args,
                IteratorState* iterator, std::vector<std::string>* result, const Origin& origin,
                size_t result_budget) {
@@ -150,7 +152,7 @@ Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::str
     return Status::Ok();
   }
   if (name == "getpart") return MiscGetPart(engine, args, result);
-  if (name == "iterinit") return MiscIterInit(engine, args, iterator);
+  if (name == "iterinit") return iterator->Init(engine, args.empty() ? nullptr : &args[0]);
   if (name == "iternext") return MiscIterNext(engine, iterator, result);
   if (name == "sync") return engine.Sync(origin);
   if (name == "optimize" || name == "defrag") {

@@ -18,6 +18,12 @@ namespace tt {
 // Per-connection iteration state shared by iterinit/iternext and misc
 // iterinit/iternext (design.md §8: iterators belong to the connection).
 struct IteratorState {
+  // Starts a walk before the first key, or at `start` (see StoreCursor::Jump).
+  Status Init(Engine& engine, const std::string_view* start = nullptr);
+  // The next key, and its payload unless `payload` is null; a walk not yet
+  // started begins at the first key. NotFound at the end.
+  Status Next(Engine& engine, std::string* key, std::string* payload);
+
   std::unique_ptr<ValueCursor> cursor;
 };
 

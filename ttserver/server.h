@@ -41,8 +41,6 @@ class Server {
   // is returned (the exit status is then 1).
   Status Stop();
 
-  Stats& stats() { return stats_; }
-
  private:
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
   static uint64_t RaiseFileLimit();

@@ -69,7 +69,6 @@ class Worker {
   // ---- for Connection (worker thread only) ----
   event_base* base() const { return base_; }
   const Options& options() const { return options_; }
-  Stats* stats() const { return stats_; }
   std::unique_ptr<ProtocolSession> NewSession(uint8_t first_byte, int fd) {
     return factory_(first_byte, fd);
   }
