@@ -12,8 +12,10 @@
 #include "client/requests.h"
 #include "common/coding.h"
 #include "common/commands.h"
+#include "common/hex.h"
 #include "common/limits.h"
 #include "common/tt_double.h"
+#include "ulog/record.h"
 
 namespace tt {
 
@@ -21,6 +23,9 @@ namespace {
 constexpr size_t kRecvChunk = 64 * 1024;
 // stat text: the original client rejects 64 KiB; we allow room for extra lines.
 constexpr uint64_t kMaxStatSize = 1 << 20;
+// Largest replication record body accepted: a logged putshl/ext of the largest
+// key and value plus its fixed fields. Anything larger is a broken stream.
+constexpr uint64_t kMaxReplBody = 2 * uint64_t{kProtocolMaxSize} + 64;
 
 bool IsTransportFailure(const Status& s) {
   switch (s.code()) {
@@ -34,11 +39,8 @@ bool IsTransportFailure(const Status& s) {
   }
 }
 
-std::string HexByte(uint8_t b) {
-  char buf[8];
-  snprintf(buf, sizeof buf, "0x%02X", b);
-  return buf;
-}
+// "0x7F": a byte as the error messages show it.
+std::string HexByte(uint8_t b) { return "0x" + HexSpaced(std::string(1, static_cast<char>(b))); }
 }  // namespace
 
 RemoteDB::~RemoteDB() { Close(); }
@@ -128,43 +130,17 @@ Status RemoteDB::Call(std::string_view request, Retry retry, ReadReply&& read_re
 }
 
 Status RemoteDB::SendAll(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      Status w = WaitFd(fd_, POLLOUT, deadline_, "sending to " + HostPort(host_, port_));
-      if (!w.ok()) return w;
-      continue;
-    }
-    return Status::Network("connection to " + HostPort(host_, port_) +
-                           " lost while sending: " + strerror(errno));
-  }
-  return Status::Ok();
+  return tt::SendAll(fd_, data, deadline_, "sending to " + HostPort(host_, port_));
 }
 
 Status RemoteDB::Receive(char* dst, size_t capacity, size_t* received) {
-  for (;;) {
-    ssize_t n = recv(fd_, dst, capacity, 0);
-    if (n > 0) {
-      *received = static_cast<size_t>(n);
-      return Status::Ok();
-    }
-    if (n == 0) {
-      return Status::Network("connection closed by " + HostPort(host_, port_) +
-                             " before the reply was complete");
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      return Status::Network("receiving from " + HostPort(host_, port_) +
-                             " failed: " + strerror(errno));
-    }
-    Status w = WaitFd(fd_, POLLIN, deadline_, "waiting for a reply from " + HostPort(host_, port_));
-    if (!w.ok()) return w;
+  Status s = ReceiveSome(fd_, dst, capacity, deadline_,
+                         "waiting for a reply from " + HostPort(host_, port_), received);
+  if (s.ok() && *received == 0) {
+    return Status::Network("connection closed by " + HostPort(host_, port_) +
+                           " before the reply was complete");
   }
+  return s;
 }
 
 Status RemoteDB::Fill(size_t need) {
@@ -568,14 +544,15 @@ Status RemoteDB::ReplStart(uint64_t ts, int64_t sid, uint32_t* master_sid) {
   return Status::Ok();
 }
 
-Status RemoteDB::ReplNext(ReplRecord* record, bool* is_nop, double timeout_s) {
+Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
   if (!streaming_ || fd_ < 0)
     return Status::InvalidArgument("no replication stream; ReplStart first");
   deadline_ = Deadline::After(timeout_s);
   Status s = [&]() -> Status {
-    uint8_t magic;
-    TT_RETURN_IF_ERROR(ReadU8(&magic));
+    TT_RETURN_IF_ERROR(Fill(1));
+    const uint8_t magic = static_cast<uint8_t>(rbuf_[rpos_]);
     if (magic == kMagicNop) {
+      ++rpos_;
       *is_nop = true;
       return Status::Ok();
     }
@@ -583,13 +560,23 @@ Status RemoteDB::ReplNext(ReplRecord* record, bool* is_nop, double timeout_s) {
       return Status::Protocol("unexpected byte " + HexByte(magic) + " in the replication stream");
     }
     *is_nop = false;
-    TT_RETURN_IF_ERROR(Fill(kWireRecordHeaderSize - 1));
-    std::string header(1, static_cast<char>(kMagicRecord));
-    header.append(rbuf_, rpos_, kWireRecordHeaderSize - 1);
-    rpos_ += kWireRecordHeaderSize - 1;
+    // The body size is checked before anything is allocated for the body.
+    TT_RETURN_IF_ERROR(Fill(kRecordHeaderSize));
+    uint64_t ts;
     uint32_t size;
-    TT_RETURN_IF_ERROR(DecodeWireRecordHeader(header, &record->ts, &record->sid, &size));
-    return ReadBytes(size, &record->body);
+    PeekRecordHeader(std::string_view(rbuf_).substr(rpos_), &ts, &size);
+    if (size > kMaxReplBody) {
+      return Status::Protocol("replication record body of " + std::to_string(size) +
+                              " bytes exceeds the limit of " + std::to_string(kMaxReplBody));
+    }
+    // Decoding copies the body out of `wire`: a record is held twice, briefly.
+    std::string wire;
+    TT_RETURN_IF_ERROR(ReadBytes(kRecordHeaderSize + size, &wire));
+    size_t consumed;
+    if (DecodeWireRecord(wire, record, &consumed) != DecodeResult::kOk) {
+      return Status::Corruption("undecodable replication record");
+    }
+    return Status::Ok();
   }();
   if (!s.ok()) Drop();
   return s;

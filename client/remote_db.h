@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "client/socket.h"
-#include "client/wire_record.h"
 #include "common/status.h"
+#include "ulog/record.h"
 
 namespace tt {
 
@@ -118,9 +118,10 @@ class RemoteDB {
   // A refusal (the master closes the connection) is Network.
   Status ReplStart(uint64_t ts, int64_t sid, uint32_t* master_sid);
   // Reads the next stream item within `timeout_s` (<= 0: forever; masters send
-  // a NOP every second). Sets *is_nop for a heartbeat, else fills *record.
-  // Protocol on an unknown item byte or an oversized record.
-  Status ReplNext(ReplRecord* record, bool* is_nop, double timeout_s = 60);
+  // a NOP every second). Sets *is_nop for a heartbeat, else fills *record
+  // (decoded from the wire form: mid = 0). Protocol on an unknown item byte or
+  // a record body over 512 MiB + 64 bytes (checked before it is read).
+  Status ReplNext(UlogRecord* record, bool* is_nop, double timeout_s = 60);
 
  private:
   enum class Retry { kNever, kBeforeSend, kReadOnly };

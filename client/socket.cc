@@ -63,6 +63,42 @@ Status WaitFd(int fd, short events, const Deadline& deadline, std::string_view w
   }
 }
 
+Status SendAll(int fd, std::string_view data, const Deadline& deadline, std::string_view what) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      Status w = WaitFd(fd, POLLOUT, deadline, what);
+      if (!w.ok()) return w;
+      continue;
+    }
+    return Status::Network(std::string(what) + " failed: " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status ReceiveSome(int fd, char* dst, size_t capacity, const Deadline& deadline,
+                   std::string_view what, size_t* received) {
+  *received = 0;
+  for (;;) {
+    ssize_t n = recv(fd, dst, capacity, 0);
+    if (n >= 0) {
+      *received = static_cast<size_t>(n);
+      return Status::Ok();
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return Status::Network(std::string(what) + " failed: " + strerror(errno));
+    }
+    Status w = WaitFd(fd, POLLIN, deadline, what);
+    if (!w.ok()) return w;
+  }
+}
+
 Status ConnectTcp(const std::string& host, int port, double timeout_s, int* fd,
                   std::string_view server) {
   *fd = -1;

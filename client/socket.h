@@ -1,5 +1,6 @@
 // TCP plumbing shared by RemoteDB, tcrmgr http and ttbench: connecting with a
-// deadline and human-readable errors, and waiting on a descriptor until a deadline.
+// deadline and human-readable errors, waiting on a descriptor until a
+// deadline, and the send / receive loops over a socket.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,19 @@ Status ConnectTcp(const std::string& host, int port, double timeout_s, int* fd,
 // Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or the deadline
 // passes (Timeout, message mentions `what`). Retries on EINTR.
 Status WaitFd(int fd, short events, const Deadline& deadline, std::string_view what);
+
+// Sends all of `data` on socket `fd`, waiting for it to become writable
+// (non-blocking socket, or SO_SNDTIMEO expired) until `deadline`; never raises
+// SIGPIPE. Errors: Timeout
+// ("<what> timed out"), Network ("<what> failed: <strerror>").
+Status SendAll(int fd, std::string_view data, const Deadline& deadline, std::string_view what);
+
+// Receives at least one and at most `capacity` bytes from socket `fd` into
+// `dst`; *received = 0 means the peer closed the stream. When no data is
+// there (non-blocking socket, or SO_RCVTIMEO expired) waits until `deadline`.
+// Errors: Timeout ("<what> timed out"), Network ("<what> failed: <strerror>").
+Status ReceiveSome(int fd, char* dst, size_t capacity, const Deadline& deadline,
+                   std::string_view what, size_t* received);
 
 // "host:port", with brackets around an IPv6 literal, for messages.
 std::string HostPort(const std::string& host, int port);

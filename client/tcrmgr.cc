@@ -2,16 +2,12 @@
 // RemoteDB. Subcommands, options and output formats follow
 // spec/server-options.md §4; errors print `tcrmgr: error: <code>: <message>`
 // (code = the original's error number) and exit 1.
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cinttypes>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -22,6 +18,8 @@
 #include "client/socket.h"
 #include "client/tcrmgr_args.h"
 #include "common/args.h"
+#include "ulog/export_line.h"
+#include "ulog/record.h"
 
 namespace tt::tcrmgr {
 namespace {
@@ -323,12 +321,21 @@ int RunRepl(Context& c) {
   Status s = c.db.ReplStart(*ts, sid, &mid);
   if (!s.ok()) return Fail(s);
   for (;;) {
-    ReplRecord record;
+    UlogRecord record;
     bool nop = false;
     s = c.db.ReplNext(&record, &nop, 60);
     if (!s.ok()) return Fail(s);
     if (nop) continue;
-    Print(ph ? FormatExportLine(record, mid) : EncodeFileRecord(record, mid));
+    // Server ids are 16 bits in the file form (1...65535); the stream's 32-bit
+    // master id is stored like the origin's.
+    record.mid = static_cast<uint16_t>(mid);
+    if (ph) {
+      Print(FormatExportLine(record));
+    } else {
+      std::string file_record;
+      EncodeFileRecord(record, &file_record);
+      Print(file_record);
+    }
     fflush(stdout);
   }
 }
@@ -398,24 +405,12 @@ int RunDbCommand(const Args& args) {
 // Appends the next chunk received on `fd` to *buf, or sets *eof at end of stream.
 Status ReadMore(int fd, const Deadline& deadline, std::string* buf, bool* eof) {
   char chunk[65536];
-  for (;;) {
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n > 0) {
-      buf->append(chunk, static_cast<size_t>(n));
-      return Status::Ok();
-    }
-    if (n == 0) {
-      *eof = true;
-      return Status::Ok();
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      Status w = WaitFd(fd, POLLIN, deadline, "waiting for the HTTP response");
-      if (!w.ok()) return w;
-      continue;
-    }
-    return Status::Network(std::string("receiving the HTTP response failed: ") + strerror(errno));
-  }
+  size_t got = 0;
+  Status s = ReceiveSome(fd, chunk, sizeof chunk, deadline, "receiving the HTTP response", &got);
+  if (!s.ok()) return s;
+  buf->append(chunk, got);
+  *eof = got == 0;
+  return Status::Ok();
 }
 
 std::string Lower(std::string s) {
@@ -444,19 +439,7 @@ int RunHttp(const Args& args) {
   for (const std::vector<std::string>& h : args.pairs) request += h[0] + ": " + h[1] + "\r\n";
   request += "\r\n";
   Deadline deadline = Deadline::After(ep.timeout_s);
-  std::string_view pending = request;
-  while (!pending.empty()) {
-    ssize_t n = send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      pending.remove_prefix(static_cast<size_t>(n));
-    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      s = WaitFd(fd, POLLOUT, deadline, "sending the HTTP request");
-      if (!s.ok()) break;
-    } else {
-      s = Status::Network(std::string("sending the HTTP request failed: ") + strerror(errno));
-      break;
-    }
-  }
+  s = SendAll(fd, request, deadline, "sending the HTTP request");
   // Head first (bounded), then the body by Content-Length, chunks, or until EOF.
   std::string buf;
   bool eof = false;

@@ -56,13 +56,6 @@ const std::vector<CommandSpec>& Commands() {
   return commands;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string Args::Value(std::string_view name, std::string fallback) const {
@@ -196,8 +189,8 @@ std::optional<char> ParseSeparator(std::string_view text) {
       case '\\':
         return '\\';
       case 'x':
-        if (text.size() == 4 && HexDigit(text[2]) >= 0 && HexDigit(text[3]) >= 0) {
-          return static_cast<char>(HexDigit(text[2]) * 16 + HexDigit(text[3]));
+        if (text.size() == 4 && HexDigitValue(text[2]) >= 0 && HexDigitValue(text[3]) >= 0) {
+          return static_cast<char>(HexDigitValue(text[2]) * 16 + HexDigitValue(text[3]));
         }
         break;
       default:

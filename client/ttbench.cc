@@ -14,12 +14,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <latch>
 #include <mutex>
@@ -95,22 +93,12 @@ class Conn {
     tv.tv_usec = static_cast<suseconds_t>((cfg.timeout_s - std::floor(cfg.timeout_s)) * 1e6);
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    timeout_s_ = cfg.timeout_s;
     return Status::Ok();
   }
 
   Status Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else {
-        return Status::Network(std::string("send failed: ") +
-                               (n < 0 && errno == EAGAIN ? "timed out" : strerror(errno)));
-      }
-    }
-    return Status::Ok();
+    return SendAll(fd_, data, Deadline::After(timeout_s_), "sending to the server");
   }
 
   // Outcome of one reply.
@@ -131,13 +119,12 @@ class Conn {
       size_t old = buf_.size();
       size_t want = std::max<size_t>(65536, n);
       buf_.resize(old + want);
-      ssize_t r = recv(fd_, buf_.data() + old, want, 0);
-      buf_.resize(old + (r > 0 ? static_cast<size_t>(r) : 0));
-      if (r > 0) continue;
-      if (r == 0) return Status::Network("server closed the connection");
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return Status::Timeout("reply timed out");
-      return Status::Network(std::string("recv failed: ") + strerror(errno));
+      size_t got = 0;
+      Status s = ReceiveSome(fd_, buf_.data() + old, want, Deadline::After(timeout_s_),
+                             "receiving the reply", &got);
+      buf_.resize(old + got);
+      if (!s.ok()) return s;
+      if (got == 0) return Status::Network("server closed the connection");
     }
     return Status::Ok();
   }
@@ -215,6 +202,7 @@ class Conn {
   }
 
   int fd_ = -1;
+  double timeout_s_ = 0;  // bounds each send and each wait for reply bytes
   std::string buf_;
   size_t pos_ = 0;
 };

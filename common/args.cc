@@ -42,6 +42,17 @@ int64_t ParseDecimalPrefix(std::string_view text) {
   return negative ? -value : value;
 }
 
+std::optional<int64_t> ParseWholeInt(std::string_view text) {
+  // from_chars takes a '-' but not a '+'; strip only a '+' that a digit follows.
+  if (text.size() > 1 && text[0] == '+' && text[1] >= '0' && text[1] <= '9') {
+    text.remove_prefix(1);
+  }
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 std::optional<uint64_t> ParseSizeWithSuffix(std::string_view text) {
   if (text.empty()) return std::nullopt;
   size_t digits = 0;

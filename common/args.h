@@ -22,6 +22,12 @@ std::vector<std::string> NormalizeLegacyFlags(int argc, const char* const* argv,
 // garbage reads as 0, and overlong numbers saturate instead of overflowing.
 int64_t ParseDecimalPrefix(std::string_view text);
 
+// Parses a whole string as a decimal integer: an optional sign ('+' or '-')
+// and at least one digit, nothing else. nullopt on any other character or a
+// value outside int64_t. For options where a typo must not silently become 0,
+// unlike ParseDecimalPrefix.
+std::optional<int64_t> ParseWholeInt(std::string_view text);
+
 // Parses a size with the original's binary suffixes: "1k" = 1024, "1.5m",
 // "2g" (k m g t p e, case-insensitive). nullopt on garbage or a negative size.
 std::optional<uint64_t> ParseSizeWithSuffix(std::string_view text);

@@ -3,14 +3,15 @@
 namespace tt {
 
 namespace {
-int HexValue(char c) {
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+}  // namespace
+
+int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-}  // namespace
 
 std::string HexSpaced(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
@@ -33,7 +34,7 @@ std::optional<std::string> HexDecode(std::string_view text) {
       if (high >= 0) return std::nullopt;  // a digit pair split by space
       continue;
     }
-    int v = HexValue(c);
+    int v = HexDigitValue(c);
     if (v < 0) return std::nullopt;
     if (high < 0) {
       high = v;

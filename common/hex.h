@@ -7,6 +7,9 @@
 
 namespace tt {
 
+// The value (0-15) of one hex digit, either case; -1 for any other character.
+int HexDigitValue(char c);
+
 // "C8 10 00" — upper-case two-digit bytes separated by single spaces.
 std::string HexSpaced(std::string_view bytes);
 // Decodes hex digits, ignoring white space between them; nullopt on any

@@ -1,5 +1,8 @@
 #include "common/status.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace tt {
 
 namespace {
@@ -30,6 +33,17 @@ std::string Status::ToString() const {
     out += message_;
   }
   return out;
+}
+
+Status IoErrorFromErrno(std::string_view what, std::string_view hint) {
+  std::string message(what);
+  message += ": ";
+  message += strerror(errno);
+  if (!hint.empty()) {
+    message += "; ";
+    message += hint;
+  }
+  return Status::IoError(std::move(message));
 }
 
 }  // namespace tt

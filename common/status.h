@@ -53,4 +53,8 @@ class Status {
   std::string message_;
 };
 
+// IoError "<what>: <strerror(errno)>", plus "; <hint>" when a hint is given.
+// Call it right after the failing call, before anything can change errno.
+Status IoErrorFromErrno(std::string_view what, std::string_view hint = {});
+
 }  // namespace tt

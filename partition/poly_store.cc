@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <utility>
 
 #include "partition/db_name.h"
@@ -57,8 +56,6 @@ bool IsNoRecord(const kc::BasicDB::Error& error) {
   return error.code() == kc::BasicDB::Error::NOREC;
 }
 
-std::string ErrnoText() { return std::strerror(errno); }
-
 // Copies the value out under the record lock, avoiding BasicDB::get's extra
 // allocation.
 class CopyValueVisitor : public kc::DB::Visitor {
@@ -87,16 +84,15 @@ Status EnsureDirectory(const std::string& dir, bool may_create) {
         "directory of that name: move the file away, or use it without --mul");
   }
   if (errno != ENOENT) {
-    return Status::IoError("cannot inspect " + dir + ": " + ErrnoText() +
-                           "; check the path and permissions");
+    return IoErrorFromErrno("cannot inspect " + dir, "check the path and permissions");
   }
   if (!may_create) {
     return Status::NotFound("partition directory " + dir +
                             " does not exist; open it writable once to create it");
   }
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IoError("cannot create directory " + dir + ": " + ErrnoText() +
-                           "; check that its parent exists and is writable");
+    return IoErrorFromErrno("cannot create directory " + dir,
+                            "check that its parent exists and is writable");
   }
   return Status::Ok();
 }
@@ -108,8 +104,7 @@ Status ListPartitionFiles(const std::string& dir, const std::string& ext,
   files->clear();
   DIR* stream = opendir(dir.c_str());
   if (stream == nullptr) {
-    return Status::IoError("cannot list directory " + dir + ": " + ErrnoText() +
-                           "; check its permissions");
+    return IoErrorFromErrno("cannot list directory " + dir, "check its permissions");
   }
   while (const dirent* entry = readdir(stream)) {
     std::string_view file = entry->d_name;

@@ -21,8 +21,6 @@ namespace tt {
 
 namespace {
 
-std::string Errno(const std::string& what) { return what + ": " + strerror(errno); }
-
 // A listening IPv4 socket on host:port.
 Status ListenTcp(const std::string& host, int port, int* fd_out, std::string* address) {
   addrinfo hints{};
@@ -40,11 +38,11 @@ Status ListenTcp(const std::string& host, int port, int* fd_out, std::string* ad
   *address = std::string(text) + ":" + std::to_string(port);
 
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError(Errno("socket"));
+  if (fd < 0) return IoErrorFromErrno("socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    Status s = Status::IoError(Errno("cannot bind " + *address));
+    Status s = IoErrorFromErrno("cannot bind " + *address);
     close(fd);
     return s;
   }
@@ -79,9 +77,9 @@ Status ListenUnix(const std::string& path, int* fd_out, std::string* address) {
     unlink(path.c_str());  // stale socket of a server that did not exit cleanly
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError(Errno("socket"));
+  if (fd < 0) return IoErrorFromErrno("socket");
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    Status s = Status::IoError(Errno("cannot bind " + *address));
+    Status s = IoErrorFromErrno("cannot bind " + *address);
     close(fd);
     return s;
   }
@@ -120,7 +118,7 @@ Status Acceptor::Listen(const std::string& host, int port) {
   listener_ = evconnlistener_new(base_, &Acceptor::OnAccept, this,
                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN, fd);
   if (listener_ == nullptr) {
-    Status err = Status::IoError(Errno("cannot listen on " + address_));
+    Status err = IoErrorFromErrno("cannot listen on " + address_);
     close(fd);
     return err;
   }

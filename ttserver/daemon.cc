@@ -9,17 +9,15 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <thread>
 
 #include "common/logging.h"
+#include "partition/db_name.h"
 
 namespace tt {
 
 namespace {
-
-std::string Errno(const std::string& what) { return what + ": " + strerror(errno); }
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -36,11 +34,6 @@ pid_t ReadPid(const std::string& path) {
 
 bool Alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
-// Kyoto Cabinet names that are not files: in-memory databases.
-bool IsInMemoryName(const std::string& path) {
-  return path == "*" || path == "%" || path == "+" || path == "-" || path == ":";
-}
-
 }  // namespace
 
 std::string AbsolutePath(const std::string& path) {
@@ -53,12 +46,9 @@ std::string AbsolutePath(const std::string& path) {
 }
 
 void MakePathsAbsolute(ServerOptions* options) {
-  size_t hash = options->dbname.find('#');
-  std::string file = options->dbname.substr(0, hash);
-  if (!IsInMemoryName(file)) {
-    options->dbname =
-        AbsolutePath(file) + (hash == std::string::npos ? "" : options->dbname.substr(hash));
-  }
+  // Kyoto Cabinet's own reading of the name decides what is a file.
+  DbName name = ParseDbName(options->dbname);
+  if (!IsInMemoryKind(name.kind)) options->dbname = AbsolutePath(name.path) + name.tuning;
   for (std::string* path :
        {&options->ulog_dir, &options->pid_path, &options->log_path, &options->rts_path}) {
     *path = AbsolutePath(*path);
@@ -93,20 +83,20 @@ Status CheckPidFile(const std::string& pid_path) {
                                       : "process " + std::to_string(pid) + " is not running";
   LogInfo("removing the stale PID file ", pid_path, ": ", why);
   if (unlink(pid_path.c_str()) != 0 && errno != ENOENT) {
-    return Status::IoError(Errno("cannot remove " + pid_path));
+    return IoErrorFromErrno("cannot remove " + pid_path);
   }
   return Status::Ok();
 }
 
 Status WritePidFile(const std::string& pid_path) {
   int fd = open(pid_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(Errno("cannot create the PID file " + pid_path));
+  if (fd < 0) return IoErrorFromErrno("cannot create the PID file " + pid_path);
   std::string text = std::to_string(getpid()) + "\n";
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = close(fd) == 0 && ok;
   if (!ok) {
     unlink(pid_path.c_str());
-    return Status::IoError(Errno("cannot write the PID file " + pid_path));
+    return IoErrorFromErrno("cannot write the PID file " + pid_path);
   }
   return Status::Ok();
 }
@@ -117,11 +107,11 @@ void RemovePidFile(const std::string& pid_path) {
 
 Status Daemonize(int* ready_fd) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::IoError(Errno("pipe"));
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return IoErrorFromErrno("pipe");
   fflush(stdout);
   fflush(stderr);
   pid_t child = fork();
-  if (child < 0) return Status::IoError(Errno("fork"));
+  if (child < 0) return IoErrorFromErrno("fork");
   if (child > 0) {
     // The starting process: wait for the daemon's word, then leave.
     close(pipe_fds[1]);
@@ -138,7 +128,7 @@ Status Daemonize(int* ready_fd) {
   pid_t grandchild = fork();
   if (grandchild < 0) _exit(1);
   if (grandchild > 0) _exit(0);  // the daemon is no session leader: it never gets a terminal
-  if (chdir("/") != 0) return Status::IoError(Errno("chdir /"));
+  if (chdir("/") != 0) return IoErrorFromErrno("chdir /");
   *ready_fd = pipe_fds[1];
   return Status::Ok();
 }

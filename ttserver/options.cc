@@ -1,7 +1,6 @@
 #include "ttserver/options.h"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -38,17 +37,6 @@ const std::set<std::string, std::less<>>& LongNames() {
 
 Status Bad(std::string message) { return Status::InvalidArgument(std::move(message)); }
 
-// A whole-string decimal integer (optional sign). Stricter than the original's
-// tcatoi, which reads "12abc" as 12 and "abc" as 0: a typo must not silently
-// become port 0 or one thread.
-std::optional<int64_t> ParseInt(std::string_view text) {
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // A whole-string, finite, non-negative decimal number ("1", "0.5").
 std::optional<double> ParseSeconds(const std::string& text) {
   char* end = nullptr;
@@ -60,9 +48,12 @@ std::optional<double> ParseSeconds(const std::string& text) {
 }
 
 // `name` is spelled as in the messages: "-port" (the original's), "--max-conns" (ours).
+// The text must be a whole-string integer (ParseWholeInt), stricter than the
+// original's tcatoi, which reads "12abc" as 12 and "abc" as 0: a typo must not
+// silently become port 0 or one thread.
 Status IntOption(const char* name, const std::string& text, int64_t min, int64_t max,
                  int64_t* value) {
-  std::optional<int64_t> v = ParseInt(text);
+  std::optional<int64_t> v = ParseWholeInt(text);
   if (!v) return Bad(std::string(name) + ": '" + text + "' is not an integer");
   if (*v < min || *v > max) {
     return Bad(std::string(name) + ": " + text + " is out of range (" + std::to_string(min) + ".." +

@@ -12,11 +12,12 @@ namespace {
 DecodeResult DecodeHeader(std::string_view in, bool wire, UlogRecord* rec, size_t* consumed) {
   if (in.empty()) return DecodeResult::kNeedMore;
   if (static_cast<uint8_t>(in[0]) != kMagicRecord) return DecodeResult::kCorrupt;
-  if (in.size() < kRecordHeaderSize) return DecodeResult::kNeedMore;
-  const char* p = in.data();
-  uint32_t size = DecodeU32(p + 13);
+  uint64_t ts;
+  uint32_t size;
+  if (!PeekRecordHeader(in, &ts, &size)) return DecodeResult::kNeedMore;
   if (in.size() - kRecordHeaderSize < size) return DecodeResult::kNeedMore;
-  rec->ts = DecodeU64(p + 1);
+  const char* p = in.data();
+  rec->ts = ts;
   if (wire) {
     // The wire sid is 32 bits wide but every server id fits 16 (1…65535).
     rec->sid = static_cast<uint16_t>(DecodeU32(p + 9));
@@ -43,6 +44,15 @@ Status Malformed(uint8_t command, const char* what) {
 }
 
 }  // namespace
+
+bool PeekRecordHeader(std::string_view in, uint64_t* ts, uint32_t* body_size) {
+  if (in.size() < 9) return false;
+  *ts = DecodeU64(in.data() + 1);
+  if (body_size == nullptr) return true;
+  if (in.size() < kRecordHeaderSize) return false;
+  *body_size = DecodeU32(in.data() + 13);
+  return true;
+}
 
 void EncodeFileRecord(const UlogRecord& rec, std::string* out) {
   char header[kRecordHeaderSize];

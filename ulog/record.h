@@ -42,6 +42,12 @@ struct UlogRecord {
 
 enum class DecodeResult { kOk, kNeedMore, kCorrupt };
 
+// Reads the timestamp and body size of the record header (either form) at the
+// start of `in`, without checking the magic. Sets *ts once `in` holds bytes
+// 1-8 and *body_size (unless null) once it holds the whole header; returns
+// true when every requested field was set.
+bool PeekRecordHeader(std::string_view in, uint64_t* ts, uint32_t* body_size);
+
 // Appends the file form of `rec` to `out`.
 void EncodeFileRecord(const UlogRecord& rec, std::string* out);
 // Decodes one file-form record at the start of `in`. kNeedMore when `in` holds

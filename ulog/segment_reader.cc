@@ -9,8 +9,6 @@
 #include <cstring>
 #include <utility>
 
-#include "common/coding.h"
-
 namespace tt {
 
 namespace {
@@ -75,9 +73,9 @@ DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
     }
     if (r == DecodeResult::kCorrupt) return r;
     size_t needed = kRecordHeaderSize;
-    if (avail.size() >= kRecordHeaderSize) {
-      needed += DecodeU32(avail.data() + 13);
-    }
+    uint64_t ts;
+    uint32_t body_size;
+    if (PeekRecordHeader(avail, &ts, &body_size)) needed += body_size;
     if (!Fill(needed - avail.size(), error)) {
       partial_is_stale_ = true;
       return DecodeResult::kNeedMore;
@@ -137,7 +135,8 @@ Status ReadFirstTimestamp(const std::string& path, std::optional<uint64_t>* ts) 
     got += static_cast<size_t>(n);
   }
   close(fd);
-  if (got == sizeof head) *ts = DecodeU64(head + 1);
+  uint64_t first;
+  if (PeekRecordHeader(std::string_view(head, got), &first, nullptr)) *ts = first;
   return Status::Ok();
 }
 

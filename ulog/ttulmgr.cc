@@ -17,6 +17,7 @@
 #include "common/commands.h"
 #include "common/hex.h"
 #include "common/logging.h"
+#include "ulog/export_line.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
 #include "ulog/ulog_writer.h"
@@ -38,7 +39,7 @@ constexpr char kUsage[] =
     "    -ts num    start at this timestamp in microseconds (\"now\" or negative = now)\n"
     "    -sid num   leave out records whose origin or master id is num\n"
     "  import   read such lines from standard input and append them to upath\n"
-    "    -lim num   start a new file when one reaches num bytes (k, m, g suffixes)\n"
+    "    -lim num   start a new file when one reaches num bytes (k, m, g, t, p or e suffix)\n"
     "\n"
     "Options may also be spelled --ts, --sid, --lim. See ttulmgr(1).\n";
 
@@ -59,19 +60,6 @@ struct Options {
   std::optional<int64_t> sid;
   uint64_t limit = 0;
 };
-
-std::optional<int64_t> ParseInteger(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  bool negative = text[0] == '-';
-  if (negative || text[0] == '+') text.remove_prefix(1);
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return negative ? -value : value;
-}
 
 // Returns 0 and fills *opts, -1 when help was printed, or a usage error's exit code.
 int ParseArgs(const std::vector<std::string>& args, Options* opts) {
@@ -122,7 +110,7 @@ int ParseArgs(const std::vector<std::string>& args, Options* opts) {
       }
       opts->ts = *ts;
     } else if (name == "sid") {
-      opts->sid = ParseInteger(*value);
+      opts->sid = ParseWholeInt(*value);
       if (!opts->sid) {
         return UsageError("-sid wants a decimal server id, not '" + std::string(*value) + "'");
       }
@@ -167,16 +155,7 @@ int Export(const Options& opts) {
     s = reader->Next(&rec);
     if (!s.ok()) break;
     if (opts.sid && *opts.sid > 0 && (rec.sid == *opts.sid || rec.mid == *opts.sid)) continue;
-    out.append(std::to_string(rec.ts)).push_back('\t');
-    out.append(std::to_string(rec.sid)).push_back(':');
-    out.append(std::to_string(rec.mid)).push_back('\t');
-    if (rec.body.size() < 2) {
-      out.append("[broken entry]");
-    } else {
-      out.append(CommandName(static_cast<uint8_t>(rec.body[1]))).push_back('\t');
-      out.append(HexSpaced(rec.body));
-    }
-    out.push_back('\n');
+    out.append(FormatExportLine(rec));
     if (out.size() >= 1 << 16) {
       fwrite(out.data(), 1, out.size(), stdout);
       out.clear();

@@ -316,7 +316,7 @@ TEST(RemoteDBTest, ReplHandshakeThenNopThenRecord) {
   EXPECT_EQ(mid, 1u);
   // ts 0 -> 1 and sid 0 -> 2147483647, as the original client sends them.
   EXPECT_EQ(got, Bytes("C8 A0 0000000000000001 7FFFFFFF"));
-  ReplRecord r;
+  UlogRecord r;
   bool nop = false;
   ASSERT_TRUE(db.ReplNext(&r, &nop, 5).ok());
   EXPECT_TRUE(nop);
@@ -330,6 +330,27 @@ TEST(RemoteDBTest, ReplHandshakeThenNopThenRecord) {
   // Other commands are refused on a stream connection.
   std::string v;
   EXPECT_EQ(db.Get("k", &v).code(), Status::Code::kInvalidArgument);
+  db.Close();
+}
+
+TEST(RemoteDBTest, ReplRecordJustOverTheBodyLimitIsRefusedBeforeReading) {
+  FakeServer server(1, [&](int, int fd) {
+    ReadExactly(fd, 14);
+    // 512 MiB + 65: one byte over the largest logged putshl/ext body.
+    WriteAll(fd, Bytes("00 00 00 01 C9 0000000000000001 00000001 20000041"));
+    char c;
+    recv(fd, &c, 1, 0);
+  });
+  RemoteDB db;
+  ASSERT_TRUE(db.Open("127.0.0.1", server.port(), 5).ok());
+  uint32_t mid = 0;
+  ASSERT_TRUE(db.ReplStart(1, 2, &mid).ok());
+  UlogRecord r;
+  bool nop = true;
+  Status s = db.ReplNext(&r, &nop, 5);
+  EXPECT_EQ(s.code(), Status::Code::kProtocol);
+  EXPECT_NE(s.message().find("536870977 bytes exceeds the limit of 536870976"), std::string::npos)
+      << s.message();
   db.Close();
 }
 

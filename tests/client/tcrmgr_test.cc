@@ -7,8 +7,9 @@
 
 #include "client/requests.h"
 #include "client/tcrmgr_args.h"
-#include "client/wire_record.h"
 #include "tests/client/test_support.h"
+#include "ulog/export_line.h"
+#include "ulog/record.h"
 
 namespace tt {
 namespace {
@@ -268,23 +269,34 @@ TEST(TcrmgrBinaryTest, ImportTsvPutsEachLineAndLowerCasesKeys) {
 }
 
 TEST(TcrmgrBinaryTest, ReplPrintsExportLinesWithMasterId) {
-  ReplRecord r{1795252109520066, 7, Bytes("C8 10 00 00 00 03 00 00 00 03 66 6F 6F 62 61 72 00")};
+  UlogRecord r{1795252109520066, 7, 0,
+               Bytes("C8 10 00 00 00 03 00 00 00 03 66 6F 6F 62 61 72 00")};
+  std::string wire;
+  EncodeWireRecord(r, &wire);
   std::string out, err;
   // The peer ends the stream after one record, so tcrmgr exits with an error.
-  EXPECT_EQ(AgainstPeer(requests::Repl(5, 9), Bytes("00 00 00 02 CA") + EncodeWireRecord(r),
+  EXPECT_EQ(AgainstPeer(requests::Repl(5, 9), Bytes("00 00 00 02 CA") + wire,
                         {"repl", "-ts", "5", "-sid", "9", "-ph", "127.0.0.1"}, &out, &err, true),
             1);
-  EXPECT_EQ(out, FormatExportLine(r, 2));
+  r.mid = 2;
+  EXPECT_EQ(out, FormatExportLine(r));
   EXPECT_EQ(out.substr(0, 22), "1795252109520066\t7:2\tp");
 }
 
 TEST(TcrmgrBinaryTest, ReplWithoutPhPrintsFileRecords) {
-  ReplRecord r{1795252109520066, 7, Bytes("C8 10 00 00 00 03 00 00 00 03 66 6F 6F 62 61 72 00")};
+  UlogRecord r{1795252109520066, 7, 0,
+               Bytes("C8 10 00 00 00 03 00 00 00 03 66 6F 6F 62 61 72 00")};
+  std::string wire;
+  EncodeWireRecord(r, &wire);
   std::string out, err;
-  EXPECT_EQ(AgainstPeer(requests::Repl(1, 2147483647), Bytes("00 00 00 02") + EncodeWireRecord(r),
+  EXPECT_EQ(AgainstPeer(requests::Repl(1, 2147483647), Bytes("00 00 00 02") + wire,
                         {"repl", "127.0.0.1"}, &out, &err, true),
             1);
-  EXPECT_EQ(out, EncodeFileRecord(r, 2));
+  // The file form with the master's id in the mid field.
+  r.mid = 2;
+  std::string file_record;
+  EncodeFileRecord(r, &file_record);
+  EXPECT_EQ(out, file_record);
 }
 
 TEST(TcrmgrBinaryTest, HttpGetPrintsBodyAndHeaders) {

@@ -1,6 +1,7 @@
-// Test support for client/: hex literals, a scripted fake peer on 127.0.0.1
+// Test support for client/: hex literals and a scripted fake peer on 127.0.0.1
 // (replays bytes the spec captured from the original server, so the client's
-// reply handling is tested without a real server), and running a program.
+// reply handling is tested without a real server). FreePort and RunProgram
+// come from tests/support/process.h.
 #pragma once
 
 #include <atomic>
@@ -8,7 +9,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <vector>
+
+#include "tests/support/process.h"
 
 namespace tt::testing {
 
@@ -38,13 +40,5 @@ class FakeServer {
   std::atomic<int> accepted_{0};
   std::thread thread_;
 };
-
-// A port on 127.0.0.1 that nothing listened on a moment ago.
-int FreePort();
-
-// Runs argv (argv[0] = path) with `stdin_data`; returns the exit status and
-// captures stdout/stderr.
-int RunProgram(const std::vector<std::string>& argv, std::string* out, std::string* err,
-               const std::string& stdin_data = "");
 
 }  // namespace tt::testing

@@ -27,6 +27,27 @@ TEST(ParseDecimalPrefixTest, ParsesLikeTcatoi) {
   EXPECT_EQ(ParseDecimalPrefix("99999999999999999999999"), 999999999999999999);
 }
 
+TEST(ParseWholeIntTest, AcceptsASignedDecimalNumber) {
+  EXPECT_EQ(ParseWholeInt("0"), 0);
+  EXPECT_EQ(ParseWholeInt("1978"), 1978);
+  EXPECT_EQ(ParseWholeInt("+5"), 5);
+  EXPECT_EQ(ParseWholeInt("-7"), -7);
+  EXPECT_EQ(ParseWholeInt("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(ParseWholeInt("-9223372036854775808"), INT64_MIN);
+}
+
+TEST(ParseWholeIntTest, RejectsAnythingButTheNumber) {
+  EXPECT_FALSE(ParseWholeInt(""));
+  EXPECT_FALSE(ParseWholeInt("+"));
+  EXPECT_FALSE(ParseWholeInt("-"));
+  EXPECT_FALSE(ParseWholeInt("12abc"));
+  EXPECT_FALSE(ParseWholeInt(" 12"));
+  EXPECT_FALSE(ParseWholeInt("12 "));
+  EXPECT_FALSE(ParseWholeInt("+-5"));
+  EXPECT_FALSE(ParseWholeInt("1.5"));
+  EXPECT_FALSE(ParseWholeInt("9223372036854775808"));  // overflow, not saturation
+}
+
 TEST(ParseSizeWithSuffixTest, AcceptsBinarySuffixesAndFractions) {
   EXPECT_EQ(ParseSizeWithSuffix("1024"), 1024u);
   EXPECT_EQ(ParseSizeWithSuffix("1k"), 1024u);

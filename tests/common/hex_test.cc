@@ -5,6 +5,15 @@
 namespace tt {
 namespace {
 
+TEST(HexTest, DigitValueOfEitherCase) {
+  EXPECT_EQ(HexDigitValue('0'), 0);
+  EXPECT_EQ(HexDigitValue('9'), 9);
+  EXPECT_EQ(HexDigitValue('a'), 10);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  EXPECT_EQ(HexDigitValue('g'), -1);
+  EXPECT_EQ(HexDigitValue(' '), -1);
+}
+
 TEST(HexTest, SpacedUpperCase) {
   EXPECT_EQ(HexSpaced(std::string("\xC8\x10\x00\xab", 4)), "C8 10 00 AB");
   EXPECT_EQ(HexSpaced(""), "");

@@ -1,7 +1,6 @@
 #include "tests/integration/server_process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -11,8 +10,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,31 +17,6 @@
 #include "common/hex.h"
 
 namespace tt::testing {
-
-TempDir::TempDir() {
-  char pattern[] = "/tmp/tt-test-XXXXXX";
-  char* dir = mkdtemp(pattern);
-  if (dir == nullptr) std::abort();
-  path_ = dir;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 namespace {
 
@@ -55,60 +27,12 @@ std::vector<char*> Argv(const std::vector<std::string>& args) {
   return argv;
 }
 
-void ReadAll(int fd, std::string* out) {
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) out->append(buf, static_cast<size_t>(n));
-}
-
 bool CanConnect(int port) {
   RawConnection conn(port);
   return conn.connected();
 }
 
 }  // namespace
-
-int RunProgram(const std::vector<std::string>& args, std::string* out, std::string* err,
-               const std::string& stdin_data) {
-  char in_template[] = "/tmp/tt-stdin-XXXXXX";
-  int in_fd = mkostemp(in_template, O_CLOEXEC);
-  if (write(in_fd, stdin_data.data(), stdin_data.size()) !=
-      static_cast<ssize_t>(stdin_data.size())) {
-    std::abort();
-  }
-  lseek(in_fd, 0, SEEK_SET);
-  unlink(in_template);
-  // Close-on-exec, so that only the dup2'ed copies reach the program: a
-  // daemon that kept the originals would hold our pipes open forever.
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) std::abort();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in_fd, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    auto argv = Argv(args);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(in_fd);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  std::string err_text;
-  std::thread err_reader([&] { ReadAll(err_pipe[0], &err_text); });
-  std::string out_text;
-  ReadAll(out_pipe[0], &out_text);
-  err_reader.join();
-  close(out_pipe[0]);
-  close(err_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (out != nullptr) *out = out_text;
-  if (err != nullptr) *err = err_text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& db,
                              int port)

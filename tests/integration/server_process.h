@@ -1,6 +1,7 @@
 // Test support: a real ttserver process on a free loopback port, and a raw
 // TCP connection for byte-exact exchanges. Integration tests drive the real
-// binaries; nothing here imitates the server.
+// binaries; nothing here imitates the server. TempDir, FreePort and RunProgram
+// come from tests/support/.
 #pragma once
 
 #include <sys/types.h>
@@ -8,27 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
 namespace tt::testing {
-
-// A fresh temporary directory, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// A port on 127.0.0.1 that nothing listened on a moment ago.
-int FreePort();
-
-// Runs `argv` (argv[0] = program path) to completion; returns its exit status
-// and collects stdout into *out (stderr into *err if given).
-int RunProgram(const std::vector<std::string>& argv, std::string* out, std::string* err = nullptr,
-               const std::string& stdin_data = "");
 
 class ServerProcess {
  public:

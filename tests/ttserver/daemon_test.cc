@@ -109,10 +109,12 @@ TEST_F(DaemonTest, MakesRelativePathsAbsolute) {
   EXPECT_EQ(o.rts_path, cwd + "/ttserver.rts");
   EXPECT_EQ(o.host, "127.0.0.1");  // a TCP host is not a path
 
-  ServerOptions mem;
-  mem.dbname = "*#capsiz=1m";
-  MakePathsAbsolute(&mem);
-  EXPECT_EQ(mem.dbname, "*#capsiz=1m");
+  for (const char* in_memory : {"*#capsiz=1m", "%", "+", "-", ":", "memory#type=*"}) {
+    ServerOptions mem;
+    mem.dbname = in_memory;
+    MakePathsAbsolute(&mem);
+    EXPECT_EQ(mem.dbname, in_memory);
+  }
 }
 
 }  // namespace

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 #include "ttserver/acceptor.h"
 #include "ttserver/worker.h"
 
@@ -119,18 +121,6 @@ class LineSession : public ProtocolSession {
   DeferredWork deferred_;
 };
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class Client {
  public:
   explicit Client(int port) {
@@ -196,7 +186,7 @@ class NetworkTest : public ::testing::Test {
  protected:
   void StartServer(Worker::Options options = {}, int max_conns = 100, int threads = 2,
                    std::string host = "127.0.0.1", int port = -1) {
-    port_ = port == -1 ? FreePort() : port;
+    port_ = port == -1 ? testing::FreePort() : port;
     SessionFactory factory = [this](uint8_t first_byte,
                                     int) -> std::unique_ptr<ProtocolSession> {
       if (first_byte == '!') return nullptr;
@@ -419,9 +409,8 @@ TEST_F(NetworkTest, ShutdownAnswersRequestsAlreadyReceived) {
 }
 
 TEST_F(NetworkTest, UnixDomainSocketWhenPortBelowOne) {
-  char pattern[] = "/tmp/tt-net-test-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  std::string path = std::string(pattern) + "/tt.sock";
+  testing::TempDir dir;
+  std::string path = dir.Join("tt.sock");
   StartServer({}, 100, 1, path, 0);
   {
     Client c(path);
@@ -431,7 +420,6 @@ TEST_F(NetworkTest, UnixDomainSocketWhenPortBelowOne) {
   }
   StopServer();
   EXPECT_FALSE(std::filesystem::exists(path));  // unlinked at shutdown
-  std::filesystem::remove_all(pattern);
 }
 
 TEST_F(NetworkTest, BusyPortFailsAtListen) {

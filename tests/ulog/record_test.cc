@@ -45,6 +45,44 @@ TEST(RecordTest, FileRecordBecomesTheCapturedWireRecord) {
   EXPECT_EQ(wire.size(), kCapturedPutRecord.size());
 }
 
+// The same put on the replication wire (spec/README.md, sid 7 as 32 bits, no mid).
+const std::string kCapturedWirePut = Hex(
+    "C9 00 06 60 C5 B4 45 2C C2 00 00 00 07 00 00 00 11 C8 10 00 00 00 03 00 00 00 03 66 6F 6F 62 "
+    "61 72 00");
+
+TEST(RecordTest, EncodesTheCapturedWirePutByteForByte) {
+  std::string wire;
+  EncodeWireRecord(UlogRecord{1795252109520066, 7, 0, PutBody("foo", "bar")}, &wire);
+  EXPECT_EQ(HexSpaced(wire), HexSpaced(kCapturedWirePut));
+}
+
+TEST(RecordTest, FileRecordHasSixteenBitSidAndMid) {
+  std::string out;
+  EncodeFileRecord(UlogRecord{1795252109520066, 7, 3, PutBody("foo", "bar")}, &out);
+  EXPECT_EQ(HexSpaced(out.substr(9, 4)), "00 07 00 03");
+}
+
+TEST(RecordTest, PeekReadsTimestampAndBodySizeOfEitherForm) {
+  for (const std::string& record : {kCapturedPutRecord, kCapturedWirePut}) {
+    uint64_t ts = 0;
+    uint32_t size = 0;
+    ASSERT_TRUE(PeekRecordHeader(std::string_view(record).substr(0, kRecordHeaderSize), &ts, &size));
+    EXPECT_EQ(ts, 1795252109520066u);
+    EXPECT_EQ(size, 17u);
+  }
+}
+
+TEST(RecordTest, PeekNeedsOnlyTheBytesOfTheFieldsAskedFor) {
+  std::string_view header = std::string_view(kCapturedPutRecord).substr(0, kRecordHeaderSize);
+  uint64_t ts = 0;
+  uint32_t size = 0;
+  EXPECT_FALSE(PeekRecordHeader(header.substr(0, 8), &ts, nullptr));
+  ASSERT_TRUE(PeekRecordHeader(header.substr(0, 9), &ts, nullptr));
+  EXPECT_EQ(ts, 1795252109520066u);
+  EXPECT_FALSE(PeekRecordHeader(header.substr(0, kRecordHeaderSize - 1), &ts, &size));
+  EXPECT_TRUE(PeekRecordHeader(header, &ts, &size));
+}
+
 TEST(RecordTest, DecodesTheCapturedWireMiscRecord) {
   // ulog-and-replication.md §4.2: misc getlist from sid 1.
   std::string wire = Hex(
@@ -99,6 +137,16 @@ TEST(RecordTest, RecordNotStartingWithC9IsCorrupt) {
   bad[0] = '\xC8';
   EXPECT_EQ(DecodeFileRecord(bad, &rec, &consumed), DecodeResult::kCorrupt);
   EXPECT_EQ(DecodeFileRecord(std::string_view("\x00", 1), &rec, &consumed), DecodeResult::kCorrupt);
+}
+
+TEST(RecordTest, WireRecordNotStartingWithC9IsCorrupt) {
+  UlogRecord rec;
+  size_t consumed = 0;
+  std::string bad = kCapturedWirePut;
+  bad[0] = '\xC8';
+  EXPECT_EQ(DecodeWireRecord(bad, &rec, &consumed), DecodeResult::kCorrupt);
+  EXPECT_EQ(DecodeWireRecord(std::string_view(bad).substr(0, 2), &rec, &consumed),
+            DecodeResult::kCorrupt);
 }
 
 TEST(RecordTest, TwoRecordsInOneBufferDecodeInTurn) {
