@@ -397,6 +397,20 @@ Status RunCopyCommand(const std::string& command) {
 
 }  // namespace
 
+Status Engine::Checkpoint() {
+  if (ulog_ == nullptr) return Status::Ok();
+  uint64_t covered;
+  {
+    // With every stripe held no write is between its log append and its
+    // store apply: every record up to now is in the store.
+    AllStripesLock lock(stripes_);
+    covered = clock_->Last();
+  }
+  Status s = store_->Synchronize(true);
+  if (s.ok()) s = WriteCheckpoint(ulog_->dir(), covered);
+  return s;
+}
+
 Status Engine::Copy(const std::string& path) {
   if (!path.empty() && path[0] == '@') return RunCopyCommand(path.substr(1));
   return store_->Copy(path);

@@ -143,6 +143,12 @@ class Engine {
   Status Vanish(const Origin& origin = {});
   Status Optimize(std::string_view params, const Origin& origin = {});
   Status Sync(const Origin& origin = {});  // store and update log to the device; logged as sync
+  // Synchronizes the store to the device and advances the update log's
+  // checkpoint (ulog/checkpoint.h) over every record logged before the call,
+  // bounding what start-up recovery re-applies. Holds the stripes only while
+  // it reads the clock, so writes go on during the sync. Not logged. No-op
+  // without an update log.
+  Status Checkpoint();
   Status Copy(const std::string& path);    // hot backup; "@cmd" runs cmd with the time in µs
 
   Store& store() { return *store_; }

@@ -29,6 +29,7 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "ext",       "extpc",
                                                            "mask",      "unmask",
                                                            "ulog-sync", "ulog-sync-interval",
+                                                           "checkpoint-interval",
                                                            "max-key",   "max-value",
                                                            "max-conns", "idle-timeout",
                                                            "version",   "help"};
@@ -89,7 +90,7 @@ Status SizeOption(const char* name, const std::string& text, uint64_t min, uint6
 // every message names the option the way the user typed it in the original.
 struct RawOptions {
   std::string host, port, thnum, tout, pid, log, ulog, ulim, sid, mhost, mport, rts, mul;
-  std::string ulog_sync, ulog_sync_interval, max_key, max_value, max_conns, idle_timeout;
+  std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
   bool dmn = false, kl = false, ld = false, le = false, uas = false, rcc = false;
@@ -146,6 +147,10 @@ void Define(CLI::App& app, RawOptions& raw) {
   app.add_option("--ulog-sync-interval", raw.ulog_sync_interval,
                  "seconds between syncs with --ulog-sync interval")
       ->default_str("1")
+      ->type_name("SECONDS");
+  app.add_option("--checkpoint-interval", raw.checkpoint_interval,
+                 "seconds between database syncs that bound crash recovery (0 = off)")
+      ->default_str("60")
       ->type_name("SECONDS");
   app.add_option("--max-key", raw.max_key, "longest key accepted")
       ->default_str("1m")
@@ -239,6 +244,13 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
       return s;
     }
     if (out->ulog_sync_interval_s <= 0) return Bad("--ulog-sync-interval: must be > 0");
+  }
+  if (given("--checkpoint-interval")) {
+    if (!(s = SecondsOption("--checkpoint-interval", raw.checkpoint_interval,
+                            &out->checkpoint_interval_s))
+             .ok()) {
+      return s;
+    }
   }
   if (given("--sid")) {
     if (!(s = IntOption("-sid", raw.sid, 0, INT64_MAX, &v)).ok()) return s;

@@ -46,6 +46,9 @@ struct ServerOptions {
   // --ulog-sync / --ulog-sync-interval: durability of the update log.
   UlogSync ulog_sync = UlogSync::kNone;
   double ulog_sync_interval_s = 1.0;
+  // --checkpoint-interval: seconds between database syncs that advance the
+  // update log's recovery checkpoint; 0 = only at shutdown and on sync.
+  double checkpoint_interval_s = 60;
   // -sid: this server's id, 1..65535; 0 = none (no update log, no master).
   uint16_t sid = 0;
   // -mhost / -mport: replication master; empty host = not a slave.

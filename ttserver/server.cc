@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 
@@ -152,11 +153,34 @@ Status Server::Start() {
     return s;
   }
   LogInfo("listening on ", acceptor_->address(), " with ", options_.threads, " worker threads");
+  if (ulog_ != nullptr && options_.checkpoint_interval_s > 0) {
+    checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  }
   LogSystem("service started: ", getpid());
   return Status::Ok();
 }
 
+void Server::CheckpointLoop() {
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(options_.checkpoint_interval_s));
+  std::unique_lock lock(checkpoint_mu_);
+  while (!checkpoint_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    Status s = engine_->Checkpoint();
+    if (!s.ok()) LogError("update-log checkpoint failed (retried later): ", s.ToString());
+    lock.lock();
+  }
+}
+
 Status Server::Stop() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
   if (acceptor_ != nullptr) {
     acceptor_->Stop();
     acceptor_.reset();

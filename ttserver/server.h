@@ -4,7 +4,10 @@
 // shell (options, daemon, PID file, signals) is in main.cc.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -45,6 +48,8 @@ class Server {
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
   static uint64_t RaiseFileLimit();
   Status OpenData();
+  // Runs Engine::Checkpoint every --checkpoint-interval seconds until Stop().
+  void CheckpointLoop();
 
   ServerOptions options_;
   TimestampClock clock_;
@@ -56,6 +61,11 @@ class Server {
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Acceptor> acceptor_;
+
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stopping_ = false;  // GUARDED_BY(checkpoint_mu_)
 };
 
 }  // namespace tt

@@ -55,6 +55,27 @@ TEST(LifecycleTest, SigtermExitsZeroAndKeepsTheData) {
   EXPECT_EQ(out, "v\n");
 }
 
+TEST(LifecycleTest, RunningServerAdvancesTheRecoveryCheckpoint) {
+  TempDir dir;
+  ServerProcess server({"-sid", "1", "-ulog", dir.Join("ulog"), "--checkpoint-interval", "0.2",
+                        "-log", dir.Join("log")},
+                       dir.Join("casket.kct"));
+  ASSERT_TRUE(server.started());
+  std::string out;
+  ASSERT_EQ(RunProgram({TcrmgrPath(), "put", "-port", std::to_string(server.port()), "127.0.0.1",
+                        "k", "v"},
+                       &out),
+            0);
+  std::string exported;
+  ASSERT_EQ(RunProgram({TtulmgrPath(), "export", dir.Join("ulog")}, &exported), 0);
+  const uint64_t put_ts = std::stoull(exported.substr(0, exported.find('\t')));
+  // Without a shutdown or a sync command, the checkpoint comes to cover the put.
+  EXPECT_TRUE(Eventually([&] {
+    std::string text = ReadFile(dir.Join("ulog/ttserver.checkpoint"));
+    return !text.empty() && std::stoull(text) >= put_ts;
+  }));
+}
+
 TEST(LifecycleTest, SighupReopensTheLogFile) {
   TempDir dir;
   ServerProcess server({"-log", dir.Join("log")}, "*");

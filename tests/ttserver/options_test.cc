@@ -49,6 +49,7 @@ TEST(ServerOptionsTest, DefaultsAreSafe) {
   EXPECT_EQ(o.ulog_limit, 1ull << 30);
   EXPECT_EQ(o.ulog_sync, UlogSync::kNone);
   EXPECT_DOUBLE_EQ(o.ulog_sync_interval_s, 1.0);
+  EXPECT_DOUBLE_EQ(o.checkpoint_interval_s, 60);
   EXPECT_EQ(o.sid, 0);
   EXPECT_EQ(o.master_port, 1978);
   EXPECT_EQ(o.rts_path, "ttserver.rts");
@@ -128,8 +129,10 @@ TEST(ServerOptionsTest, OurOptionsWorkWithOneAndTwoDashes) {
     SCOPED_TRACE(dash);
     ServerOptions o = MustParse({dash + "ulog-sync", "interval", dash + "ulog-sync-interval",
                                  "0.25", dash + "max-key", "4k", dash + "max-value", "2m",
-                                 dash + "max-conns", "50", dash + "idle-timeout", "30"});
+                                 dash + "max-conns", "50", dash + "idle-timeout", "30",
+                                 dash + "checkpoint-interval", "0"});
     EXPECT_EQ(o.ulog_sync, UlogSync::kInterval);
+    EXPECT_DOUBLE_EQ(o.checkpoint_interval_s, 0);
     EXPECT_DOUBLE_EQ(o.ulog_sync_interval_s, 0.25);
     EXPECT_EQ(o.limits.max_key, 4096u);
     EXPECT_EQ(o.limits.max_value, 2u << 20);

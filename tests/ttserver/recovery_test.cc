@@ -93,6 +93,21 @@ TEST_F(RecoveryTest, SyncAdvancesTheCheckpointSoOnlyLaterRecordsAreReapplied) {
   EXPECT_EQ(GetOr(*server->engine, "before"), "<absent>");
 }
 
+TEST_F(RecoveryTest, CheckpointCoversEverythingLoggedBeforeItWithoutLogging) {
+  {
+    auto server = Open("a.kch");
+    ASSERT_TRUE(server->engine->Put("before", "1").ok());
+    ASSERT_TRUE(server->engine->Checkpoint().ok());
+    ASSERT_TRUE(server->engine->Put("after", "2").ok());
+  }
+  auto server = Open("b.kch");
+  uint64_t applied = 0;
+  ASSERT_TRUE(RecoverFromLog(*server->engine, &applied).ok());
+  EXPECT_EQ(applied, 1u);  // only "after": the checkpoint itself is not a record
+  EXPECT_EQ(GetOr(*server->engine, "after"), "2");
+  EXPECT_EQ(GetOr(*server->engine, "before"), "<absent>");
+}
+
 TEST_F(RecoveryTest, RefusedStoreWriteIsCompensatedInTheLog) {
   { auto created = Open("ro.kch"); }
   auto server = Open("ro.kch", /*read_only=*/true);
