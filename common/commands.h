@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 namespace tt {
@@ -40,15 +41,67 @@ enum Command : uint8_t {
   kCmdRepl = 0xA0,
 };
 
+// Which -mask group bits refuse a command besides its own bit
+// (binary-protocol.md §2 last column, §4).
+enum class CommandGroup : uint8_t {
+  kRead,       // allorg, allread
+  kWrite,      // allorg, allwrite
+  kManage,     // allorg, allmanage
+  kOrgOnly,    // allorg only (ext)
+  kUngrouped,  // none: allorg does not block repl
+};
+
+// One binary command as the original defines it.
+struct CommandInfo {
+  uint8_t id;             // a Command
+  std::string_view name;  // lower case, as in cnt_*, -mask and `ttulmgr export`
+  CommandGroup group;
+};
+
+// The original's 26 commands in its `stat` counter order (cnt_put ...
+// cnt_repl), which is also the -mask bit order: a command's own mask bit is
+// its index here.
+inline constexpr CommandInfo kCommands[] = {
+    {kCmdPut, "put", CommandGroup::kWrite},
+    {kCmdPutKeep, "putkeep", CommandGroup::kWrite},
+    {kCmdPutCat, "putcat", CommandGroup::kWrite},
+    {kCmdPutShl, "putshl", CommandGroup::kWrite},
+    {kCmdPutNr, "putnr", CommandGroup::kWrite},
+    {kCmdOut, "out", CommandGroup::kWrite},
+    {kCmdGet, "get", CommandGroup::kRead},
+    {kCmdMget, "mget", CommandGroup::kRead},
+    {kCmdVsiz, "vsiz", CommandGroup::kRead},
+    {kCmdIterInit, "iterinit", CommandGroup::kRead},
+    {kCmdIterNext, "iternext", CommandGroup::kRead},
+    {kCmdFwmKeys, "fwmkeys", CommandGroup::kRead},
+    {kCmdAddInt, "addint", CommandGroup::kWrite},
+    {kCmdAddDouble, "adddouble", CommandGroup::kWrite},
+    {kCmdExt, "ext", CommandGroup::kOrgOnly},
+    {kCmdSync, "sync", CommandGroup::kManage},
+    {kCmdOptimize, "optimize", CommandGroup::kManage},
+    {kCmdVanish, "vanish", CommandGroup::kWrite},
+    {kCmdCopy, "copy", CommandGroup::kManage},
+    {kCmdRestore, "restore", CommandGroup::kManage},
+    {kCmdSetMst, "setmst", CommandGroup::kManage},
+    {kCmdRnum, "rnum", CommandGroup::kRead},
+    {kCmdSize, "size", CommandGroup::kRead},
+    {kCmdStat, "stat", CommandGroup::kRead},
+    {kCmdMisc, "misc", CommandGroup::kWrite},
+    {kCmdRepl, "repl", CommandGroup::kUngrouped},
+};
+inline constexpr int kCommandCount = static_cast<int>(std::size(kCommands));
+
+// The index of command `id` in kCommands, or -1 for an id the original does
+// not define.
+constexpr int CommandIndex(uint8_t id) {
+  for (int i = 0; i < kCommandCount; ++i) {
+    if (kCommands[i].id == id) return i;
+  }
+  return -1;
+}
+
 // The original's lower-case name of a command id ("put", "misc"), or
 // "(unknown)" for an id the original does not define. As `ttulmgr export` prints.
 std::string_view CommandName(uint8_t id);
-
-// The 26 commands in the original's `stat` counter order (cnt_put ... cnt_repl).
-inline constexpr uint8_t kCountedCommands[] = {
-    kCmdPut,    kCmdPutKeep,  kCmdPutCat,    kCmdPutShl, kCmdPutNr,    kCmdOut,    kCmdGet,
-    kCmdMget,   kCmdVsiz,     kCmdIterInit,  kCmdIterNext, kCmdFwmKeys, kCmdAddInt, kCmdAddDouble,
-    kCmdExt,    kCmdSync,     kCmdOptimize,  kCmdVanish, kCmdCopy,     kCmdRestore, kCmdSetMst,
-    kCmdRnum,   kCmdSize,     kCmdStat,      kCmdMisc,   kCmdRepl};
 
 }  // namespace tt

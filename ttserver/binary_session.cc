@@ -220,9 +220,6 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       // No scripting in this server: ext always fails, as the original without -ext.
       out->push_back(kFailure);
       break;
-    // The slow commands: a masked one is refused at once; otherwise the work
-    // (with copies of its arguments: the request's views die with the input
-    // buffer) runs off the event loop and returns the same bytes as if run here.
     // The slow commands run off the event loop (a masked one is refused at
     // once); the work holds copies of its arguments, as the request's views
     // die with the input buffer, and returns the same bytes as if run here.

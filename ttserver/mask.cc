@@ -1,59 +1,48 @@
 #include "ttserver/mask.h"
 
-#include <array>
 #include <cctype>
+#include <cstdlib>
+#include <iterator>
 #include <string>
-
-#include "common/commands.h"
 
 namespace tt {
 
 namespace {
 
-constexpr std::array<std::string_view, 33> kMaskNames = {
-    "put",     "putkeep",  "putcat", "putshl",   "putnr",  "out",      "get",
-    "mget",    "vsiz",     "iterinit", "iternext", "fwmkeys", "addint", "adddouble",
-    "ext",     "sync",     "optimize", "vanish", "copy",     "restore", "setmst",
-    "rnum",    "size",     "stat",   "misc",     "repl",   "slave",    "allorg",
-    "allmc",   "allhttp",  "allread", "allwrite", "allmanage"};
+// The names of the group bits, from kMaskSlave on.
+constexpr std::string_view kGroupNames[] = {"slave",   "allorg",   "allmc",    "allhttp",
+                                            "allread", "allwrite", "allmanage"};
+static_assert(kMaskSlave + static_cast<int>(std::size(kGroupNames)) == kMaskAllManage + 1);
+static_assert(kMaskAllManage == 32, "the original's bit numbers (binary-protocol.md §4)");
 
 uint64_t Bit(int bit) { return uint64_t{1} << bit; }
 
+// The bits named `name` (lower case); 0 for a name the original ignores.
+uint64_t NamedBits(std::string_view name) {
+  for (int i = 0; i < kCommandCount; ++i) {
+    if (kCommands[i].name == name) return Bit(i);
+  }
+  for (size_t i = 0; i < std::size(kGroupNames); ++i) {
+    if (kGroupNames[i] == name) return Bit(kMaskSlave + static_cast<int>(i));
+  }
+  return 0;
+}
+
+uint64_t GroupBits(CommandGroup group) {
+  switch (group) {
+    case CommandGroup::kRead: return Bit(kMaskAllOrg) | Bit(kMaskAllRead);
+    case CommandGroup::kWrite: return Bit(kMaskAllOrg) | Bit(kMaskAllWrite);
+    case CommandGroup::kManage: return Bit(kMaskAllOrg) | Bit(kMaskAllManage);
+    case CommandGroup::kOrgOnly: return Bit(kMaskAllOrg);
+    case CommandGroup::kUngrouped: return 0;
+  }
+  return 0;
+}
+
 // The bits that refuse a binary command (binary-protocol.md §2, last column).
 uint64_t RefusingBits(uint8_t command) {
-  const uint64_t org = Bit(kMaskAllOrg);
-  const uint64_t read = org | Bit(kMaskAllRead);
-  const uint64_t write = org | Bit(kMaskAllWrite);
-  const uint64_t manage = org | Bit(kMaskAllManage);
-  switch (command) {
-    case kCmdPut: return Bit(kMaskPut) | write;
-    case kCmdPutKeep: return Bit(kMaskPutKeep) | write;
-    case kCmdPutCat: return Bit(kMaskPutCat) | write;
-    case kCmdPutShl: return Bit(kMaskPutShl) | write;
-    case kCmdPutNr: return Bit(kMaskPutNr) | write;
-    case kCmdOut: return Bit(kMaskOut) | write;
-    case kCmdGet: return Bit(kMaskGet) | read;
-    case kCmdMget: return Bit(kMaskMget) | read;
-    case kCmdVsiz: return Bit(kMaskVsiz) | read;
-    case kCmdIterInit: return Bit(kMaskIterInit) | read;
-    case kCmdIterNext: return Bit(kMaskIterNext) | read;
-    case kCmdFwmKeys: return Bit(kMaskFwmKeys) | read;
-    case kCmdAddInt: return Bit(kMaskAddInt) | write;
-    case kCmdAddDouble: return Bit(kMaskAddDouble) | write;
-    case kCmdExt: return Bit(kMaskExt) | org;
-    case kCmdSync: return Bit(kMaskSync) | manage;
-    case kCmdOptimize: return Bit(kMaskOptimize) | manage;
-    case kCmdVanish: return Bit(kMaskVanish) | write;
-    case kCmdCopy: return Bit(kMaskCopy) | manage;
-    case kCmdRestore: return Bit(kMaskRestore) | manage;
-    case kCmdSetMst: return Bit(kMaskSetMst) | manage;
-    case kCmdRnum: return Bit(kMaskRnum) | read;
-    case kCmdSize: return Bit(kMaskSize) | read;
-    case kCmdStat: return Bit(kMaskStat) | read;
-    case kCmdMisc: return Bit(kMaskMisc) | write;
-    case kCmdRepl: return Bit(kMaskRepl);  // allorg does not block repl
-    default: return 0;
-  }
+  const int index = CommandIndex(command);
+  return index < 0 ? 0 : Bit(index) | GroupBits(kCommands[index].group);
 }
 
 }  // namespace
@@ -73,9 +62,7 @@ void CommandMask::Apply(std::string_view expr, bool set) {
     } else if (token == "all") {
       bits = ~uint64_t{0};
     } else {
-      for (size_t i = 0; i < kMaskNames.size(); ++i) {
-        if (kMaskNames[i] == token) bits = Bit(static_cast<int>(i));
-      }
+      bits = NamedBits(token);
     }
     bits_ = set ? (bits_ | bits) : (bits_ & ~bits);
   }

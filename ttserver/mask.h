@@ -4,15 +4,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/commands.h"
+
 namespace tt {
 
-// Bit numbers of the original's mask names.
+// Bit numbers of the original's mask names: bit i < kCommandCount is the own
+// bit of kCommands[i] (named after it); the group bits follow.
 enum MaskBit : int {
-  kMaskPut = 0, kMaskPutKeep, kMaskPutCat, kMaskPutShl, kMaskPutNr, kMaskOut, kMaskGet,
-  kMaskMget, kMaskVsiz, kMaskIterInit, kMaskIterNext, kMaskFwmKeys, kMaskAddInt,
-  kMaskAddDouble, kMaskExt, kMaskSync, kMaskOptimize, kMaskVanish, kMaskCopy, kMaskRestore,
-  kMaskSetMst, kMaskRnum, kMaskSize, kMaskStat, kMaskMisc, kMaskRepl, kMaskSlave,
-  kMaskAllOrg, kMaskAllMc, kMaskAllHttp, kMaskAllRead, kMaskAllWrite, kMaskAllManage,
+  kMaskSlave = kCommandCount, kMaskAllOrg, kMaskAllMc, kMaskAllHttp, kMaskAllRead,
+  kMaskAllWrite, kMaskAllManage,
 };
 
 class CommandMask {
@@ -23,7 +23,7 @@ class CommandMask {
   void Apply(std::string_view expr, bool set);
   // True when binary command `command` is refused (any of its bits is set).
   bool Forbids(uint8_t command) const;
-  bool Has(MaskBit bit) const { return (bits_ >> bit) & 1; }
+  // Every set bit, as the startup log line prints it.
   uint64_t bits() const { return bits_; }
 
  private:

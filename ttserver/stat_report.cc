@@ -27,8 +27,8 @@ std::string Fixed6(double value) {
 double TimevalSeconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 void AppendCounters(ServerContext& context, std::string* out) {
-  for (uint8_t command : kCountedCommands) {
-    Line(out, "cnt_" + std::string(CommandName(command)), context.stats->CommandCount(command));
+  for (const CommandInfo& command : kCommands) {
+    Line(out, "cnt_" + std::string(command.name), context.stats->CommandCount(command.id));
   }
   Line(out, "cnt_put_miss", context.stats->put_miss.load());
   Line(out, "cnt_out_miss", context.stats->out_miss.load());

@@ -11,7 +11,7 @@ namespace tt {
 class Stats {
  public:
   // Counts one request of binary command `command` (every id has a slot;
-  // stat reports those of kCountedCommands).
+  // stat reports those of kCommands).
   void CountCommand(uint8_t command) { Slot(command).fetch_add(1, std::memory_order_relaxed); }
   uint64_t CommandCount(uint8_t command) const {
     return counters_[command].load(std::memory_order_relaxed);
