@@ -58,18 +58,20 @@ bool IsNoRecord(const kc::BasicDB::Error& error) {
 
 // Copies the value out under the record lock, avoiding BasicDB::get's extra
 // allocation.
-class CopyValueVisitor : public kc::DB::Visitor {
+// Hands a record's value to a reader while Kyoto Cabinet holds the record.
+class ReadValueVisitor : public kc::DB::Visitor {
  public:
-  explicit CopyValueVisitor(std::string* value) : value_(value) {}
+  explicit ReadValueVisitor(const std::function<void(std::string_view)>& reader)
+      : reader_(reader) {}
   bool found() const { return found_; }
 
  private:
   const char* visit_full(const char*, size_t, const char* vbuf, size_t vsiz, size_t*) override {
-    value_->assign(vbuf, vsiz);
+    reader_(std::string_view(vbuf, vsiz));
     found_ = true;
     return NOP;
   }
-  std::string* value_;
+  const std::function<void(std::string_view)>& reader_;
   bool found_ = false;
 };
 
@@ -409,10 +411,15 @@ Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* 
 }
 
 Status PolyStore::Get(std::string_view key, std::string* value) {
+  return Read(key, [value](std::string_view stored) { value->assign(stored); });
+}
+
+Status PolyStore::Read(std::string_view key,
+                       const std::function<void(std::string_view value)>& reader) {
   Partitions& parts = *parts_;
   if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
   const uint32_t i = parts.IndexOf(key);
-  CopyValueVisitor visitor(value);
+  ReadValueVisitor visitor(reader);
   if (!parts.dbs[i]->accept(key.data(), key.size(), &visitor, /*writable=*/false)) {
     return parts.Failure(i, "get");
   }

@@ -41,6 +41,8 @@ class PolyStore final : public Store {
   PolyStore& operator=(const PolyStore&) = delete;
 
   Status Get(std::string_view key, std::string* value) override;
+  Status Read(std::string_view key,
+              const std::function<void(std::string_view value)>& reader) override;
   Status Set(std::string_view key, std::string_view value) override;
   Status Remove(std::string_view key) override;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,12 @@ class Store {
 
   // Point operations. Thread-safe.
   virtual Status Get(std::string_view key, std::string* value) = 0;  // NotFound if absent
+  // Calls `reader` with the stored bytes of `key`, without copying them; the
+  // view is valid only during the call, which runs with the record locked by
+  // the storage library: `reader` must not call back into the Store.
+  // NotFound if absent.
+  virtual Status Read(std::string_view key,
+                      const std::function<void(std::string_view value)>& reader) = 0;
   virtual Status Set(std::string_view key, std::string_view value) = 0;
   virtual Status Remove(std::string_view key) = 0;  // NotFound if absent
 

@@ -132,18 +132,18 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
       if (!s.ok()) stats.out_miss.fetch_add(1, std::memory_order_relaxed);
       StatusByte(out, s.ok());
       break;
-    case kCmdGet: {
-      std::string value;
-      s = forbidden ? Status::Forbidden() : engine.Get(req.key, &value);
-      if (s.ok()) {
-        out->push_back(kSuccess);
-        PutLengthPrefixed(out, value);
-      } else {
+    case kCmdGet:
+      // The value goes from the store straight into the reply.
+      s = forbidden ? Status::Forbidden()
+                    : engine.Read(req.key, [out](std::string_view value, const ValueMeta&) {
+                        out->push_back(kSuccess);
+                        PutLengthPrefixed(out, value);
+                      });
+      if (!s.ok()) {
         stats.get_miss.fetch_add(1, std::memory_order_relaxed);
         out->push_back(kFailure);
       }
       break;
-    }
     case kCmdMget: {
       std::vector<std::pair<std::string, std::string>> found;
       if (!forbidden && !engine.MultiGet(req.list, &found, context_->limits.max_value)) {

@@ -60,28 +60,30 @@ std::mutex& Engine::StripeOf(std::string_view key) {
   return stripes_[std::hash<std::string_view>{}(key) % kStripes];
 }
 
+Status Engine::Read(std::string_view key, const PayloadReader& reader) {
+  Status unwrap;
+  bool live = false;
+  Status s = store_->Read(key, [&](std::string_view stored) {
+    ValueMeta meta;
+    std::string_view payload;
+    unwrap = Unwrap(key, stored, &meta, &payload);
+    live = unwrap.ok() && !IsExpired(meta, NowSeconds());
+    if (live) reader(payload, meta);
+  });
+  if (!s.ok()) return s;
+  if (!unwrap.ok()) return unwrap;
+  return live ? Status::Ok() : Status::NotFound();
+}
+
 Status Engine::Get(std::string_view key, std::string* payload, ValueMeta* meta) {
-  std::string stored;
-  Status s = store_->Get(key, &stored);
-  if (!s.ok()) return s;
-  ValueMeta m;
-  std::string_view view;
-  s = Unwrap(key, stored, &m, &view);
-  if (!s.ok()) return s;
-  if (IsExpired(m, NowSeconds())) return Status::NotFound();
-  if (meta != nullptr) *meta = m;
-  // The payload is the envelope's tail: move the buffer and cut the header off.
-  size_t header = stored.size() - view.size();
-  *payload = std::move(stored);
-  payload->erase(0, header);
-  return Status::Ok();
+  return Read(key, [&](std::string_view view, const ValueMeta& m) {
+    payload->assign(view);
+    if (meta != nullptr) *meta = m;
+  });
 }
 
 Status Engine::ValueSize(std::string_view key, uint64_t* size) {
-  std::string payload;
-  Status s = Get(key, &payload);
-  if (s.ok()) *size = payload.size();
-  return s;
+  return Read(key, [size](std::string_view view, const ValueMeta&) { *size = view.size(); });
 }
 
 bool Engine::MultiGet(const std::vector<std::string_view>& keys,

@@ -96,6 +96,12 @@ class Engine {
   explicit Engine(const Options& options);
 
   // ---- reads (thread-safe) ----
+  // Receives a payload without copying it; valid only during the call.
+  using PayloadReader = std::function<void(std::string_view payload, const ValueMeta& meta)>;
+  // Calls `reader` with the payload and meta of `key` while the storage
+  // library holds the record: `reader` must not call into the Engine or the
+  // Store. NotFound if absent or expired.
+  Status Read(std::string_view key, const PayloadReader& reader);
   // NotFound if absent or expired.
   Status Get(std::string_view key, std::string* payload, ValueMeta* meta = nullptr);
   Status ValueSize(std::string_view key, uint64_t* size);
