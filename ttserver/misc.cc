@@ -2,7 +2,6 @@
 
 #include <regex.h>
 
-#include <charconv>
 #include <cstdint>
 
 #include "common/args.h"
@@ -143,7 +142,8 @@ Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::str
   if (name == "getlist") {
     std::vector<std::pair<std::string, std::string>> found;
     if (!engine.MultiGet(args, &found, result_budget)) {
-      LogError("misc getlist reply cut at ", found.size(), " records: it reached the size limit");
+      LogError("misc getlist reply cut at ", found.size(), " of ", args.size(),
+               " keys: it reached the --max-value limit of one reply");
     }
     for (auto& [key, value] : found) {
       result->push_back(std::move(key));
