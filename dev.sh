@@ -9,9 +9,13 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 # Build and run dependencies (Debian 12 package names).
-PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev)
-# Additionally needed by the tests: GoogleTest, man page lint, the reference memcached.
-TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached)
+PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
+          libhttp-parser-dev)
+# Additionally needed by the tests: GoogleTest, man page lint, the reference
+# memcached, and the real clients the integration tests drive (memccapable,
+# memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached; curl).
+TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
+               python3-pymemcache python3-memcache libcache-memcached-perl curl)
 
 install_packages() {
   local missing=()

@@ -17,28 +17,8 @@ THREADS=${THREADS:-4}
 CONNS=${CONNS:-4}
 PIPELINE=${PIPELINE:-1}
 TTBENCH="$BUILD/client/ttbench"
-TTSERVER="$BUILD/ttserver/ttserver"
-for bin in "$TTBENCH" "$TTSERVER" /usr/bin/memcached; do
-  [ -x "$bin" ] || { echo "missing $bin (build first; apt-get install memcached)" >&2; exit 1; }
-done
-
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-TT_PORT=$(free_port)
-MC_PORT=$(free_port)
-TT_EXTRA=()
-if [ "${TT_ARGS:-}" = "-ulog" ]; then
-  mkdir "$work/ulog"
-  TT_EXTRA=(-ulog "$work/ulog" -sid 1)
-fi
-"$TTSERVER" -host 127.0.0.1 -port "$TT_PORT" -thnum "$THREADS" -log "$work/tt.log" "${TT_EXTRA[@]}" \
-  "$work/bench.kch" &
-TT_PID=$!
-MC_USER=(); [ "$(id -u)" -eq 0 ] && MC_USER=(-u nobody)
-memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$MC_PORT" -U 0 -t "$THREADS" -m 1024 &
-MC_PID=$!
-trap 'kill $TT_PID $MC_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-sleep 0.5
+[ -x "$TTBENCH" ] || { echo "missing $TTBENCH (build first)" >&2; exit 1; }
+source "$(dirname "$0")/bench_servers.sh"
 
 # run NAME PROTO PORT PID MODE → appends ttbench's key=value line to $work/NAME-MODE
 run() {
@@ -54,11 +34,6 @@ for rep in $(seq 1 "$REPS"); do
   done
   echo "repetition $rep of $REPS done" >&2
 done
-
-# median FILE KEY
-median() {
-  grep -o "$2=[0-9.]*" "$1" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 
 printf '%-6s %-10s %12s %10s %14s\n' mode server ops_per_s p99_us cpu_us_per_op
 for mode in write read; do

@@ -20,11 +20,6 @@ void StatusByte(std::string* out, bool ok) { out->push_back(ok ? kSuccess : kFai
 // The reply of a request whose only answer is success or failure.
 std::string StatusReply(bool ok) { return std::string(1, ok ? kSuccess : kFailure); }
 
-// The misc functions that write or scan the whole database.
-bool IsSlowMisc(std::string_view name) {
-  return name == "sync" || name == "optimize" || name == "vanish" || name == "defrag" ||
-         name == "regex" || name == "range";
-}
 
 void AppendMiscReply(const Status& s, const std::vector<std::string>& result, std::string* out) {
   if (!s.ok()) {

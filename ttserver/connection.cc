@@ -157,7 +157,7 @@ void Connection::OnJobDone(std::optional<std::string> reply) {
   // The timeouts were suspended during the job: their clocks restart now,
   // rather than charging the job's duration to the peer.
   last_activity_ = last_write_progress_ = Clock::now();
-  if (ProcessInput() == Next::kClose) return Close();
+  if (ProcessInput(/*after_job=*/true) == Next::kClose) return Close();
   if (Settle() == Next::kClose) Close();
 }
 
@@ -171,6 +171,7 @@ Connection::ReadOutcome Connection::ReadAvailable(size_t budget) {
     if (n > 0) {
       in_.Commit(static_cast<size_t>(n));
       total += static_cast<size_t>(n);
+      worker_->stats().bytes_read.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
       last_activity_ = Clock::now();
       if (static_cast<size_t>(n) < free_bytes) break;  // the kernel buffer is empty
       continue;
@@ -184,9 +185,12 @@ Connection::ReadOutcome Connection::ReadAvailable(size_t budget) {
   return ReadOutcome::kOk;
 }
 
-Connection::Next Connection::ProcessInput() {
+Connection::Next Connection::ProcessInput(bool after_job) {
   // While a job runs, later requests wait: their replies must follow its reply.
-  if (closing_ || job_running_ || in_.size() == 0) return Next::kKeep;
+  if (closing_ || job_running_) return Next::kKeep;
+  // Right after a job the session is called even without input, so that it
+  // can end the connection after the job's reply (protocol_session.h).
+  if (in_.size() == 0 && !(after_job && session_ != nullptr)) return Next::kKeep;
   if (session_ == nullptr) {
     auto first = static_cast<uint8_t>(in_.view()[0]);
     session_ = worker_->NewSession(first, fd_);
@@ -232,6 +236,8 @@ Connection::Next Connection::Flush() {
     ssize_t n = send(fd_, out_.data() + out_head_, PendingOutput(), MSG_NOSIGNAL);
     if (n > 0) {
       out_head_ += static_cast<size_t>(n);
+      worker_->stats().bytes_written.fetch_add(static_cast<uint64_t>(n),
+                                               std::memory_order_relaxed);
       last_activity_ = last_write_progress_ = Clock::now();
       continue;
     }

@@ -91,8 +91,9 @@ class Connection {
   // Reads up to `budget` bytes (until EAGAIN) into the input buffer.
   ReadOutcome ReadAvailable(size_t budget);
   // Feeds the input to the session (not while a job runs); sets closing_ on
-  // kClose, starts the job on kDeferred.
-  Next ProcessInput();
+  // kClose, starts the job on kDeferred. `after_job`: a job's reply was just
+  // appended, so the session is called even with no input.
+  Next ProcessInput(bool after_job = false);
   // Writes queued output until done or EAGAIN. kClose on a write error.
   Next Flush();
   // Common tail of every event: flush, update interest and timer; decides close.

@@ -59,7 +59,8 @@ std::mutex& Engine::StripeOf(std::string_view key) {
   return stripes_[std::hash<std::string_view>{}(key) % kStripes];
 }
 
-Status Engine::Read(std::string_view key, const PayloadReader& reader) {
+Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* expired) {
+  if (expired != nullptr) *expired = false;
   Status unwrap;
   bool live = false;
   Status s = store_->Read(key, [&](std::string_view stored) {
@@ -71,7 +72,12 @@ Status Engine::Read(std::string_view key, const PayloadReader& reader) {
   });
   if (!s.ok()) return s;
   if (!unwrap.ok()) return unwrap;
-  return live ? Status::Ok() : Status::NotFound();
+  if (!live) {
+    if (expired != nullptr) *expired = true;
+    PurgeIfExpired(key);
+    return Status::NotFound();
+  }
+  return Status::Ok();
 }
 
 Status Engine::Get(std::string_view key, std::string* payload, ValueMeta* meta) {
@@ -152,8 +158,7 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
       case Change::Kind::kKeep:
         return change.status;
       case Change::Kind::kSet:
-        s = StoreLocked(key, origin, change.payload, change.flags, change.expires_at, &seq,
-                        written);
+        s = StoreLocked(key, origin, change.payload, change.meta, &seq, written);
         break;
       case Change::Kind::kRemove:
         if (!stored_found) return Status::NotFound();  // an expired value is still purged
@@ -168,12 +173,12 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
 }
 
 Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
-                           uint32_t flags, int64_t expires_at, uint64_t* seq,
-                           ValueMeta* written) {
+                           const ValueMeta& wanted, uint64_t* seq, ValueMeta* written) {
   uint64_t ts;
-  Status s = LogRecord(origin, PutBody(key, payload), &ts, seq);
+  Status s = LogRecord(origin, StoreBody(key, payload, wanted), &ts, seq);
   if (!s.ok()) return s;
-  ValueMeta meta{ts, flags, expires_at};
+  ValueMeta meta = wanted;
+  meta.version = ts;
   std::string envelope;
   EncodeEnvelope(meta, payload, &envelope);
   s = store_->Set(key, envelope);
@@ -195,9 +200,10 @@ Status Engine::Compensate(std::string_view key, const Origin& origin, const Stat
   LogError("the database refused a change that is already in the update log (", failure.ToString(),
            "); logging the key's unchanged state so that the log matches the database");
   std::string payload;
-  const bool exists = Get(key, &payload).ok();
+  ValueMeta meta;
+  const bool exists = Get(key, &payload, &meta).ok();
   uint64_t ts, seq;
-  Status s = LogRecord(origin, exists ? PutBody(key, payload) : OutBody(key), &ts, &seq);
+  Status s = LogRecord(origin, exists ? StoreBody(key, payload, meta) : OutBody(key), &ts, &seq);
   if (!s.ok()) {
     LogError("the compensating record could not be logged either (", s.ToString(),
              "): the update log now disagrees with the database for one key");
@@ -210,10 +216,13 @@ Status Engine::Reapply(const UlogRecord& record) {
   Status s = ParseBody(record.body, &body);
   if (!s.ok()) return s;
   switch (body.command) {
-    case kCmdPut: {
+    case kCmdPut:
+    case kRecordPutMeta: {
       std::lock_guard lock(StripeOf(body.key));
+      ValueMeta meta = body.meta;  // all zero for a put
+      meta.version = record.ts;
       std::string envelope;
-      EncodeEnvelope(ValueMeta{record.ts, 0, 0}, body.value, &envelope);
+      EncodeEnvelope(meta, body.value, &envelope);
       return store_->Set(body.key, envelope);
     }
     case kCmdOut: {
@@ -239,10 +248,64 @@ Status Engine::Put(std::string_view key, std::string_view value, const Origin& o
   uint64_t seq = 0;
   {
     std::lock_guard lock(StripeOf(key));
-    Status s = StoreLocked(key, origin, value, 0, 0, &seq, nullptr);
+    Status s = StoreLocked(key, origin, value, ValueMeta{}, &seq, nullptr);
     if (!s.ok()) return s;
   }
   return WaitDurable(seq);
+}
+
+Status Engine::PutWithMeta(std::string_view key, std::string_view value, const ValueMeta& meta,
+                           const Origin& origin, ValueMeta* written) {
+  uint64_t seq = 0;
+  {
+    std::lock_guard lock(StripeOf(key));
+    Status s = StoreLocked(key, origin, value, meta, &seq, written);
+    if (!s.ok()) return s;
+  }
+  return WaitDurable(seq);
+}
+
+bool Engine::PurgeIfExpired(std::string_view key) {
+  std::lock_guard lock(StripeOf(key));
+  bool expired = false;
+  Status s = store_->Read(key, [&](std::string_view stored) {
+    ValueMeta meta;
+    std::string_view payload;
+    expired = DecodeEnvelope(stored, &meta, &payload) && IsExpired(meta, NowSeconds());
+  });
+  if (!s.ok() || !expired) return false;
+  if (!store_->Remove(key).ok()) return false;
+  expired_purged_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+uint64_t Engine::SweepExpired() {
+  // Collect first, purge after: a cursor must not walk a database that it
+  // is changing, and each purge re-checks the value under its stripe.
+  constexpr size_t kBatch = 1024;
+  std::unique_ptr<StoreCursor> cursor = store_->NewCursor();
+  if (!cursor->Jump().ok()) return 0;
+  uint64_t purged = 0;
+  std::vector<std::string> expired;
+  std::string key, stored;
+  const int64_t now = NowSeconds();
+  bool more = true;
+  while (more) {
+    expired.clear();
+    while (expired.size() < kBatch) {
+      if (!cursor->Next(&key, &stored).ok()) {
+        more = false;
+        break;
+      }
+      ValueMeta meta;
+      std::string_view payload;
+      if (DecodeEnvelope(stored, &meta, &payload) && IsExpired(meta, now)) {
+        expired.push_back(key);
+      }
+    }
+    for (const std::string& k : expired) purged += PurgeIfExpired(k) ? 1 : 0;
+  }
+  return purged;
 }
 
 Status Engine::PutKeep(std::string_view key, std::string_view value, const Origin& origin) {

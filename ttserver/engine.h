@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,15 +52,18 @@ struct Change {
   enum class Kind { kKeep, kSet, kRemove };
   Kind kind = Kind::kKeep;
   std::string payload;       // kSet
-  uint32_t flags = 0;        // kSet: memcached flags
-  int64_t expires_at = 0;    // kSet: absolute UNIX seconds, 0 = never
+  // kSet: the memcached metadata to store (flags, expires_at = absolute UNIX
+  // seconds or 0, state, client cas). `meta.version` is ignored: the write's
+  // record timestamp becomes the version.
+  ValueMeta meta;
   Status status;
 
   static Change Keep(Status s = Status::Ok()) { Change c; c.status = std::move(s); return c; }
-  static Change Set(std::string payload) {
+  static Change Set(std::string payload, const ValueMeta& meta = {}) {
     Change c;
     c.kind = Kind::kSet;
     c.payload = std::move(payload);
+    c.meta = meta;
     return c;
   }
   static Change Remove() { Change c; c.kind = Kind::kRemove; return c; }
@@ -100,8 +104,9 @@ class Engine {
   using PayloadReader = std::function<void(std::string_view payload, const ValueMeta& meta)>;
   // Calls `reader` with the payload and meta of `key` while the storage
   // library holds the record: `reader` must not call into the Engine or the
-  // Store. NotFound if absent or expired.
-  Status Read(std::string_view key, const PayloadReader& reader);
+  // Store. NotFound if absent or expired; an expired value is purged then,
+  // and *expired (if given) says whether NotFound was for an expired value.
+  Status Read(std::string_view key, const PayloadReader& reader, bool* expired = nullptr);
   // NotFound if absent or expired.
   Status Get(std::string_view key, std::string* payload, ValueMeta* meta = nullptr);
   Status ValueSize(std::string_view key, uint64_t* size);
@@ -125,6 +130,11 @@ class Engine {
 
   // The binary protocol's writes, built on Mutate.
   Status Put(std::string_view key, std::string_view value, const Origin& origin = {});
+  // A blind write of `value` with the memcached metadata of `meta` (version
+  // ignored), logged as put or putmeta (ulog/record.h StoreBody). The stored
+  // meta (with its version) goes to *written if given.
+  Status PutWithMeta(std::string_view key, std::string_view value, const ValueMeta& meta,
+                     const Origin& origin = {}, ValueMeta* written = nullptr);
   Status PutKeep(std::string_view key, std::string_view value, const Origin& origin = {});  // Exists
   Status PutCat(std::string_view key, std::string_view value, const Origin& origin = {});
   // Keeps the last `width` bytes of old‖value; an absent key stores `value`
@@ -140,10 +150,22 @@ class Engine {
 
   // Crash recovery: applies a record of this server's own update log to the
   // store without logging it again (it is in the log already), the value's
-  // version being the record's timestamp. Only effect records (put, out,
-  // vanish; sync and optimize do nothing) are re-applied; other kinds give
-  // Unsupported. Idempotent.
+  // version being the record's timestamp. Only effect records (put, putmeta,
+  // out, vanish; sync and optimize do nothing) are re-applied; other kinds
+  // give Unsupported. Idempotent.
   Status Reapply(const UlogRecord& record);
+
+  // ---- expiry (design.md §4) ----
+  // Removes `key` if its value has expired (re-checked under the key's
+  // stripe). Not logged: an expired value reads as absent everywhere, and the
+  // log's record of it carries the same absolute expiry. True if removed.
+  bool PurgeIfExpired(std::string_view key);
+  // Walks the whole database and purges every expired value (the background
+  // sweep). Returns how many were removed. Runs without holding stripes
+  // between keys, so writes go on meanwhile.
+  uint64_t SweepExpired();
+  // Expired values removed so far, by reads that met them and by sweeps.
+  uint64_t ExpiredPurged() const { return expired_purged_.load(std::memory_order_relaxed); }
 
   // Whole-database operations: every stripe is locked while they run.
   Status Vanish(const Origin& origin = {});
@@ -168,10 +190,10 @@ class Engine {
   // fresh clock value when there is no log. *seq is for WaitDurable.
   Status LogRecord(const Origin& origin, std::string_view body, uint64_t* ts, uint64_t* seq);
   Status WaitDurable(uint64_t seq);
-  // Logs (key, payload) as a put and stores it with the record's timestamp
-  // as its version. REQUIRES: the key's stripe is held.
+  // Logs (key, payload, meta) as a put or putmeta and stores it with the
+  // record's timestamp as its version. REQUIRES: the key's stripe is held.
   Status StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
-                     uint32_t flags, int64_t expires_at, uint64_t* seq, ValueMeta* written);
+                     const ValueMeta& meta, uint64_t* seq, ValueMeta* written);
   // Logs an out of `key` and removes it. REQUIRES: the key's stripe is held.
   Status RemoveLocked(std::string_view key, const Origin& origin, uint64_t* seq);
   // The store refused a change already appended to the log: appends a record
@@ -200,6 +222,7 @@ class Engine {
   TimestampClock* clock_;
   uint16_t sid_;
   std::array<std::mutex, kStripes> stripes_;
+  std::atomic<uint64_t> expired_purged_{0};
 };
 
 }  // namespace tt

@@ -70,4 +70,9 @@ void CommandMask::Apply(std::string_view expr, bool set) {
 
 bool CommandMask::Forbids(uint8_t command) const { return (bits_ & RefusingBits(command)) != 0; }
 
+bool CommandMask::ForbidsVia(uint8_t command, MaskBit protocol) const {
+  const uint64_t refusing = (RefusingBits(command) & ~Bit(kMaskAllOrg)) | Bit(protocol);
+  return (bits_ & refusing) != 0;
+}
+
 }  // namespace tt

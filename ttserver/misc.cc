@@ -171,4 +171,9 @@ Status RunMisc(Engine& engine, std::string_view name, const std::vector<std::str
                    : ""));
 }
 
+bool IsSlowMisc(std::string_view name) {
+  return name == "sync" || name == "optimize" || name == "vanish" || name == "defrag" ||
+         name == "regex" || name == "range";
+}
+
 }  // namespace tt

@@ -27,6 +27,10 @@ struct IteratorState {
   std::unique_ptr<ValueCursor> cursor;
 };
 
+// True for the misc functions that write or scan the whole database (sync,
+// optimize, vanish, defrag, regex, range): sessions run them off the event loop.
+bool IsSlowMisc(std::string_view name);
+
 // Runs misc function `name` with `args`. On success fills `result` with the
 // function's result list. Failed when the function fails or does not exist.
 // `origin` is the source of any write it makes. getlist stops collecting

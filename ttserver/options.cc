@@ -32,6 +32,8 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "checkpoint-interval",
                                                            "max-key",   "max-value",
                                                            "max-conns", "idle-timeout",
+                                                           "metrics-port",
+                                                           "expiry-sweep-interval",
                                                            "version",   "help"};
   return names;
 }
@@ -91,6 +93,7 @@ Status SizeOption(const char* name, const std::string& text, uint64_t min, uint6
 struct RawOptions {
   std::string host, port, thnum, tout, pid, log, ulog, ulim, sid, mhost, mport, rts, mul;
   std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
+  std::string metrics_port, expiry_sweep_interval;
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
   bool dmn = false, kl = false, ld = false, le = false, uas = false, rcc = false;
@@ -150,6 +153,14 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->type_name("SECONDS");
   app.add_option("--checkpoint-interval", raw.checkpoint_interval,
                  "seconds between database syncs that bound crash recovery (0 = off)")
+      ->default_str("60")
+      ->type_name("SECONDS");
+  app.add_option("--metrics-port", raw.metrics_port,
+                 "TCP port serving Prometheus metrics at GET /metrics on -host (0 = none)")
+      ->default_str("0")
+      ->type_name("NUM");
+  app.add_option("--expiry-sweep-interval", raw.expiry_sweep_interval,
+                 "seconds between sweeps that remove expired memcached items (0 = reads only)")
       ->default_str("60")
       ->type_name("SECONDS");
   app.add_option("--max-key", raw.max_key, "longest key accepted")
@@ -248,6 +259,17 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
   if (given("--checkpoint-interval")) {
     if (!(s = SecondsOption("--checkpoint-interval", raw.checkpoint_interval,
                             &out->checkpoint_interval_s))
+             .ok()) {
+      return s;
+    }
+  }
+  if (given("--metrics-port")) {
+    if (!(s = IntOption("--metrics-port", raw.metrics_port, 0, 65535, &v)).ok()) return s;
+    out->metrics_port = static_cast<int>(v);
+  }
+  if (given("--expiry-sweep-interval")) {
+    if (!(s = SecondsOption("--expiry-sweep-interval", raw.expiry_sweep_interval,
+                            &out->expiry_sweep_interval_s))
              .ok()) {
       return s;
     }

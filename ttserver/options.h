@@ -49,6 +49,12 @@ struct ServerOptions {
   // --checkpoint-interval: seconds between database syncs that advance the
   // update log's recovery checkpoint; 0 = only at shutdown and on sync.
   double checkpoint_interval_s = 60;
+  // --metrics-port: TCP port on `host` serving the Prometheus page at
+  // GET /metrics (on its own port, so no key of the data port is taken); 0 = none.
+  int metrics_port = 0;
+  // --expiry-sweep-interval: seconds between background sweeps that remove
+  // expired memcached items; 0 = expired items are removed only when read.
+  double expiry_sweep_interval_s = 60;
   // -sid: this server's id, 1..65535; 0 = none (no update log, no master).
   uint16_t sid = 0;
   // -mhost / -mport: replication master; empty host = not a slave.

@@ -47,7 +47,8 @@ class ProtocolSession {
   // requests before it and *consumed counting the slow request too. The
   // caller then calls TakeDeferred() once, runs the work off the event loop,
   // and appends the work's result to the output; only then does it call
-  // Process() again, with the input that followed. So replies stay in request
+  // Process() again, with the input that followed — even when there is none,
+  // so that a session can end the connection (kClose) after that reply. So replies stay in request
   // order, and the session is never called concurrently with its own work.
   // The bytes of `in` may be reused once consumed: the work must own copies
   // of everything it reads from the request, and must not touch the session
@@ -64,8 +65,9 @@ class ProtocolSession {
 };
 
 // The protocol of a connection whose first byte is `first_byte`: 0xC8 = Tokyo
-// Tyrant binary. nullptr when no protocol of this build starts with that byte
-// (the connection is then closed).
+// Tyrant binary, 0x80 = memcached binary, 'A'..'Z' = HTTP (methods are upper
+// case), any other byte = memcached text (its commands are lower case).
+// nullptr for '*', reserved for RESP (the connection is then closed).
 std::unique_ptr<ProtocolSession> NewProtocolSession(uint8_t first_byte, ServerContext* context,
                                                     int fd);
 

@@ -21,6 +21,9 @@ Status Apply(Engine& engine, const ParsedBody& body, const Origin& origin, bool*
     case kCmdPutNr:
       s = engine.Put(body.key, body.value, origin);
       break;
+    case kRecordPutMeta:
+      s = engine.PutWithMeta(body.key, body.value, body.meta, origin);
+      break;
     case kCmdPutKeep:
       s = engine.PutKeep(body.key, body.value, origin);
       break;

@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 
 #include "common/logging.h"
+#include "ttserver/http_session.h"
 #include "ttserver/redo.h"
 #include "ulog/checkpoint.h"
 
@@ -127,6 +129,16 @@ Status Server::Start() {
   }
   acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns);
   Status s = acceptor_->Listen(options_.host, options_.port);
+  if (s.ok() && options_.metrics_port > 0) {
+    SessionFactory metrics_factory = [this](uint8_t, int fd) {
+      return std::make_unique<HttpSession>(&context_, fd, HttpSession::Mode::kMetrics);
+    };
+    metrics_worker_ = std::make_unique<Worker>(options_.threads, metrics_factory,
+                                               &metrics_stats_, worker_options);
+    metrics_acceptor_ = std::make_unique<Acceptor>(std::vector<Worker*>{metrics_worker_.get()},
+                                                   &metrics_stats_, 64);
+    s = metrics_acceptor_->Listen(options_.host, options_.metrics_port);
+  }
   if (s.ok()) s = OpenData();
   if (!s.ok()) {
     Stop();
@@ -135,6 +147,8 @@ Status Server::Start() {
   context_.engine = engine_.get();
   context_.stats = &stats_;
   context_.master = &master_;
+  context_.memcache = &memcache_;
+  context_.worker_threads = options_.threads;
   for (const MaskRule& rule : options_.mask_rules) context_.mask.Apply(rule.expr, rule.set);
   if (context_.mask.bits() != 0) LogInfo("command mask: 0x", std::hex, context_.mask.bits());
   context_.limits = limits;
@@ -148,38 +162,68 @@ Status Server::Start() {
     if (!(s = worker->Start()).ok()) break;
   }
   if (s.ok()) s = acceptor_->Start();
+  if (s.ok() && metrics_acceptor_ != nullptr) {
+    s = metrics_worker_->Start();
+    if (s.ok()) s = metrics_acceptor_->Start();
+    if (s.ok()) LogInfo("metrics on http://", metrics_acceptor_->address(), "/metrics");
+  }
   if (!s.ok()) {
     Stop();
     return s;
   }
   LogInfo("listening on ", acceptor_->address(), " with ", options_.threads, " worker threads");
-  if (ulog_ != nullptr && options_.checkpoint_interval_s > 0) {
-    checkpointer_ = std::thread([this] { CheckpointLoop(); });
-  }
+  housekeeper_ = std::thread([this] { HousekeepingLoop(); });
   LogSystem("service started: ", getpid());
   return Status::Ok();
 }
 
-void Server::CheckpointLoop() {
-  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(options_.checkpoint_interval_s));
-  std::unique_lock lock(checkpoint_mu_);
-  while (!checkpoint_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+void Server::HousekeepingLoop() {
+  using Clock = std::chrono::steady_clock;
+  auto Every = [](double seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  };
+  const bool checkpoints = ulog_ != nullptr && options_.checkpoint_interval_s > 0;
+  const bool sweeps = options_.expiry_sweep_interval_s > 0;
+  Clock::time_point next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
+  Clock::time_point next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
+  std::unique_lock lock(housekeeping_mu_);
+  while (!housekeeping_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
     lock.unlock();
-    Status s = engine_->Checkpoint();
-    if (!s.ok()) LogError("update-log checkpoint failed (retried later): ", s.ToString());
+    if (memcache_.TakeDueFlush(static_cast<int64_t>(time(nullptr)))) {
+      Status s = engine_->Vanish();
+      if (!s.ok()) LogError("delayed flush_all failed: ", s.ToString());
+    }
+    if (checkpoints && Clock::now() >= next_checkpoint) {
+      Status s = engine_->Checkpoint();
+      if (!s.ok()) LogError("update-log checkpoint failed (retried later): ", s.ToString());
+      next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
+    }
+    if (sweeps && Clock::now() >= next_sweep) {
+      uint64_t purged = engine_->SweepExpired();
+      if (purged > 0) LogDebug("expiry sweep removed ", purged, " expired items");
+      next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
+    }
     lock.lock();
   }
 }
 
 Status Server::Stop() {
-  if (checkpointer_.joinable()) {
+  if (housekeeper_.joinable()) {
     {
-      std::lock_guard lock(checkpoint_mu_);
+      std::lock_guard lock(housekeeping_mu_);
       stopping_ = true;
     }
-    checkpoint_cv_.notify_all();
-    checkpointer_.join();
+    housekeeping_cv_.notify_all();
+    housekeeper_.join();
+  }
+  if (metrics_acceptor_ != nullptr) {
+    metrics_acceptor_->Stop();
+    metrics_acceptor_.reset();
+  }
+  if (metrics_worker_ != nullptr) {
+    metrics_worker_->Shutdown();
+    metrics_worker_->Join();
+    metrics_worker_.reset();
   }
   if (acceptor_ != nullptr) {
     acceptor_->Stop();

@@ -15,6 +15,7 @@
 #include "partition/store.h"
 #include "ttserver/acceptor.h"
 #include "ttserver/engine.h"
+#include "ttserver/memcached_ops.h"
 #include "ttserver/options.h"
 #include "ttserver/server_context.h"
 #include "ttserver/stats.h"
@@ -48,8 +49,10 @@ class Server {
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
   static uint64_t RaiseFileLimit();
   Status OpenData();
-  // Runs Engine::Checkpoint every --checkpoint-interval seconds until Stop().
-  void CheckpointLoop();
+  // Until Stop(), once a second: runs a delayed memcached flush_all that has
+  // come due, Engine::Checkpoint every --checkpoint-interval seconds and
+  // Engine::SweepExpired every --expiry-sweep-interval seconds.
+  void HousekeepingLoop();
 
   ServerOptions options_;
   TimestampClock clock_;
@@ -58,14 +61,20 @@ class Server {
   std::unique_ptr<Engine> engine_;
   Stats stats_;
   MasterSettings master_;
+  mc::MemcacheState memcache_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Acceptor> acceptor_;
+  // --metrics-port: its own listener and worker, and its own connection
+  // counters, so that scrapes do not count as client connections.
+  Stats metrics_stats_;
+  std::unique_ptr<Worker> metrics_worker_;
+  std::unique_ptr<Acceptor> metrics_acceptor_;
 
-  std::thread checkpointer_;
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool stopping_ = false;  // GUARDED_BY(checkpoint_mu_)
+  std::thread housekeeper_;
+  std::mutex housekeeping_mu_;
+  std::condition_variable housekeeping_cv_;
+  bool stopping_ = false;  // GUARDED_BY(housekeeping_mu_)
 };
 
 }  // namespace tt

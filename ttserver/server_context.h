@@ -41,14 +41,20 @@ class MasterSettings {
   Snapshot s_;
 };
 
+namespace mc {
+class MemcacheState;
+}
+
 struct ServerContext {
   Engine* engine = nullptr;     // REQUIRED
   Stats* stats = nullptr;       // REQUIRED
   MasterSettings* master = nullptr;  // REQUIRED
+  mc::MemcacheState* memcache = nullptr;  // REQUIRED by the memcached sessions
   CommandMask mask;             // -mask / -unmask
   Limits limits;
   uint16_t sid = 0;
   double start_time = 0;        // UNIX seconds with fraction, for stat ru_real
+  int worker_threads = 0;       // -thnum, for stat and memcached stats "threads"
 };
 
 }  // namespace tt

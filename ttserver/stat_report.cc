@@ -19,11 +19,6 @@ void Line(std::string* out, std::string_view name, std::string_view value) {
 void Line(std::string* out, std::string_view name, uint64_t value) {
   Line(out, name, std::to_string(value));
 }
-std::string Fixed6(double value) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.6f", value);
-  return buf;
-}
 double TimevalSeconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 void AppendCounters(ServerContext& context, std::string* out) {
@@ -35,8 +30,38 @@ void AppendCounters(ServerContext& context, std::string* out) {
   Line(out, "cnt_get_miss", context.stats->get_miss.load());
 }
 
-// Virtual and resident size in bytes, from /proc/self/statm.
-bool MemorySizes(uint64_t* vsize, uint64_t* rss) {
+// Counters of ours: memcached's operations, traffic and expiry, named as
+// memcached's `stats` names them.
+void AppendOurCounters(ServerContext& context, std::string* out) {
+  const Stats& stats = *context.stats;
+  Line(out, "cmd_touch", stats.touch_cmds.load());
+  Line(out, "cmd_meta", stats.meta_cmds.load());
+  Line(out, "get_expired", stats.get_expired.load());
+  Line(out, "incr_misses", stats.incr_misses.load());
+  Line(out, "incr_hits", stats.incr_hits.load());
+  Line(out, "decr_misses", stats.decr_misses.load());
+  Line(out, "decr_hits", stats.decr_hits.load());
+  Line(out, "cas_misses", stats.cas_misses.load());
+  Line(out, "cas_hits", stats.cas_hits.load());
+  Line(out, "cas_badval", stats.cas_badval.load());
+  Line(out, "touch_hits", stats.touch_hits.load());
+  Line(out, "touch_misses", stats.touch_misses.load());
+  Line(out, "bytes_read", stats.bytes_read.load());
+  Line(out, "bytes_written", stats.bytes_written.load());
+  Line(out, "expired_purged", context.engine->ExpiredPurged());
+}
+
+}  // namespace
+
+bool ProcessCpuSeconds(double* user, double* system) {
+  rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return false;
+  *user = TimevalSeconds(usage.ru_utime);
+  *system = TimevalSeconds(usage.ru_stime);
+  return true;
+}
+
+bool ProcessMemorySizes(uint64_t* vsize, uint64_t* rss) {
   std::ifstream statm("/proc/self/statm");
   uint64_t pages_v = 0, pages_r = 0;
   if (!(statm >> pages_v >> pages_r)) return false;
@@ -46,7 +71,11 @@ bool MemorySizes(uint64_t* vsize, uint64_t* rss) {
   return true;
 }
 
-}  // namespace
+std::string SixDecimals(double value) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.6f", value);
+  return buf;
+}
 
 std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) {
   std::string out;
@@ -60,7 +89,7 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
   Line(&out, "libver", "324");
   Line(&out, "protver", "0.91");
   Line(&out, "os", "Linux");
-  Line(&out, "time", Fixed6(now));
+  Line(&out, "time", SixDecimals(now));
   Line(&out, "pid", static_cast<uint64_t>(getpid()));
   Line(&out, "sid", context.sid);
   Line(&out, "type", store.TypeName());
@@ -76,18 +105,18 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
   Line(&out, "fd", static_cast<uint64_t>(fd));
   double loads[3] = {0, 0, 0};
   getloadavg(loads, 3);
-  Line(&out, "loadavg", Fixed6(loads[1]));
+  Line(&out, "loadavg", SixDecimals(loads[1]));
   uint64_t vsize, rss;
-  if (MemorySizes(&vsize, &rss)) {
+  if (ProcessMemorySizes(&vsize, &rss)) {
     Line(&out, "memsize", vsize);
     Line(&out, "memrss", rss);
   }
-  rusage usage;
-  if (getrusage(RUSAGE_SELF, &usage) == 0) {
-    Line(&out, "ru_user", Fixed6(TimevalSeconds(usage.ru_utime)));
-    Line(&out, "ru_sys", Fixed6(TimevalSeconds(usage.ru_stime)));
+  double user, system;
+  if (ProcessCpuSeconds(&user, &system)) {
+    Line(&out, "ru_user", SixDecimals(user));
+    Line(&out, "ru_sys", SixDecimals(system));
   }
-  Line(&out, "ru_real", Fixed6(now - context.start_time));
+  Line(&out, "ru_real", SixDecimals(now - context.start_time));
   AppendCounters(context, &out);
   // Ours, after the original's fields.
   Line(&out, "server", "ttserver " TT_VERSION);
@@ -95,6 +124,7 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
   Line(&out, "curr_connections", context.stats->conns_current.load());
   Line(&out, "total_connections", context.stats->conns_total.load());
   Line(&out, "rejected_connections", context.stats->conns_rejected.load());
+  AppendOurCounters(context, &out);
   if (UlogWriter* ulog = context.engine->ulog()) {
     UlogPosition pos = ulog->Position();
     Line(&out, "ulog_file", pos.file);

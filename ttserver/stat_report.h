@@ -2,6 +2,7 @@
 // original's fields in its order, then ours.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "ttserver/server_context.h"
@@ -11,5 +12,15 @@ namespace tt {
 // `fd` is the asking connection's socket. With `counters_only` (stat masked)
 // only the cnt_* lines are produced, as the original does.
 std::string BuildStatReport(ServerContext& context, int fd, bool counters_only);
+
+// Facts about this process that `stat`, memcached's `stats` and the metrics
+// page all report, each read the one way.
+// CPU seconds spent in user and system mode (getrusage). False if unknown.
+bool ProcessCpuSeconds(double* user, double* system);
+// Virtual and resident size in bytes (/proc/self/statm). False if unknown.
+bool ProcessMemorySizes(uint64_t* vsize, uint64_t* rss);
+// `value` as "%.6f": how the original's stat prints times and loads, and
+// memcached its CPU seconds.
+std::string SixDecimals(double value);
 
 }  // namespace tt

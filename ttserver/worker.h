@@ -69,6 +69,8 @@ class Worker {
   // ---- for Connection (worker thread only) ----
   event_base* base() const { return base_; }
   const Options& options() const { return options_; }
+  // The counters connections add their bytes read and written to.
+  Stats& stats() { return *stats_; }
   std::unique_ptr<ProtocolSession> NewSession(uint8_t first_byte, int fd) {
     return factory_(first_byte, fd);
   }

@@ -15,7 +15,7 @@ std::string FormatExportLine(const UlogRecord& rec) {
   if (rec.body.size() < 2) {
     out.append("[broken entry]");
   } else {
-    out.append(CommandName(static_cast<uint8_t>(rec.body[1]))).push_back('\t');
+    out.append(RecordKindName(static_cast<uint8_t>(rec.body[1]))).push_back('\t');
     out.append(HexSpaced(rec.body));
   }
   out.push_back('\n');

@@ -40,7 +40,7 @@ std::string BodyStart(uint8_t command, size_t reserve) {
 }
 
 Status Malformed(uint8_t command, const char* what) {
-  return Status::Corruption(std::string(CommandName(command)) + " record body: " + what);
+  return Status::Corruption(std::string(RecordKindName(command)) + " record body: " + what);
 }
 
 }  // namespace
@@ -93,6 +93,32 @@ std::string PutBody(std::string_view key, std::string_view value) {
   return body;
 }
 
+std::string PutMetaBody(std::string_view key, std::string_view value, const ValueMeta& meta) {
+  std::string body =
+      BodyStart(kRecordPutMeta, 2 + 8 + 4 + 8 + 1 + 8 + key.size() + value.size() + 1);
+  PutU32(&body, static_cast<uint32_t>(key.size()));
+  PutU32(&body, static_cast<uint32_t>(value.size()));
+  PutU32(&body, meta.flags);
+  PutU64(&body, static_cast<uint64_t>(meta.expires_at));
+  PutU8(&body, meta.state);
+  PutU64(&body, meta.cas);
+  body.append(key);
+  body.append(value);
+  PutU8(&body, 0);
+  return body;
+}
+
+std::string StoreBody(std::string_view key, std::string_view value, const ValueMeta& meta) {
+  if (meta.flags == 0 && meta.expires_at == 0 && meta.state == 0 && meta.cas == 0) {
+    return PutBody(key, value);
+  }
+  return PutMetaBody(key, value, meta);
+}
+
+std::string_view RecordKindName(uint8_t id) {
+  return id == kRecordPutMeta ? std::string_view("putmeta") : CommandName(id);
+}
+
 std::string OutBody(std::string_view key) {
   std::string body = BodyStart(kCmdOut, 2 + 4 + key.size() + 1);
   PutLengthPrefixed(&body, key);
@@ -141,6 +167,17 @@ Status ParseBody(std::string_view body, ParsedBody* out) {
       if (command == kCmdPutShl) {
         if (!in.ReadI32(&out->width)) return Malformed(command, "header too short");
         if (out->width < 0) return Malformed(command, "negative width");
+      }
+      if (!in.ReadBytes(ksiz, &out->key)) return Malformed(command, "key overruns the body");
+      if (!in.ReadBytes(vsiz, &out->value)) return Malformed(command, "value overruns the body");
+      break;
+    }
+    case kRecordPutMeta: {
+      uint32_t ksiz, vsiz;
+      if (!in.ReadU32(&ksiz) || !in.ReadU32(&vsiz) || !in.ReadU32(&out->meta.flags) ||
+          !in.ReadI64(&out->meta.expires_at) || !in.ReadU8(&out->meta.state) ||
+          !in.ReadU64(&out->meta.cas)) {
+        return Malformed(command, "header too short");
       }
       if (!in.ReadBytes(ksiz, &out->key)) return Malformed(command, "key overruns the body");
       if (!in.ReadBytes(vsiz, &out->value)) return Malformed(command, "value overruns the body");

@@ -15,6 +15,13 @@
 //     misc 0x90       := nsiz argc name {asiz arg}*argc   (no opts field, unlike the request)
 //   result := 0x00 (succeeded where written) | 0x01 (failed)
 //
+//   Our extension record (an id the original never used; its tools print
+//   "(unknown)" and its slaves cannot apply it, design.md §2):
+//     putmeta 0xB0    := ksiz vsiz flags:u32 expires_at:i64 state:u8 cas:u64 key value
+//   a put that also sets the value's memcached metadata (partition/envelope.h:
+//   flags, absolute expiry in UNIX seconds or 0, meta-protocol state, client
+//   CAS or 0). Written only when one of them is not zero; otherwise a put.
+//
 // All integers big-endian. We write effect records (design.md §2): every data
 // change is logged as the put/out/vanish that reproduces its result, with
 // result byte 0, so any record may be applied twice safely. Bodies of every
@@ -28,10 +35,18 @@
 #include <vector>
 
 #include "common/status.h"
+#include "partition/envelope.h"
 
 namespace tt {
 
 constexpr size_t kRecordHeaderSize = 17;  // same for the file and the wire form
+
+// The command id of our putmeta extension record (see the grammar above).
+constexpr uint8_t kRecordPutMeta = 0xB0;
+
+// The name `ttulmgr export` prints for a record body's command id: the
+// original's names (CommandName), and "putmeta" for our extension.
+std::string_view RecordKindName(uint8_t id);
 
 struct UlogRecord {
   uint64_t ts = 0;    // µs timestamp, strictly increasing within one server's log
@@ -59,6 +74,12 @@ DecodeResult DecodeWireRecord(std::string_view in, UlogRecord* rec, size_t* cons
 
 // Body builders for the records we write (result byte 0 = success).
 std::string PutBody(std::string_view key, std::string_view value);
+// The putmeta extension record of (key, value) with the memcached metadata of
+// `meta` (its version is not logged: the record's timestamp is the version).
+std::string PutMetaBody(std::string_view key, std::string_view value, const ValueMeta& meta);
+// The body that stores (key, value) with `meta`: a put when the metadata is
+// all zero, else a putmeta.
+std::string StoreBody(std::string_view key, std::string_view value, const ValueMeta& meta);
 std::string OutBody(std::string_view key);
 std::string VanishBody();
 std::string SyncBody();
@@ -74,6 +95,7 @@ struct ParsedBody {
   int32_t int_delta = 0;            // addint
   int64_t double_integ = 0;         // adddouble
   int64_t double_fract = 0;
+  ValueMeta meta;                   // putmeta: flags, expires_at, state, cas (version 0)
   std::string_view misc_name;       // misc
   std::vector<std::string_view> misc_args;
 };

@@ -78,5 +78,16 @@ TEST_F(DeferredTest, ShutdownDuringASlowCopyAnswersItFirst) {
   stopper.join();
 }
 
+TEST_F(DeferredTest, ConnectionClosesAfterTheReplyOfASlowRequestThatEndsIt) {
+  // HTTP/1.0 without keep-alive: the response to a deferred misc (sync) is
+  // the connection's last; the server must close it, not wait for the peer.
+  RawConnection http(server_->port());
+  ASSERT_TRUE(http.connected());
+  ASSERT_TRUE(http.Send("POST / HTTP/1.0\r\nX-TT-MNAME: sync\r\nContent-Length: 0\r\n\r\n"));
+  std::string reply;
+  EXPECT_TRUE(http.ClosedByPeer(3000, &reply)) << "connection still open after: " << reply;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << reply;
+}
+
 }  // namespace
 }  // namespace tt::testing

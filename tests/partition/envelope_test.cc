@@ -77,15 +77,39 @@ TEST(EnvelopeTest, RejectsEmptyAndTruncatedInput) {
   EXPECT_TRUE(DecodeEnvelope(stored, &meta, &payload));
 }
 
-TEST(EnvelopeTest, RejectsWrongTagNibbleAndUnknownBits) {
+TEST(EnvelopeTest, RejectsWrongTagNibble) {
   std::string stored;
   EncodeEnvelope({.version = 5}, "payload", &stored);
   ValueMeta meta;
   std::string_view payload;
-  for (int tag : {0x00, 0x20, 0x90, 0xF0, 0x14, 0x18, 0x1C, 0x1F}) {
+  for (int tag : {0x00, 0x20, 0x90, 0xF0}) {
     stored[0] = static_cast<char>(tag);
     EXPECT_FALSE(DecodeEnvelope(stored, &meta, &payload)) << "tag " << tag;
   }
+}
+
+TEST(EnvelopeTest, RoundTripsStateAndClientCas) {
+  std::string stored;
+  EncodeEnvelope({.version = 7, .state = kValueStale | kValueWinTokenSent, .cas = 0x0102030405060708},
+                 "v", &stored);
+  EXPECT_EQ(stored, std::string("\x1C\x00\x00\x00\x00\x00\x00\x00\x07\x03"
+                                "\x01\x02\x03\x04\x05\x06\x07\x08v",
+                                19));
+  ValueMeta meta;
+  std::string_view payload;
+  ASSERT_TRUE(DecodeEnvelope(stored, &meta, &payload));
+  EXPECT_EQ(meta.state, kValueStale | kValueWinTokenSent);
+  EXPECT_EQ(meta.cas, 0x0102030405060708u);
+  EXPECT_EQ(meta.Cas(), 0x0102030405060708u);
+  EXPECT_EQ(payload, "v");
+  for (size_t n = 0; n < 18; ++n) {
+    EXPECT_FALSE(DecodeEnvelope(stored.substr(0, n), &meta, &payload)) << "prefix of " << n;
+  }
+}
+
+TEST(EnvelopeTest, CasIsTheVersionUnlessAClientChoseOne) {
+  EXPECT_EQ((ValueMeta{.version = 42}).Cas(), 42u);
+  EXPECT_EQ((ValueMeta{.version = 42, .cas = 9}).Cas(), 9u);
 }
 
 TEST(EnvelopeTest, ExpiryIsInclusiveAndZeroNeverExpires) {

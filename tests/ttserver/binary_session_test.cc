@@ -9,6 +9,7 @@
 #include "common/coding.h"
 #include "common/commands.h"
 #include "common/hex.h"
+#include "tests/ttserver/session_fixture.h"
 #include "ttserver/redo.h"
 
 namespace tt {
@@ -35,61 +36,14 @@ std::string MiscReply(const std::vector<std::string>& elements) {
   return out;
 }
 
-class BinarySessionTest : public ::testing::Test {
+class BinarySessionTest : public tt::testing::SessionFixture {
  protected:
-  void Open(const std::string& name, const std::string& ulog_dir = "") {
-    ASSERT_TRUE(OpenStore({.name = name}, &store_).ok());
-    if (!ulog_dir.empty()) {
-      UlogWriterOptions options;
-      options.dir = ulog_dir;
-      options.clock = &clock_;
-      ASSERT_TRUE(UlogWriter::Open(options, &ulog_).ok());
-    }
-    engine_ = std::make_unique<Engine>(
-        Engine::Options{.store = store_.get(), .ulog = ulog_.get(), .clock = &clock_, .sid = 1});
-    context_.engine = engine_.get();
-    context_.stats = &stats_;
-    context_.master = &master_;
-    context_.sid = 1;
-  }
-  void SetUp() override { Open("*"); }
-
-  // Feeds `in` to `session` as a connection does, but runs the work of a
-  // deferred (slow) request inline, then feeds the rest; returns the replies;
-  // *result gets the last outcome.
-  std::string Feed(BinarySession& session, const std::string& in,
-                   ProtocolSession::Result* result = nullptr, size_t* consumed_out = nullptr) {
-    std::string out;
-    size_t consumed = 0;
-    ProtocolSession::Result r;
-    for (;;) {
-      size_t used = 0;
-      r = session.Process(std::string_view(in).substr(consumed), &used, &out);
-      consumed += used;
-      if (r != ProtocolSession::Result::kDeferred) break;
-      ProtocolSession::DeferredWork work = session.TakeDeferred();
-      if (!work) {
-        ADD_FAILURE() << "kDeferred without work";
-        break;
-      }
-      out += work();
-    }
-    if (result != nullptr) *result = r;
-    if (consumed_out != nullptr) *consumed_out = consumed;
-    return out;
-  }
+  using SessionFixture::Feed;
+  // The replies of a fresh session to `in`.
   std::string Feed(const std::string& in) {
     BinarySession session(&context_, 5);
     return Feed(session, in);
   }
-
-  TimestampClock clock_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<UlogWriter> ulog_;
-  std::unique_ptr<Engine> engine_;
-  Stats stats_;
-  MasterSettings master_;
-  ServerContext context_;
 };
 
 TEST_F(BinarySessionTest, PartialRequestIsLeftUnconsumed) {

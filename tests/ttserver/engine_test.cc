@@ -134,7 +134,7 @@ TEST_F(EngineTest, ValueVersionIsTheRecordTimestamp) {
 TEST_F(EngineTest, ExpiredValuesReadAsAbsent) {
   ASSERT_TRUE(engine_->Mutate("k", {}, [](const Current&) {
     Change c = Change::Set("v");
-    c.expires_at = 1;  // long past
+    c.meta.expires_at = 1;  // long past
     return c;
   }).ok());
   EXPECT_EQ(GetOr("k"), "<absent>");
@@ -153,7 +153,7 @@ TEST_F(EngineTest, CursorSkipsExpiredAndStripsEnvelopes) {
   ASSERT_TRUE(engine_->Put("a", "1").ok());
   ASSERT_TRUE(engine_->Mutate("b", {}, [](const Current&) {
     Change c = Change::Set("2");
-    c.expires_at = 1;
+    c.meta.expires_at = 1;
     return c;
   }).ok());
   auto cursor = engine_->NewCursor();

@@ -49,5 +49,23 @@ TEST(CommandMaskTest, AllorgDoesNotBlockRepl) {
   EXPECT_EQ(mask.bits(), 0u);
 }
 
+TEST(CommandMaskTest, ProtocolGroupsAndReadWriteGroupsRefuseOtherProtocols) {
+  CommandMask mask;
+  mask.Apply("allmc", true);
+  EXPECT_TRUE(mask.ForbidsVia(kCmdGet, kMaskAllMc));
+  EXPECT_FALSE(mask.ForbidsVia(kCmdGet, kMaskAllHttp));
+  EXPECT_FALSE(mask.Forbids(kCmdGet));
+  mask = CommandMask();
+  mask.Apply("allorg", true);
+  EXPECT_FALSE(mask.ForbidsVia(kCmdPut, kMaskAllHttp));  // allorg is the binary protocol only
+  mask.Apply("allwrite", true);
+  EXPECT_TRUE(mask.ForbidsVia(kCmdPut, kMaskAllHttp));
+  EXPECT_FALSE(mask.ForbidsVia(kCmdGet, kMaskAllHttp));
+  mask = CommandMask();
+  mask.Apply("out", true);
+  EXPECT_TRUE(mask.ForbidsVia(kCmdOut, kMaskAllMc));
+  EXPECT_FALSE(mask.ForbidsVia(kCmdPut, kMaskAllMc));
+}
+
 }  // namespace
 }  // namespace tt

@@ -130,8 +130,11 @@ TEST(ServerOptionsTest, OurOptionsWorkWithOneAndTwoDashes) {
     ServerOptions o = MustParse({dash + "ulog-sync", "interval", dash + "ulog-sync-interval",
                                  "0.25", dash + "max-key", "4k", dash + "max-value", "2m",
                                  dash + "max-conns", "50", dash + "idle-timeout", "30",
-                                 dash + "checkpoint-interval", "0"});
+                                 dash + "checkpoint-interval", "0", dash + "metrics-port", "9150",
+                                 dash + "expiry-sweep-interval", "5"});
     EXPECT_EQ(o.ulog_sync, UlogSync::kInterval);
+    EXPECT_EQ(o.metrics_port, 9150);
+    EXPECT_DOUBLE_EQ(o.expiry_sweep_interval_s, 5);
     EXPECT_DOUBLE_EQ(o.checkpoint_interval_s, 0);
     EXPECT_DOUBLE_EQ(o.ulog_sync_interval_s, 0.25);
     EXPECT_EQ(o.limits.max_key, 4096u);
@@ -139,6 +142,11 @@ TEST(ServerOptionsTest, OurOptionsWorkWithOneAndTwoDashes) {
     EXPECT_EQ(o.limits.max_conns, 50);
     EXPECT_DOUBLE_EQ(o.limits.idle_timeout_s, 30);
   }
+}
+
+TEST(ServerOptionsTest, MetricsPortOutOfRangeIsRefused) {
+  EXPECT_NE(Refusal({"--metrics-port", "70000"}).find("--metrics-port"), std::string::npos);
+  EXPECT_EQ(MustParse({}).metrics_port, 0);
 }
 
 TEST(ServerOptionsTest, UlogSyncLevels) {

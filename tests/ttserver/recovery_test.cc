@@ -75,6 +75,47 @@ TEST_F(RecoveryTest, WritesMissingFromTheDatabaseFilesAreReappliedFromTheLog) {
   EXPECT_EQ(records, 4);
 }
 
+TEST_F(RecoveryTest, MemcachedMetadataIsReappliedWithTheValue) {
+  uint64_t version = 0;
+  {
+    auto server = Open("a.kch");
+    ValueMeta meta{.flags = 42, .expires_at = 4000000000, .cas = 0};
+    ASSERT_TRUE(server->engine->PutWithMeta("mc", "v", meta).ok());
+    ValueMeta read;
+    std::string value;
+    ASSERT_TRUE(server->engine->Get("mc", &value, &read).ok());
+    version = read.version;
+  }
+  auto server = Open("b.kch");
+  uint64_t applied = 0;
+  ASSERT_TRUE(RecoverFromLog(*server->engine, &applied).ok());
+  EXPECT_EQ(applied, 1u);
+  std::string value;
+  ValueMeta read;
+  ASSERT_TRUE(server->engine->Get("mc", &value, &read).ok());
+  EXPECT_EQ(value, "v");
+  EXPECT_EQ(read.flags, 42u);
+  EXPECT_EQ(read.expires_at, 4000000000);
+  EXPECT_EQ(read.version, version) << "the version (memcached CAS) is the record's timestamp";
+}
+
+TEST_F(RecoveryTest, RestoreAppliesPutmetaRecords) {
+  {
+    auto source = Open("a.kch");
+    ASSERT_TRUE(source->engine->PutWithMeta("mc", "v", ValueMeta{.flags = 7}).ok());
+  }
+  std::filesystem::rename(dir_ + "/ulog", dir_ + "/source-ulog");
+  std::filesystem::create_directory(dir_ + "/ulog");
+  auto server = Open("b.kch");
+  uint64_t applied = 0;
+  ASSERT_TRUE(RestoreFromLog(*server->engine, dir_ + "/source-ulog", 0, true, &applied).ok());
+  EXPECT_EQ(applied, 1u);
+  std::string value;
+  ValueMeta read;
+  ASSERT_TRUE(server->engine->Get("mc", &value, &read).ok());
+  EXPECT_EQ(read.flags, 7u);
+}
+
 TEST_F(RecoveryTest, SyncAdvancesTheCheckpointSoOnlyLaterRecordsAreReapplied) {
   {
     auto server = Open("a.kch");

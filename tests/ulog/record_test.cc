@@ -187,6 +187,34 @@ TEST(ParseBodyTest, ParsesPutFamily) {
   }
 }
 
+TEST(ParseBodyTest, PutmetaCarriesTheMemcachedMetadata) {
+  ValueMeta meta{.flags = 0x01020304, .expires_at = 0x0A0B, .state = kValueStale, .cas = 0x99};
+  std::string body = PutMetaBody("k", "vv", meta);
+  EXPECT_EQ(body, Hex("C8 B0 00 00 00 01 00 00 00 02 01 02 03 04 00 00 00 00 00 00 0A 0B 01 "
+                      "00 00 00 00 00 00 00 99 6B 76 76 00"));
+  ParsedBody parsed;
+  ASSERT_TRUE(ParseBody(body, &parsed).ok());
+  EXPECT_EQ(parsed.command, kRecordPutMeta);
+  EXPECT_EQ(parsed.key, "k");
+  EXPECT_EQ(parsed.value, "vv");
+  EXPECT_EQ(parsed.meta.flags, meta.flags);
+  EXPECT_EQ(parsed.meta.expires_at, meta.expires_at);
+  EXPECT_EQ(parsed.meta.state, meta.state);
+  EXPECT_EQ(parsed.meta.cas, meta.cas);
+  for (size_t cut = 3; cut + 1 < body.size(); ++cut) {
+    std::string truncated = body.substr(0, cut);
+    truncated.push_back('\0');
+    EXPECT_FALSE(ParseBody(truncated, &parsed).ok()) << "cut at " << cut;
+  }
+  EXPECT_EQ(RecordKindName(kRecordPutMeta), "putmeta");
+  EXPECT_EQ(RecordKindName(kCmdPut), "put");
+}
+
+TEST(ParseBodyTest, StoreBodyIsAPlainPutWithoutMetadata) {
+  EXPECT_EQ(StoreBody("k", "v", ValueMeta{.version = 5}), PutBody("k", "v"));
+  EXPECT_EQ(StoreBody("k", "v", ValueMeta{.flags = 1}), PutMetaBody("k", "v", ValueMeta{.flags = 1}));
+}
+
 TEST(ParseBodyTest, ParsesPutShlWithWidth) {
   std::string body = Hex("C8 13 00 00 00 01 00 00 00 02 00 00 00 05 6B 76 76 00");
   ParsedBody parsed;

@@ -1,0 +1,32 @@
+# Sourced by the benchmark scripts: starts ttserver (on-disk hash database,
+# $THREADS worker threads) and Debian's memcached (-t $THREADS) on free
+# loopback ports in a scratch directory that is removed, with both servers,
+# when the script exits. Sets work, TT_PORT, TT_PID, MC_PORT, MC_PID and
+# defines median FILE KEY. REQUIRES: BUILD and THREADS set; TT_ARGS="-ulog"
+# gives ttserver an update log (sid 1).
+for bin in "$BUILD/ttserver/ttserver" /usr/bin/memcached; do
+  [ -x "$bin" ] || { echo "missing $bin (build first; apt-get install memcached)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+TT_PORT=$(free_port)
+MC_PORT=$(free_port)
+TT_EXTRA=()
+if [ "${TT_ARGS:-}" = "-ulog" ]; then
+  mkdir "$work/ulog"
+  TT_EXTRA=(-ulog "$work/ulog" -sid 1)
+fi
+"$BUILD/ttserver/ttserver" -host 127.0.0.1 -port "$TT_PORT" -thnum "$THREADS" -log "$work/tt.log" \
+  "${TT_EXTRA[@]}" "$work/bench.kch" &
+TT_PID=$!
+MC_USER=(); [ "$(id -u)" -eq 0 ] && MC_USER=(-u nobody)
+memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$MC_PORT" -U 0 -t "$THREADS" -m 1024 &
+MC_PID=$!
+trap 'kill $TT_PID $MC_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+sleep 0.5
+
+# median FILE KEY → the median of KEY=value over the lines of FILE
+median() {
+  grep -o "$2=[0-9.]*" "$1" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}

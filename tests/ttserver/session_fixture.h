@@ -1,0 +1,107 @@
+// A ServerContext over a real Engine and in-memory Kyoto Cabinet store, for
+// unit tests of protocol sessions, and a Feed() that drives a session the way
+// a connection does (running a deferred request's work inline).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "partition/store.h"
+#include "ttserver/engine.h"
+#include "ttserver/memcached_ops.h"
+#include "ttserver/protocol_session.h"
+#include "ttserver/server_context.h"
+#include "ulog/ulog_writer.h"
+
+namespace tt::testing {
+
+class SessionFixture : public ::testing::Test {
+ protected:
+  // Opens database `name` ("*" = in-memory hash) and, if `ulog_dir` is not
+  // empty, an update log there; fills context_.
+  void Open(const std::string& name, const std::string& ulog_dir = "") {
+    ASSERT_TRUE(OpenStore({.name = name}, &store_).ok());
+    if (!ulog_dir.empty()) {
+      UlogWriterOptions options;
+      options.dir = ulog_dir;
+      options.clock = &clock_;
+      ASSERT_TRUE(UlogWriter::Open(options, &ulog_).ok());
+    }
+    engine_ = std::make_unique<Engine>(
+        Engine::Options{.store = store_.get(), .ulog = ulog_.get(), .clock = &clock_, .sid = 1});
+    context_.engine = engine_.get();
+    context_.stats = &stats_;
+    context_.master = &master_;
+    context_.memcache = &memcache_;
+    context_.sid = 1;
+    context_.worker_threads = 4;
+  }
+  void SetUp() override { Open("*"); }
+
+  // Feeds `in` to `session` from its start, runs the work of deferred
+  // requests inline, and returns every reply byte. *result gets the last
+  // outcome, *consumed the bytes used.
+  static std::string Feed(ProtocolSession& session, std::string_view in,
+                          ProtocolSession::Result* result = nullptr,
+                          size_t* consumed_out = nullptr) {
+    std::string out;
+    size_t consumed = 0;
+    ProtocolSession::Result r;
+    for (;;) {
+      size_t used = 0;
+      r = session.Process(in.substr(consumed), &used, &out);
+      consumed += used;
+      if (r == ProtocolSession::Result::kDeferred) {
+        ProtocolSession::DeferredWork work = session.TakeDeferred();
+        if (!work) {
+          ADD_FAILURE() << "kDeferred without work";
+          break;
+        }
+        out += work();
+        continue;
+      }
+      // A session stops after kReplyBatchBytes of replies: go on as a
+      // connection does once its output has drained.
+      if (r == ProtocolSession::Result::kContinue && used > 0 && consumed < in.size() &&
+          !session.MidRequest()) {
+        continue;
+      }
+      break;
+    }
+    if (result != nullptr) *result = r;
+    if (consumed_out != nullptr) *consumed_out = consumed;
+    return out;
+  }
+
+  // Feeds `in` one byte at a time, as a slow client would, keeping the
+  // unconsumed bytes as a connection does; returns every reply byte.
+  static std::string FeedByteByByte(ProtocolSession& session, std::string_view in,
+                                    ProtocolSession::Result* result = nullptr) {
+    std::string out, buffer;
+    ProtocolSession::Result r = ProtocolSession::Result::kContinue;
+    for (char c : in) {
+      buffer.push_back(c);
+      size_t used = 0;
+      r = ProtocolSession::Result::kContinue;
+      std::string chunk = Feed(session, buffer, &r, &used);
+      out += chunk;
+      buffer.erase(0, used);
+      if (r == ProtocolSession::Result::kClose) break;
+    }
+    if (result != nullptr) *result = r;
+    return out;
+  }
+
+  TimestampClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<UlogWriter> ulog_;
+  std::unique_ptr<Engine> engine_;
+  Stats stats_;
+  MasterSettings master_;
+  mc::MemcacheState memcache_;
+  ServerContext context_;
+};
+
+}  // namespace tt::testing
