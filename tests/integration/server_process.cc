@@ -41,6 +41,17 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
                                    std::to_string(port_)};
   full.insert(full.end(), args.begin(), args.end());
   full.push_back(db);
+  Start(full);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::StartProgram(const std::vector<std::string>& argv,
+                                                           int port) {
+  std::unique_ptr<ServerProcess> server(new ServerProcess(port));
+  server->Start(argv);
+  return server;
+}
+
+void ServerProcess::Start(const std::vector<std::string>& full) {
   pid_ = fork();
   if (pid_ == 0) {
     auto argv = Argv(full);
@@ -60,7 +71,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ADD_FAILURE() << "ttserver did not start on port " << port_;
+  ADD_FAILURE() << full[0] << " did not start on port " << port_;
 }
 
 ServerProcess::~ServerProcess() { Kill(); }
@@ -119,6 +130,24 @@ std::string RawConnection::Receive(size_t n, int timeout_ms) {
     if (poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
     char buf[65536];
     ssize_t got = recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+    if (got <= 0) break;
+    out.append(buf, static_cast<size_t>(got));
+  }
+  return out;
+}
+
+std::string RawConnection::ReceiveUntil(std::string_view marker, int timeout_ms) {
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (out.find(marker) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
+    char buf[65536];
+    ssize_t got = recv(fd_, buf, sizeof buf, 0);
     if (got <= 0) break;
     out.append(buf, static_cast<size_t>(got));
   }

@@ -6,7 +6,9 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/process.h"
@@ -22,6 +24,12 @@ class ServerProcess {
   ServerProcess(const std::vector<std::string>& args, const std::string& db, int port = 0);
   ~ServerProcess();  // SIGKILL if still running
 
+  // Starts any server program: `argv` (argv[0] = its path) verbatim, expected
+  // to listen on 127.0.0.1:port. Used to run a reference server (Debian's
+  // memcached) through the same tests.
+  static std::unique_ptr<ServerProcess> StartProgram(const std::vector<std::string>& argv,
+                                                     int port);
+
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   bool started() const { return started_; }
@@ -31,6 +39,10 @@ class ServerProcess {
   void Kill();
 
  private:
+  explicit ServerProcess(int port) : port_(port) {}
+  // Forks and execs `argv`, then waits until port() accepts connections.
+  void Start(const std::vector<std::string>& argv);
+
   int port_;
   pid_t pid_ = -1;
   bool started_ = false;
@@ -46,6 +58,9 @@ class RawConnection {
   // Reads exactly n bytes within timeout_ms; returns what arrived (shorter on
   // timeout or EOF).
   std::string Receive(size_t n, int timeout_ms = 3000);
+  // Reads until what arrived contains `marker` (or timeout / EOF); returns
+  // everything read, which may extend past the marker.
+  std::string ReceiveUntil(std::string_view marker, int timeout_ms = 3000);
   // True if the peer closed the connection (EOF or reset) within timeout_ms
   // without sending anything more; bytes received meanwhile go to *extra.
   bool ClosedByPeer(int timeout_ms = 3000, std::string* extra = nullptr);
