@@ -33,6 +33,13 @@ Status Unwrap(std::string_view key, std::string_view stored, ValueMeta* meta,
   return Status::Ok();
 }
 
+// The metadata a change of an existing value's bytes keeps (putcat, putshl,
+// addint, adddouble, as memcached's append keeps them): its flags and
+// expiry. The version and CAS become the write's, and the meta state clears.
+ValueMeta KeptMeta(const Current& current) {
+  return ValueMeta{.flags = current.meta.flags, .expires_at = current.meta.expires_at};
+}
+
 }  // namespace
 
 Status ValueCursor::Next(std::string* key, std::string* payload) {
@@ -179,6 +186,7 @@ Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::stri
   if (!s.ok()) return s;
   ValueMeta meta = wanted;
   meta.version = ts;
+  if (meta.expires_at != 0) expiring_writes_.fetch_add(1, std::memory_order_relaxed);
   std::string envelope;
   EncodeEnvelope(meta, payload, &envelope);
   s = store_->Set(key, envelope);
@@ -199,9 +207,12 @@ Status Engine::RemoveLocked(std::string_view key, const Origin& origin, uint64_t
 Status Engine::Compensate(std::string_view key, const Origin& origin, const Status& failure) {
   LogError("the database refused a change that is already in the update log (", failure.ToString(),
            "); logging the key's unchanged state so that the log matches the database");
-  std::string payload;
+  // Read the store directly: Get() would purge an expired value, taking the
+  // stripe that the caller already holds.
+  std::string stored;
   ValueMeta meta;
-  const bool exists = Get(key, &payload, &meta).ok();
+  std::string_view payload;
+  const bool exists = store_->Get(key, &stored).ok() && Unwrap(key, stored, &meta, &payload).ok();
   uint64_t ts, seq;
   Status s = LogRecord(origin, exists ? StoreBody(key, payload, meta) : OutBody(key), &ts, &seq);
   if (!s.ok()) {
@@ -221,6 +232,7 @@ Status Engine::Reapply(const UlogRecord& record) {
       std::lock_guard lock(StripeOf(body.key));
       ValueMeta meta = body.meta;  // all zero for a put
       meta.version = record.ts;
+      if (meta.expires_at != 0) expiring_writes_.fetch_add(1, std::memory_order_relaxed);
       std::string envelope;
       EncodeEnvelope(meta, body.value, &envelope);
       return store_->Set(body.key, envelope);
@@ -279,18 +291,23 @@ bool Engine::PurgeIfExpired(std::string_view key) {
   return true;
 }
 
-uint64_t Engine::SweepExpired() {
+uint64_t Engine::SweepExpired(const std::function<bool()>& stop) {
+  const uint64_t writes_at_start = expiring_writes_.load(std::memory_order_relaxed);
+  // Nothing with an expiry was written since a sweep found none: a database
+  // that memcached clients never gave an expiry is not read every interval.
+  if (writes_at_start == clean_after_writes_) return 0;
   // Collect first, purge after: a cursor must not walk a database that it
   // is changing, and each purge re-checks the value under its stripe.
   constexpr size_t kBatch = 1024;
   std::unique_ptr<StoreCursor> cursor = store_->NewCursor();
   if (!cursor->Jump().ok()) return 0;
-  uint64_t purged = 0;
+  uint64_t purged = 0, expiring = 0;
   std::vector<std::string> expired;
   std::string key, stored;
   const int64_t now = NowSeconds();
   bool more = true;
   while (more) {
+    if (stop && stop()) return purged;
     expired.clear();
     while (expired.size() < kBatch) {
       if (!cursor->Next(&key, &stored).ok()) {
@@ -299,12 +316,15 @@ uint64_t Engine::SweepExpired() {
       }
       ValueMeta meta;
       std::string_view payload;
-      if (DecodeEnvelope(stored, &meta, &payload) && IsExpired(meta, now)) {
-        expired.push_back(key);
-      }
+      if (!DecodeEnvelope(stored, &meta, &payload) || meta.expires_at == 0) continue;
+      ++expiring;
+      if (IsExpired(meta, now)) expired.push_back(key);
     }
     for (const std::string& k : expired) purged += PurgeIfExpired(k) ? 1 : 0;
   }
+  // Values that will expire later keep the sweep going; none left ends it
+  // until the next write with an expiry.
+  clean_after_writes_ = expiring == purged ? writes_at_start : kNeverClean;
   return purged;
 }
 
@@ -320,7 +340,7 @@ Status Engine::PutCat(std::string_view key, std::string_view value, const Origin
     std::string joined;
     joined.reserve(cur.payload.size() + value.size());
     joined.append(cur.payload).append(value);
-    return Change::Set(std::move(joined));
+    return Change::Set(std::move(joined), KeptMeta(cur));
   });
 }
 
@@ -333,7 +353,7 @@ Status Engine::PutShl(std::string_view key, std::string_view value, int32_t widt
     joined.reserve(cur.payload.size() + value.size());
     joined.append(cur.payload).append(value);
     size_t keep = std::min(joined.size(), static_cast<size_t>(width));
-    return Change::Set(joined.substr(joined.size() - keep));
+    return Change::Set(joined.substr(joined.size() - keep), KeptMeta(cur));
   });
 }
 
@@ -359,7 +379,7 @@ Status Engine::AddInt(std::string_view key, int32_t delta, int32_t* sum, const O
     if (cur.exists && delta == 0) return Change::Keep();
     std::string bytes(sizeof value, '\0');
     std::memcpy(bytes.data(), &value, sizeof value);
-    return Change::Set(std::move(bytes));
+    return Change::Set(std::move(bytes), KeptMeta(cur));
   });
 }
 
@@ -378,7 +398,7 @@ Status Engine::AddDouble(std::string_view key, double delta, double* sum, const 
     if (cur.exists && delta == 0) return Change::Keep();
     std::string bytes(sizeof value, '\0');
     std::memcpy(bytes.data(), &value, sizeof value);
-    return Change::Set(std::move(bytes));
+    return Change::Set(std::move(bytes), KeptMeta(cur));
   });
 }
 

@@ -128,7 +128,9 @@ class Engine {
   Status Mutate(std::string_view key, const Origin& origin, const Mutation& fn,
                 ValueMeta* written = nullptr);
 
-  // The binary protocol's writes, built on Mutate.
+  // The binary protocol's writes, built on Mutate. Put replaces the value
+  // and its memcached metadata; PutCat, PutShl, AddInt and AddDouble change
+  // the bytes of a value and keep its flags and expiry.
   Status Put(std::string_view key, std::string_view value, const Origin& origin = {});
   // A blind write of `value` with the memcached metadata of `meta` (version
   // ignored), logged as put or putmeta (ulog/record.h StoreBody). The stored
@@ -162,8 +164,11 @@ class Engine {
   bool PurgeIfExpired(std::string_view key);
   // Walks the whole database and purges every expired value (the background
   // sweep). Returns how many were removed. Runs without holding stripes
-  // between keys, so writes go on meanwhile.
-  uint64_t SweepExpired();
+  // between keys, so writes go on meanwhile; returns early once `stop`
+  // (checked every 1024 records) says so. Once a sweep finds no value with
+  // an expiry at all, later sweeps return at once until a value with an
+  // expiry is written. One caller at a time.
+  uint64_t SweepExpired(const std::function<bool()>& stop = nullptr);
   // Expired values removed so far, by reads that met them and by sweeps.
   uint64_t ExpiredPurged() const { return expired_purged_.load(std::memory_order_relaxed); }
 
@@ -223,6 +228,12 @@ class Engine {
   uint16_t sid_;
   std::array<std::mutex, kStripes> stripes_;
   std::atomic<uint64_t> expired_purged_{0};
+  // Writes (and re-applied records) of a value with an expiry, so far.
+  std::atomic<uint64_t> expiring_writes_{0};
+  // expiring_writes_ as it was when a sweep last found no value with an
+  // expiry; kNeverClean until then. Used by SweepExpired's caller only.
+  static constexpr uint64_t kNeverClean = UINT64_MAX;
+  uint64_t clean_after_writes_ = kNeverClean;
 };
 
 }  // namespace tt

@@ -1,7 +1,6 @@
 #include "ttserver/memcached_binary_session.h"
 
 #include <algorithm>
-#include <ctime>
 #include <utility>
 
 #include "common/coding.h"
@@ -62,6 +61,18 @@ void AppendOutcome(const RequestHeader& header, bool quiet, ResponseStatus statu
   }
 }
 
+// The store mode of a store opcode, before a CAS in the request turns it
+// into a cas (see ExecuteStore).
+mc::StoreMode StoreModeOf(Op op) {
+  switch (op) {
+    case Op::kAdd: return mc::StoreMode::kAdd;
+    case Op::kReplace: return mc::StoreMode::kReplace;
+    case Op::kAppend: return mc::StoreMode::kAppend;
+    case Op::kPrepend: return mc::StoreMode::kPrepend;
+    default: return mc::StoreMode::kSet;
+  }
+}
+
 // A hit of get/getk/gat/gatk: flags, the key if asked for, the value.
 void AppendItem(const RequestHeader& header, std::string_view key, const mc::Item& item,
                 std::string* out) {
@@ -70,8 +81,6 @@ void AppendItem(const RequestHeader& header, std::string_view key, const mc::Ite
   PutU32(out, item.meta.flags);
   out->append(key).append(item.value);
 }
-
-int64_t NowSeconds() { return static_cast<int64_t>(time(nullptr)); }
 
 }  // namespace
 
@@ -84,6 +93,13 @@ struct MemcachedBinarySession::State {
   uint64_t skip = 0;  // bytes of a refused request's body still to be discarded
   DeferredWork deferred;
 
+  // Discards what has arrived of a refused body, at in[*consumed...].
+  void Skip(std::string_view in, size_t* consumed) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(skip, in.size() - *consumed));
+    skip -= n;
+    *consumed += n;
+  }
+
   // Handles the request at the front of `in` (at least a header, with the
   // request magic). Returns the bytes it used, 0 while the request is
   // incomplete; sets *result.
@@ -94,8 +110,9 @@ struct MemcachedBinarySession::State {
   void RefuseValue(const Opcode& opcode, const RequestHeader& header, std::string_view key,
                    std::string* out);
   Result Execute(const Opcode& opcode, const Packet& packet, std::string* out);
-  // True when -mask refuses `op` on the memcached port.
-  bool Forbidden(Op op) const;
+  // True when -mask refuses the mc:: operation that does binary command
+  // `command`'s job (mc::Forbidden); the request is then answered.
+  bool Refused(const RequestHeader& header, uint8_t command, std::string* out) const;
   void ExecuteStore(const Opcode& opcode, const Packet& packet, std::string* out);
   void ExecuteRead(const Opcode& opcode, const Packet& packet, std::string* out);
   void ExecuteDelta(const Opcode& opcode, const Packet& packet, std::string* out);
@@ -120,20 +137,13 @@ ProtocolSession::Result MemcachedBinarySession::Process(std::string_view in, siz
                                                         std::string* out) {
   State& s = *state_;
   *consumed = 0;
-  const size_t out_at_entry = out->size();
-  while (out->size() - out_at_entry < kReplyBatchBytes) {
+  const size_t batch_end = out->size() + kReplyBatchBytes;
+  // A body being discarded is taken as far as it has arrived, whether or
+  // not the batch is full: MidRequest() is then true only while it needs
+  // bytes still to come, and the caller calls again for the rest.
+  s.Skip(in, consumed);
+  while (*consumed < in.size() && out->size() < batch_end) {
     std::string_view rest = in.substr(*consumed);
-    if (s.skip > 0) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(s.skip, rest.size()));
-      *consumed += n;
-      s.skip -= n;
-      if (s.skip > 0) return Result::kContinue;  // mid_request stays true
-      rest.remove_prefix(n);
-    }
-    if (rest.empty()) {
-      s.mid_request = false;
-      return Result::kContinue;
-    }
     s.mid_request = true;
     if (rest.size() < mcbin::kHeaderSize) return Result::kContinue;
     if (static_cast<uint8_t>(rest[0]) != mcbin::kRequestMagic) {
@@ -144,10 +154,14 @@ ProtocolSession::Result MemcachedBinarySession::Process(std::string_view in, siz
     const size_t used = s.HandlePacket(rest, out, &result);
     if (used == 0) return Result::kContinue;
     *consumed += used;
-    s.mid_request = s.skip > 0;
+    s.Skip(in, consumed);
     // kDeferred: the slow request's reply must precede those of the requests behind it.
-    if (result != Result::kContinue) return result;
+    if (result != Result::kContinue) {
+      s.mid_request = s.skip > 0;
+      return result;
+    }
   }
+  s.mid_request = s.skip > 0;
   return Result::kContinue;
 }
 
@@ -198,47 +212,25 @@ size_t MemcachedBinarySession::State::HandlePacket(std::string_view in, std::str
 
 void MemcachedBinarySession::State::RefuseValue(const Opcode& opcode, const RequestHeader& header,
                                                 std::string_view key, std::string* out) {
-  if (opcode.op == Op::kSet && !Forbidden(Op::kSet)) {
-    mc::RefuseTooLarge(*context, mc::StoreMode::kSet, key);
-  }
+  const mc::StoreMode mode = StoreModeOf(opcode.op);
+  if (!mc::Forbidden(*context, mc::CountedCommand(mode))) mc::RefuseTooLarge(*context, mode, key);
   mcbin::AppendError(header, ResponseStatus::kTooLarge, out);
 }
 
-bool MemcachedBinarySession::State::Forbidden(Op op) const {
-  const CommandMask& mask = context->mask;
-  auto forbids = [&mask](uint8_t command) { return mask.ForbidsVia(command, kMaskAllMc); };
-  switch (op) {
-    case Op::kGet: return forbids(kCmdGet);
-    case Op::kSet:
-    case Op::kReplace:
-    case Op::kPrepend:
-    case Op::kTouch: return forbids(kCmdPut);
-    case Op::kAdd: return forbids(kCmdPutKeep);
-    case Op::kAppend: return forbids(kCmdPutCat);
-    case Op::kDelete: return forbids(kCmdOut);
-    case Op::kIncrement:
-    case Op::kDecrement: return forbids(kCmdAddInt);
-    case Op::kFlush: return forbids(kCmdVanish);
-    case Op::kStat: return forbids(kCmdStat);
-    case Op::kGat: return forbids(kCmdGet) || forbids(kCmdPut);  // reads and writes the item
-    case Op::kQuit:
-    case Op::kNoop:
-    case Op::kVersion: return false;
-  }
-  return false;
+bool MemcachedBinarySession::State::Refused(const RequestHeader& header, uint8_t command,
+                                            std::string* out) const {
+  if (!mc::Forbidden(*context, command)) return false;
+  // memcached answers an operator-disabled command (flush_all under -F)
+  // with "Auth failure.", so clients already treat it as a refusal; it is
+  // an error, so quiet opcodes get it too.
+  mcbin::AppendError(header, ResponseStatus::kAuthError, out);
+  return true;
 }
 
 ProtocolSession::Result MemcachedBinarySession::State::Execute(const Opcode& opcode,
                                                                const Packet& packet,
                                                                std::string* out) {
   const RequestHeader& header = packet.header;
-  if (Forbidden(opcode.op)) {
-    // memcached answers an operator-disabled command (flush_all under -F)
-    // with "Auth failure.", so clients already treat it as a refusal; it is
-    // an error, so quiet opcodes get it too.
-    mcbin::AppendError(header, ResponseStatus::kAuthError, out);
-    return Result::kContinue;
-  }
   switch (opcode.op) {
     case Op::kSet:
     case Op::kAdd:
@@ -249,14 +241,17 @@ ProtocolSession::Result MemcachedBinarySession::State::Execute(const Opcode& opc
     case Op::kGat:
     case Op::kTouch: ExecuteRead(opcode, packet, out); break;
     case Op::kDelete: {
-      const mc::Result r = mc::Delete(*context, packet.key, header.cas);
+      if (Refused(header, kCmdOut, out)) break;
+      const mc::Result r = mc::Delete(*context, {.key = packet.key, .cas = header.cas});
       AppendOutcome(header, opcode.quiet, StatusOf(r, opcode.op), 0, out);
       break;
     }
     case Op::kIncrement:
     case Op::kDecrement: ExecuteDelta(opcode, packet, out); break;
     case Op::kFlush: return ExecuteFlush(opcode, packet, out);
-    case Op::kStat: ExecuteStat(packet, out); break;
+    case Op::kStat:
+      if (!Refused(header, kCmdStat, out)) ExecuteStat(packet, out);
+      break;
     case Op::kNoop: AppendOutcome(header, false, ResponseStatus::kSuccess, 0, out); break;
     case Op::kVersion: {
       constexpr std::string_view kVersion = mc::kMemcachedVersion;
@@ -274,14 +269,8 @@ ProtocolSession::Result MemcachedBinarySession::State::Execute(const Opcode& opc
 void MemcachedBinarySession::State::ExecuteStore(const Opcode& opcode, const Packet& packet,
                                                  std::string* out) {
   const RequestHeader& header = packet.header;
-  mc::StoreRequest req{.key = packet.key, .value = packet.value, .cas = header.cas};
-  switch (opcode.op) {
-    case Op::kAdd: req.mode = mc::StoreMode::kAdd; break;
-    case Op::kReplace: req.mode = mc::StoreMode::kReplace; break;
-    case Op::kAppend: req.mode = mc::StoreMode::kAppend; break;
-    case Op::kPrepend: req.mode = mc::StoreMode::kPrepend; break;
-    default: req.mode = mc::StoreMode::kSet; break;
-  }
+  mc::StoreRequest req{
+      .mode = StoreModeOf(opcode.op), .key = packet.key, .value = packet.value, .cas = header.cas};
   if (!packet.extras.empty()) {  // set, add, replace
     req.flags = DecodeU32(packet.extras.data());
     req.exptime = DecodeU32(packet.extras.data() + 4);
@@ -289,6 +278,7 @@ void MemcachedBinarySession::State::ExecuteStore(const Opcode& opcode, const Pac
     // it stores only over the item with that CAS, whatever the opcode.
     if (header.cas != 0) req.mode = mc::StoreMode::kCas;
   }
+  if (Refused(header, mc::CountedCommand(req.mode), out)) return;
   uint64_t cas = 0;
   const mc::Result r = mc::Store(*context, req, &cas);
   AppendOutcome(header, opcode.quiet, StatusOf(r, opcode.op), cas, out);
@@ -297,6 +287,10 @@ void MemcachedBinarySession::State::ExecuteStore(const Opcode& opcode, const Pac
 void MemcachedBinarySession::State::ExecuteRead(const Opcode& opcode, const Packet& packet,
                                                 std::string* out) {
   const RequestHeader& header = packet.header;
+  // gat reads and writes the item; touch only writes it.
+  const bool reads = opcode.op != Op::kTouch;
+  const bool writes = opcode.op != Op::kGet;
+  if ((reads && Refused(header, kCmdGet, out)) || (writes && Refused(header, kCmdPut, out))) return;
   mc::Item item;
   mc::Result r;
   if (opcode.op == Op::kGet) {
@@ -328,6 +322,7 @@ void MemcachedBinarySession::State::ExecuteRead(const Opcode& opcode, const Pack
 void MemcachedBinarySession::State::ExecuteDelta(const Opcode& opcode, const Packet& packet,
                                                  std::string* out) {
   const RequestHeader& header = packet.header;
+  if (Refused(header, kCmdAddInt, out)) return;
   const char* extras = packet.extras.data();
   const uint32_t exptime = DecodeU32(extras + 16);
   mc::DeltaRequest req{.key = packet.key,
@@ -337,14 +332,13 @@ void MemcachedBinarySession::State::ExecuteDelta(const Opcode& opcode, const Pac
                        .vivify = exptime != kNoAutoCreate,
                        .initial = DecodeU64(extras + 8),
                        .exptime = exptime};
-  uint64_t value = 0;
-  uint64_t cas = 0;
-  const mc::Result r = mc::Delta(*context, req, &value, &cas);
+  mc::DeltaResult result;
+  const mc::Result r = mc::Delta(*context, req, &result);
   if (r != mc::Result::kStored) {
     mcbin::AppendError(header, StatusOf(r, opcode.op), out);
   } else if (!opcode.quiet) {
-    mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 0, 0, 8, cas, out);
-    PutU64(out, value);
+    mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 0, 0, 8, result.meta.Cas(), out);
+    PutU64(out, result.value);
   }
 }
 
@@ -352,18 +346,17 @@ ProtocolSession::Result MemcachedBinarySession::State::ExecuteFlush(const Opcode
                                                                     const Packet& packet,
                                                                     std::string* out) {
   const RequestHeader& header = packet.header;
+  if (Refused(header, kCmdVanish, out)) return Result::kContinue;
   const int64_t exptime = packet.extras.empty() ? 0 : DecodeU32(packet.extras.data());
-  const int64_t now = NowSeconds();
-  // The delay is an exptime: relative up to 30 days, else a UNIX time.
-  const int64_t delay = exptime == 0 ? 0 : mc::AbsoluteExpiry(exptime, now) - now;
-  if (delay > 0) {
-    AppendOutcome(header, opcode.quiet, StatusOf(mc::Flush(*context, delay), opcode.op), 0, out);
+  mc::FlushWork flush = mc::Flush(*context, exptime);
+  if (!flush) {  // scheduled for later
+    AppendOutcome(header, opcode.quiet, ResponseStatus::kSuccess, 0, out);
     return Result::kContinue;
   }
   // Emptying the database now may take long: off the event loop.
-  deferred = [context = context, header, quiet = opcode.quiet] {
+  deferred = [flush = std::move(flush), header, quiet = opcode.quiet] {
     std::string reply;
-    AppendOutcome(header, quiet, StatusOf(mc::Flush(*context, 0), Op::kFlush), 0, &reply);
+    AppendOutcome(header, quiet, StatusOf(flush(), Op::kFlush), 0, &reply);
     return reply;
   };
   return Result::kDeferred;
@@ -381,7 +374,7 @@ void MemcachedBinarySession::State::ExecuteStat(const Packet& packet, std::strin
                                 name.size() + value.size(), 0, out);
     out->append(name).append(value);
   }
-  // An empty packet ends the list.
+  // An empty packet ends the list; it is all that answers a reset, as in memcached.
   mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 0, 0, 0, 0, out);
 }
 

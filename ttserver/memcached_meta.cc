@@ -5,7 +5,6 @@
 
 #include "common/clock.h"
 #include "common/commands.h"
-#include "common/logging.h"
 #include "ttserver/memcached_meta_flags.h"
 
 namespace tt::mctext {
@@ -70,61 +69,16 @@ std::string_view ParseKeyAndFlags(const Tokens& tokens, bool precise_flag_errors
 // A client that "wins" (W) is the one asked to recompute an item: the first
 // to miss with N (which leaves an empty stub), the first to see a stale item,
 // or, with R, the first to see the TTL drop below R. Later clients see Z. The
-// "sent" bit lives in the envelope state, so it holds across connections and
-// survives replication; setting it keeps the item's CAS, as in memcached.
-
-// mg N on a miss: creates the empty stub unless another writer got there
-// first (then *item receives that item). True if this request created it.
-bool Vivify(ServerContext& context, const MetaFlags& flags, mc::Item* item, Status* status) {
-  bool created = false;
-  ValueMeta written;
-  *status = context.engine->Mutate(
-      flags.key, Origin{},
-      [&](const Current& current) {
-        if (current.exists) {
-          item->value.assign(current.payload);
-          item->meta = current.meta;
-          return Change::Keep();
-        }
-        created = true;
-        ValueMeta meta{.expires_at = mc::AbsoluteExpiry(flags.vivify_ttl, NowSeconds()),
-                       .state = kValueWinTokenSent,
-                       .cas = flags.new_cas};
-        return Change::Set(std::string(), meta);
-      },
-      &written);
-  if (created) {
-    item->value.clear();
-    item->meta = written;
-  }
-  return created;
-}
-
-// Marks the token of the item whose CAS is `cas` as sent. False if the item
-// changed meanwhile or another client took the token first.
-bool ClaimRecacheToken(ServerContext& context, std::string_view key, uint64_t cas) {
-  bool claimed = false;
-  Status s = context.engine->Mutate(key, Origin{}, [&](const Current& current) {
-    if (!current.exists || current.meta.Cas() != cas ||
-        (current.meta.state & kValueWinTokenSent) != 0) {
-      return Change::Keep();
-    }
-    claimed = true;
-    ValueMeta meta = current.meta;
-    meta.state |= kValueWinTokenSent;
-    meta.cas = current.meta.Cas();
-    return Change::Set(std::string(current.payload), meta);
-  });
-  if (!s.ok()) LogError("mg could not mark a recache token: ", s.ToString());
-  return s.ok() && claimed;
-}
+// "sent" bit lives in the envelope state (mc::Vivify, mc::ClaimRecacheToken),
+// so it holds across connections and survives replication.
 
 TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string* out) {
   const Tokens& tokens = request.tokens;
   MetaFlags flags;
   std::string_view error = ParseKeyAndFlags(tokens, /*precise_flag_errors=*/true, &flags);
   const bool writes = flags.has_ttl || flags.has_vivify;
-  if (error.empty() && (Forbidden(context, kCmdGet) || (writes && Forbidden(context, kCmdPut)))) {
+  if (error.empty() &&
+      (mc::Forbidden(context, kCmdGet) || (writes && mc::Forbidden(context, kCmdPut)))) {
     error = kForbidden;
   }
   if (!error.empty()) {
@@ -136,10 +90,10 @@ TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string
                                     : mc::Get(context, flags.key, &item);
   bool won = false;
   if (result == mc::Result::kNotFound && flags.has_vivify) {
-    Status s;
-    won = Vivify(context, flags, &item, &s);
-    result = s.ok() ? mc::Result::kStored : mc::Result::kError;
-    if (!s.ok()) LogError("mg could not create a missing item: ", s.ToString());
+    result = mc::Vivify(context, flags.key, flags.vivify_ttl, flags.new_cas, &item);
+    won = result == mc::Result::kStored;
+    // Another writer created the item first: it is a hit without the token.
+    if (result == mc::Result::kNotFound) result = mc::Result::kStored;
   }
   if (result == mc::Result::kError) {
     out->append(kServerError);
@@ -151,14 +105,9 @@ TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string
   }
   const bool stale = (item.meta.state & kValueStale) != 0;
   bool token_sent = !won && (item.meta.state & kValueWinTokenSent) != 0;
-  if (!won && !token_sent) {
-    const bool recache_due =
-        flags.has_recache && item.meta.expires_at != 0 &&
-        item.meta.expires_at < mc::AbsoluteExpiry(flags.recache_ttl, NowSeconds());
-    if (stale || recache_due) {
-      won = ClaimRecacheToken(context, flags.key, item.meta.Cas());
-      token_sent = !won;
-    }
+  if (!won && !token_sent && mc::RecacheDue(item, flags.has_recache, flags.recache_ttl)) {
+    won = mc::ClaimRecacheToken(context, flags.key, item.meta.Cas());
+    token_sent = !won;
   }
 
   if (flags.value) {
@@ -268,7 +217,7 @@ TextStep MetaSet(ServerContext& context, const TextRequest& request, std::string
     error = "CLIENT_ERROR invalid mode for ms M token\r\n";
   }
   if (error.empty()) error = MetaKeyError(flags);
-  if (error.empty() && Forbidden(context, StoreMaskCommand(mode))) error = kForbidden;
+  if (error.empty() && mc::Forbidden(context, mc::CountedCommand(mode))) error = kForbidden;
   if (!error.empty()) {
     out->append(error);
     return TextStep::Swallow(length);
@@ -348,17 +297,18 @@ TextStep MetaDelete(ServerContext& context, const TextRequest& request, std::str
   const Tokens& tokens = request.tokens;
   MetaFlags flags;
   std::string_view error = ParseKeyAndFlags(tokens, /*precise_flag_errors=*/false, &flags);
-  if (error.empty() && Forbidden(context, kCmdOut)) error = kForbidden;
+  if (error.empty() && mc::Forbidden(context, kCmdOut)) error = kForbidden;
   if (!error.empty()) {
     out->append(error);
     return TextStep::Done();
   }
-  const mc::Result result =
-      mc::Delete(context, flags.key, flags.has_cas ? flags.cas : 0, flags.invalidate);
+  const mc::Result result = mc::Delete(context, {.key = flags.key,
+                                                 .cas = flags.has_cas ? flags.cas : 0,
+                                                 .invalidate = flags.invalidate,
+                                                 .touch = flags.has_ttl,
+                                                 .exptime = flags.ttl});
   switch (result) {
     case mc::Result::kStored:
-      // T updates the TTL of an invalidated item only.
-      if (flags.invalidate && flags.has_ttl) mc::Touch(context, flags.key, flags.ttl);
       AppendStatus(out, "HD", flags.quiet, tokens, kFlagsAfterKey, flags);
       break;
     case mc::Result::kNotFound:
@@ -396,7 +346,7 @@ TextStep MetaArithmetic(ServerContext& context, const TextRequest& request, std:
         error = "CLIENT_ERROR invalid mode for ma M token\r\n";
     }
   }
-  if (error.empty() && Forbidden(context, kCmdAddInt)) error = kForbidden;
+  if (error.empty() && mc::Forbidden(context, kCmdAddInt)) error = kForbidden;
   if (!error.empty()) {
     out->append(error);
     return TextStep::Done();
@@ -409,10 +359,11 @@ TextStep MetaArithmetic(ServerContext& context, const TextRequest& request, std:
                          .initial = flags.initial,
                          .exptime = flags.vivify_ttl,
                          .flags = 0,
-                         .new_cas = flags.new_cas};
-  uint64_t number = 0;
-  uint64_t cas = 0;
-  switch (mc::Delta(context, delta, &number, &cas)) {
+                         .new_cas = flags.new_cas,
+                         .touch = flags.has_ttl,
+                         .touch_exptime = flags.ttl};
+  mc::DeltaResult result;
+  switch (mc::Delta(context, delta, &result)) {
     case mc::Result::kStored:
       break;
     case mc::Result::kNotFound:
@@ -428,17 +379,10 @@ TextStep MetaArithmetic(ServerContext& context, const TextRequest& request, std:
       out->append(kServerError);
       return TextStep::Done();
   }
-  // The item's expiry, for T (set it) and t (report it).
-  ValueMeta meta;
-  if (flags.has_ttl) {
-    mc::Item item;
-    if (mc::Touch(context, flags.key, flags.ttl, &item) == mc::Result::kStored) meta = item.meta;
-  } else if (flags.return_ttl) {
-    context.engine->Read(flags.key, [&meta](std::string_view, const ValueMeta& m) { meta = m; });
-  }
-  if (flags.quiet) return TextStep::Done();
+  // memcached's q hides the reply to an item it changed, not to one it created.
+  if (flags.quiet && !result.created) return TextStep::Done();
   std::string digits;
-  AppendDecimal(&digits, number);
+  AppendDecimal(&digits, result.value);
   if (flags.value) {
     out->append("VA ");
     AppendDecimal(out, uint64_t{digits.size()});
@@ -449,11 +393,11 @@ TextStep MetaArithmetic(ServerContext& context, const TextRequest& request, std:
     switch (tokens[i][0]) {
       case 'c':
         out->append(" c");
-        AppendDecimal(out, cas);
+        AppendDecimal(out, result.meta.Cas());
         break;
       case 't':
         out->append(" t");
-        AppendDecimal(out, RemainingTtl(meta));
+        AppendDecimal(out, RemainingTtl(result.meta));
         break;
       case 'O':
         out->append(" ").append(tokens[i]);
@@ -493,25 +437,23 @@ TextStep MetaDebug(ServerContext& context, const TextRequest& request, std::stri
     out->append(kBadFormat);
     return TextStep::Done();
   }
-  if (Forbidden(context, kCmdGet)) {
+  if (mc::Forbidden(context, kCmdGet)) {
     out->append(kForbidden);
     return TextStep::Done();
   }
-  ValueMeta meta;
-  uint64_t size = 0;
-  Status s = context.engine->Read(key, [&](std::string_view payload, const ValueMeta& m) {
-    meta = m;
-    size = key.size() + payload.size();
-  });
-  if (s.IsNotFound()) {
-    out->append("EN\r\n");
-    return TextStep::Done();
+  mc::Item item;
+  switch (mc::Peek(context, key, &item)) {
+    case mc::Result::kStored:
+      break;
+    case mc::Result::kNotFound:
+      out->append("EN\r\n");
+      return TextStep::Done();
+    default:
+      out->append(kServerError);
+      return TextStep::Done();
   }
-  if (!s.ok()) {
-    out->append(kServerError);
-    return TextStep::Done();
-  }
-  const uint64_t fetched_us = context.memcache->LastFetch(key, meta.version);
+  const ValueMeta& meta = item.meta;
+  const uint64_t fetched_us = item.last_fetch_us;
   out->append("ME ");
   if (binary) {
     Base64Append(out, key);
@@ -527,7 +469,7 @@ TextStep MetaDebug(ServerContext& context, const TextRequest& request, std::stri
   AppendDecimal(out, meta.Cas());
   out->append(fetched_us != 0 ? " fetch=yes" : " fetch=no");
   out->append(" size=");
-  AppendDecimal(out, size);
+  AppendDecimal(out, uint64_t{key.size() + item.value.size()});
   out->append("\r\n");
   return TextStep::Done();
 }

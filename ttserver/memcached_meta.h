@@ -1,9 +1,9 @@
 // The memcached meta commands (protocol.txt "Meta Commands"): mg, ms, md,
 // ma, mn and me, replied as memcached 1.6 replies (HD/VA/EN/NF/NS/EX/MN/ME
 // with the return flags in request order). Item semantics come from mc::
-// (memcached_ops.h); the only logic of their own here is the recache token
-// of mg (N vivify, R, and the W/Z/X reply flags), kept in the item's
-// envelope state (partition/envelope.h).
+// (memcached_ops.h), the recache token's stub (mg N) and hand-out included;
+// mg still chooses when to ask for the token (a stale item, or a TTL below
+// R) and reports it in its W/Z/X flags.
 #pragma once
 
 #include <string>

@@ -16,15 +16,6 @@ int64_t NowSeconds() { return static_cast<int64_t>(time(nullptr)); }
 
 void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
-// The binary command whose counter a store mode counts into (stats.h).
-uint8_t CountedCommand(StoreMode mode) {
-  switch (mode) {
-    case StoreMode::kAdd: return kCmdPutKeep;
-    case StoreMode::kAppend: return kCmdPutCat;
-    default: return kCmdPut;
-  }
-}
-
 // A failure of the store or the update log behind a memcached request: the
 // client gets SERVER_ERROR, the operator the reason.
 Result Failure(std::string_view what, std::string_view key, const Status& s) {
@@ -58,6 +49,18 @@ Result CheckCas(uint64_t cas, const Current& current) {
 
 }  // namespace
 
+uint8_t CountedCommand(StoreMode mode) {
+  switch (mode) {
+    case StoreMode::kAdd: return kCmdPutKeep;
+    case StoreMode::kAppend: return kCmdPutCat;
+    default: return kCmdPut;
+  }
+}
+
+bool Forbidden(const ServerContext& context, uint8_t command) {
+  return context.mask.ForbidsVia(command, kMaskAllMc);
+}
+
 bool IsValidKey(std::string_view key, bool text) {
   if (key.empty() || key.size() > kMaxKeyLength) return false;
   if (!text) return true;
@@ -77,6 +80,11 @@ int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s) {
 
 MemcacheState::MemcacheState() : slots_(std::make_unique<Slot[]>(kSlots)) {}
 
+void MemcacheState::ScheduleFlush(int64_t deadline) {
+  flush_at_.store(deadline);
+  if (on_schedule_) on_schedule_();
+}
+
 bool MemcacheState::TakeDueFlush(int64_t now_s) {
   int64_t deadline = flush_at_.load();
   while (deadline != 0 && deadline <= now_s) {
@@ -92,13 +100,16 @@ uint64_t KeyHash(std::string_view key) { return std::hash<std::string_view>{}(ke
 
 }  // namespace
 
-void MemcacheState::NoteFetch(std::string_view key, uint64_t now_us) {
+uint64_t MemcacheState::RecordFetch(std::string_view key, uint64_t now_us, uint64_t since_us) {
   const uint64_t hash = KeyHash(key);
   Slot& slot = slots_[hash % kSlots];
+  const bool same_key = slot.key_hash.load(std::memory_order_relaxed) == hash;
+  const uint64_t before = same_key ? slot.at_us.load(std::memory_order_relaxed) : 0;
   // Two relaxed stores: a reader racing with them may pair one key's hash
   // with another's time, which costs one wrong "last access" answer at worst.
-  slot.key_hash.store(hash, std::memory_order_relaxed);
+  if (!same_key) slot.key_hash.store(hash, std::memory_order_relaxed);
   slot.at_us.store(now_us, std::memory_order_relaxed);
+  return before > since_us ? before : 0;
 }
 
 uint64_t MemcacheState::LastFetch(std::string_view key, uint64_t since_us) const {
@@ -206,8 +217,7 @@ Result Get(ServerContext& context, std::string_view key, Item* item) {
     return Failure("get", key, s);
   }
   // The meta version is in µs, like the fetch times.
-  item->last_fetch_us = context.memcache->LastFetch(key, item->meta.version);
-  context.memcache->NoteFetch(key, NowMicros());
+  item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), item->meta.version);
   return Result::kStored;
 }
 
@@ -226,7 +236,7 @@ Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item
     meta.cas = cur.meta.Cas();  // a touch keeps the CAS unique, as in memcached
     if (item != nullptr) {
       value.assign(cur.payload);
-      item->last_fetch_us = context.memcache->LastFetch(key, cur.meta.version);
+      item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), cur.meta.version);
     }
     return Change::Set(std::string(cur.payload), meta);
   }, &written);
@@ -239,36 +249,39 @@ Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item
   if (item != nullptr) {
     item->value = std::move(value);
     item->meta = written;
-    context.memcache->NoteFetch(key, NowMicros());
   }
   return Result::kStored;
 }
 
-Result Delete(ServerContext& context, std::string_view key, uint64_t cas, bool invalidate) {
+Result Delete(ServerContext& context, const DeleteRequest& req) {
   Stats& stats = *context.stats;
   stats.CountCommand(kCmdOut);
   Result result = Result::kStored;
-  Status s = context.engine->Mutate(key, Origin{}, [&](const Current& cur) {
-    result = CheckCas(cas, cur);
+  const int64_t expires_at = req.touch ? AbsoluteExpiry(req.exptime, NowSeconds()) : 0;
+  Status s = context.engine->Mutate(req.key, Origin{}, [&](const Current& cur) {
+    result = CheckCas(req.cas, cur);
     if (result == Result::kStored && !cur.exists) result = Result::kNotFound;
     if (result != Result::kStored) return Change::Keep();
-    if (!invalidate) return Change::Remove();
+    if (!req.invalidate) return Change::Remove();
     ValueMeta meta = cur.meta;
     meta.state |= kValueStale;
     meta.state &= static_cast<uint8_t>(~kValueWinTokenSent);
     meta.cas = 0;
+    if (req.touch) meta.expires_at = expires_at;
     return Change::Set(std::string(cur.payload), meta);
   });
-  if (!s.ok() && !s.IsNotFound()) return Failure("delete", key, s);
+  if (!s.ok() && !s.IsNotFound()) return Failure("delete", req.key, s);
   if (result == Result::kNotFound) Count(stats.out_miss);
   return result;
 }
 
-Result Delta(ServerContext& context, const DeltaRequest& req, uint64_t* value, uint64_t* cas_out) {
+Result Delta(ServerContext& context, const DeltaRequest& req, DeltaResult* out) {
   Stats& stats = *context.stats;
   Result result = Result::kStored;
   bool found = false;
+  const int64_t now = NowSeconds();
   ValueMeta written;
+  *out = DeltaResult();
   Status s = context.engine->Mutate(req.key, Origin{}, [&](const Current& cur) {
     found = cur.exists;
     result = CheckCas(req.cas, cur);
@@ -281,9 +294,10 @@ Result Delta(ServerContext& context, const DeltaRequest& req, uint64_t* value, u
         return Change::Keep();
       }
       result = Result::kStored;
-      *value = req.initial;
+      out->value = req.initial;
+      out->created = true;
       ValueMeta meta{.flags = req.flags,
-                     .expires_at = AbsoluteExpiry(req.exptime, NowSeconds()),
+                     .expires_at = AbsoluteExpiry(req.touch ? req.touch_exptime : req.exptime, now),
                      .cas = req.new_cas};
       return Change::Set(std::to_string(req.initial), meta);
     }
@@ -297,9 +311,10 @@ Result Delta(ServerContext& context, const DeltaRequest& req, uint64_t* value, u
     } else {
       number = number < req.delta ? 0 : number - req.delta;
     }
-    *value = number;
+    out->value = number;
     ValueMeta meta = cur.meta;
     meta.cas = req.new_cas;
+    if (req.touch) meta.expires_at = AbsoluteExpiry(req.touch_exptime, now);
     return Change::Set(std::to_string(number), meta);
   }, &written);
   if (!s.ok()) return Failure(req.incr ? "incr" : "decr", req.key, s);
@@ -308,20 +323,80 @@ Result Delta(ServerContext& context, const DeltaRequest& req, uint64_t* value, u
   } else {
     Count(req.incr ? stats.incr_misses : stats.decr_misses);
   }
-  if (result == Result::kStored && cas_out != nullptr) *cas_out = written.Cas();
+  if (result == Result::kStored) out->meta = written;
   return result;
 }
 
-Result Flush(ServerContext& context, int64_t delay_s) {
+Result Vivify(ServerContext& context, std::string_view key, int64_t exptime, uint64_t new_cas,
+              Item* item) {
+  bool created = false;
+  ValueMeta written;
+  Status s = context.engine->Mutate(key, Origin{}, [&](const Current& cur) {
+    if (cur.exists) {
+      item->value.assign(cur.payload);
+      item->meta = cur.meta;
+      return Change::Keep();
+    }
+    created = true;
+    ValueMeta meta{.expires_at = AbsoluteExpiry(exptime, NowSeconds()),
+                   .state = kValueWinTokenSent,
+                   .cas = new_cas};
+    return Change::Set(std::string(), meta);
+  }, &written);
+  if (!s.ok()) return Failure("vivify", key, s);
+  if (!created) return Result::kNotFound;
+  item->value.clear();
+  item->meta = written;
+  item->last_fetch_us = 0;
+  return Result::kStored;
+}
+
+bool RecacheDue(const Item& item, bool has_recache, int64_t recache_ttl) {
+  if ((item.meta.state & kValueStale) != 0) return true;
+  return has_recache && item.meta.expires_at != 0 &&
+         item.meta.expires_at < AbsoluteExpiry(recache_ttl, NowSeconds());
+}
+
+bool ClaimRecacheToken(ServerContext& context, std::string_view key, uint64_t cas) {
+  bool claimed = false;
+  Status s = context.engine->Mutate(key, Origin{}, [&](const Current& cur) {
+    if (!cur.exists || cur.meta.Cas() != cas || (cur.meta.state & kValueWinTokenSent) != 0) {
+      return Change::Keep();
+    }
+    claimed = true;
+    ValueMeta meta = cur.meta;
+    meta.state |= kValueWinTokenSent;
+    meta.cas = cur.meta.Cas();  // handing out the token does not change the CAS
+    return Change::Set(std::string(cur.payload), meta);
+  });
+  if (!s.ok()) Failure("recache token", key, s);
+  return s.ok() && claimed;
+}
+
+Result Peek(ServerContext& context, std::string_view key, Item* item) {
+  Status s = context.engine->Read(key, [item](std::string_view payload, const ValueMeta& meta) {
+    item->value.assign(payload);
+    item->meta = meta;
+  });
+  if (s.IsNotFound()) return Result::kNotFound;
+  if (!s.ok()) return Failure("peek", key, s);
+  item->last_fetch_us = context.memcache->LastFetch(key, item->meta.version);
+  return Result::kStored;
+}
+
+FlushWork Flush(ServerContext& context, int64_t exptime) {
   context.stats->CountCommand(kCmdVanish);
-  if (delay_s > 0) {
-    context.memcache->ScheduleFlush(NowSeconds() + delay_s);
-    return Result::kStored;
+  const int64_t now = NowSeconds();
+  const int64_t deadline = exptime > 0 ? AbsoluteExpiry(exptime, now) : 0;
+  if (deadline > now) {
+    context.memcache->ScheduleFlush(deadline);
+    return nullptr;
   }
   context.memcache->ScheduleFlush(0);
-  Status s = context.engine->Vanish();
-  if (!s.ok()) return Failure("flush_all", "", s);
-  return Result::kStored;
+  return [engine = context.engine] {
+    Status s = engine->Vanish();
+    return s.ok() ? Result::kStored : Failure("flush_all", "", s);
+  };
 }
 
 bool TooLarge(const ServerContext& context, size_t value_size) {

@@ -6,13 +6,16 @@
 // An item is a stored value with its envelope (partition/envelope.h): flags
 // and absolute expiry are kept in the envelope, the CAS unique is the value's
 // version (the timestamp of the write that produced it) unless a meta client
-// chose one with E. Every write goes through Engine::Mutate, so it is logged
-// (as put, putmeta or out) and replicated like any other write. Every
+// chose one with E (touch and the recache token keep the CAS by setting it
+// explicitly). Every write goes through the Engine's write path (Mutate, or
+// PutWithMeta for a plain set, Vanish for flush_all), so it is logged (as
+// put, putmeta, out or vanish) and replicated like any other write. Every
 // function counts itself into ServerContext::stats (see stats.h).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,15 +51,19 @@ class MemcacheState {
  public:
   MemcacheState();
   // Schedules a flush of every item at UNIX second `deadline`; 0 cancels.
-  void ScheduleFlush(int64_t deadline) { flush_at_.store(deadline); }
+  // Then calls the listener, so that the thread running flushes can plan.
+  void ScheduleFlush(int64_t deadline);
+  // Sets the listener ScheduleFlush calls. Set it before any session runs.
+  void OnScheduleFlush(std::function<void()> listener) { on_schedule_ = std::move(listener); }
   int64_t flush_deadline() const { return flush_at_.load(); }
   // True once, when a scheduled flush is due at `now_s` (and unschedules it):
   // the caller then flushes.
   bool TakeDueFlush(int64_t now_s);
-  // Records that `key` was fetched at `now_us`.
-  void NoteFetch(std::string_view key, uint64_t now_us);
-  // When `key` was last fetched, in µs, if that is known and after
-  // `since_us` (its write); otherwise 0.
+  // Records that `key` was fetched at `now_us` and returns when it was
+  // fetched before, in µs, if that is known and after `since_us` (its
+  // write); otherwise 0. One table slot per key: a read touches it once.
+  uint64_t RecordFetch(std::string_view key, uint64_t now_us, uint64_t since_us);
+  // When `key` was last fetched, as RecordFetch returns it, without recording.
   uint64_t LastFetch(std::string_view key, uint64_t since_us) const;
 
  private:
@@ -66,6 +73,7 @@ class MemcacheState {
   };
   static constexpr size_t kSlots = 1 << 16;
   std::atomic<int64_t> flush_at_{0};
+  std::function<void()> on_schedule_;
   std::unique_ptr<Slot[]> slots_;
 };
 
@@ -117,11 +125,16 @@ Result Get(ServerContext& context, std::string_view key, Item* item);
 // reads it (gat). kNotFound if absent or expired.
 Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item = nullptr);
 
-// Deletes `key`. `cas` != 0: only if it is the item's unique (else kExists).
-// `invalidate` (meta I): marks the item stale instead of removing it.
-// kStored on success.
-Result Delete(ServerContext& context, std::string_view key, uint64_t cas = 0,
-              bool invalidate = false);
+struct DeleteRequest {
+  std::string_view key;
+  uint64_t cas = 0;         // 0 = unconditional, else must equal the item's unique (kExists)
+  bool invalidate = false;  // meta I: mark the item stale instead of removing it
+  bool touch = false;       // meta I with T: also set the stale item's expiry to...
+  int64_t exptime = 0;      // ...this memcached exptime, in the same write
+};
+
+// Deletes (or invalidates) an item. kStored on success, kNotFound if absent.
+Result Delete(ServerContext& context, const DeleteRequest& req);
 
 struct DeltaRequest {
   std::string_view key;
@@ -133,19 +146,60 @@ struct DeltaRequest {
   int64_t exptime = 0;     // memcached exptime of a vivified item
   uint32_t flags = 0;      // flags of a vivified item
   uint64_t new_cas = 0;    // meta E
+  bool touch = false;      // meta T: also set the item's expiry to...
+  int64_t touch_exptime = 0;  // ...this memcached exptime, in the same write
 };
 
-// incr/decr. On kStored sets *value to the new number and *cas_out (if given)
-// to the item's unique. A vivified item is created with `initial` unchanged.
-Result Delta(ServerContext& context, const DeltaRequest& req, uint64_t* value,
-             uint64_t* cas_out = nullptr);
+struct DeltaResult {
+  uint64_t value = 0;    // the new number (the initial one if created)
+  ValueMeta meta;        // the item as written: Cas(), expires_at
+  bool created = false;  // vivified by this request
+};
 
-// flush_all: delay_s <= 0 empties the database now (a logged vanish);
-// otherwise every item is flushed `delay_s` seconds from now (the server's
-// housekeeping thread runs it; a later flush_all replaces the schedule).
-Result Flush(ServerContext& context, int64_t delay_s);
+// incr/decr. On kStored fills *result. A vivified item is created with
+// `initial` unchanged.
+Result Delta(ServerContext& context, const DeltaRequest& req, DeltaResult* result);
+
+// ---- the meta protocol's recache token (mg N, R; W/Z/X flags) ----
+
+// mg N on a miss: creates an empty stub item expiring per `exptime` with its
+// recache token handed out (this client wins), unless another writer got
+// there first. Either way *item receives the item. Returns kStored when this
+// request created it, kNotFound when the item already existed, kError on a
+// store or log failure.
+Result Vivify(ServerContext& context, std::string_view key, int64_t exptime, uint64_t new_cas,
+              Item* item);
+// True when a client that read `item` with mg should be asked to recache it
+// (if no one was asked yet): the item is stale, or it has an expiry and,
+// with `has_recache` (flag R), less than `recache_ttl` seconds left.
+bool RecacheDue(const Item& item, bool has_recache, int64_t recache_ttl);
+// Marks the recache token of the item whose unique is `cas` as handed out,
+// keeping its CAS. False if the item changed meanwhile or another client
+// took the token first.
+bool ClaimRecacheToken(ServerContext& context, std::string_view key, uint64_t cas);
+// Reads an item without counting a get or recording a fetch (meta `me`);
+// item->last_fetch_us says when it was last fetched. kNotFound if absent.
+Result Peek(ServerContext& context, std::string_view key, Item* item);
+
+// flush_all with memcached exptime `exptime` (0 or negative = now; a delay
+// of up to 30 days, or an absolute UNIX time). A later flush is scheduled
+// (every item written before its deadline is flushed then; a later flush_all
+// replaces the schedule) and nullptr returned. An immediate flush empties the
+// database, which may take long: it is returned as work for the caller to
+// run off the event loop, giving kStored or kError.
+using FlushWork = std::function<Result()>;
+FlushWork Flush(ServerContext& context, int64_t exptime);
 
 // True when the value may not be stored: longer than --max-value.
 bool TooLarge(const ServerContext& context, size_t value_size);
+
+// The binary command whose counter and -mask bit a store mode shares
+// (stats.h): add = putkeep, append = putcat, every other mode = put.
+uint8_t CountedCommand(StoreMode mode);
+// True when -mask refuses, on the memcached protocols, the memcached
+// operation that does binary command `command`'s job (get → kCmdGet, the
+// store modes → CountedCommand, delete → kCmdOut, incr/decr → kCmdAddInt,
+// touch → kCmdPut, flush_all → kCmdVanish, stats → kCmdStat).
+bool Forbidden(const ServerContext& context, uint8_t command);
 
 }  // namespace tt::mc

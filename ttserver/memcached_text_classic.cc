@@ -1,7 +1,5 @@
 #include "ttserver/memcached_text_classic.h"
 
-#include <ctime>
-
 #include "common/commands.h"
 #include "common/logging.h"
 #include "ttserver/memcached_ops.h"
@@ -19,9 +17,10 @@ void Reply(std::string* out, bool noreply, std::string_view text) {
   if (!noreply) out->append(text);
 }
 
-// A classic command's handler. Only flush_all leaves work in *deferred.
+// A classic command's handler. Only flush_all and the retrievals leave
+// something in *leftover.
 using Handler = TextStep (*)(ServerContext& context, const TextRequest& request, std::string* out,
-                             ProtocolSession::DeferredWork* deferred);
+                             ClassicLeftover* leftover);
 
 // ---- storage: set add replace append prepend cas ----
 
@@ -45,7 +44,7 @@ std::string_view StoreReply(mc::Result result) {
 // <command> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply] + data block
 template <mc::StoreMode kMode>
 TextStep Storage(ServerContext& context, const TextRequest& request, std::string* out,
-                 ProtocolSession::DeferredWork*) {
+                 ClassicLeftover*) {
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
   mc::StoreRequest store;
@@ -61,7 +60,7 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
     Reply(out, noreply, kBadFormat);
     return TextStep::Done();
   }
-  if (Forbidden(context, StoreMaskCommand(kMode))) {
+  if (mc::Forbidden(context, mc::CountedCommand(kMode))) {
     Reply(out, noreply, kForbidden);
     return TextStep::Swallow(length);
   }
@@ -85,58 +84,71 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
 
 // ---- retrieval: get gets gat gats ----
 
-// get|gets <key>*, gat|gats <exptime> <key>*
-template <bool kWithCas, bool kTouch>
-TextStep Retrieval(ServerContext& context, const TextRequest& request, std::string* out,
-                   ProtocolSession::DeferredWork*) {
-  std::string_view rest = request.line;
+// Answers the keys at the front of *keys, one VALUE per hit, advancing *keys
+// past each, until none is left (true) or out->size() has reached
+// `batch_end` (false; at least one key is answered when below it).
+bool AnswerKeys(ServerContext& context, const PendingRetrieval& retrieval, size_t batch_end,
+                std::string* out, std::string_view* keys) {
   std::string_view word;
-  NextWord(&rest, &word);  // the command
-  int64_t exptime = 0;
-  if (kTouch && !(NextWord(&rest, &word) && ParseInt64(word, &exptime))) {
-    out->append(kInvalidExptime);
-    return TextStep::Done();
-  }
-  // memcached answers a bad key with an error alone, dropping the items
-  // found before it: check every key first.
-  for (std::string_view scan = rest; NextWord(&scan, &word);) {
-    if (!mc::IsValidKey(word)) {
-      out->append(kBadFormat);
-      return TextStep::Done();
-    }
-  }
-  if (Forbidden(context, kCmdGet) || (kTouch && Forbidden(context, kCmdPut))) {
-    out->append(kForbidden);
-    return TextStep::Done();
-  }
   mc::Item item;
-  const size_t reply_start = out->size();
-  while (NextWord(&rest, &word)) {
-    const mc::Result result =
-        kTouch ? mc::Touch(context, word, exptime, &item) : mc::Get(context, word, &item);
+  for (;;) {
+    std::string_view rest = *keys;
+    if (!NextWord(&rest, &word)) return true;
+    if (out->size() >= batch_end) return false;
+    *keys = rest;
+    const mc::Result result = retrieval.touch ? mc::Touch(context, word, retrieval.exptime, &item)
+                                              : mc::Get(context, word, &item);
     if (result != mc::Result::kStored) continue;  // a miss, or a failure mc:: has logged
-    // A short line naming one big item many times must not make a reply
-    // without bound: past --max-value (which one item always fits), the
-    // reply becomes memcached's error for a get it cannot answer.
-    if (out->size() > reply_start &&
-        out->size() - reply_start + item.value.size() > context.limits.max_value) {
-      LogError("a memcached get reply reached the --max-value limit of one reply");
-      out->resize(reply_start);
-      out->append("SERVER_ERROR out of memory writing get response\r\n");
-      return TextStep::Done();
-    }
     out->append("VALUE ").append(word).push_back(' ');
     AppendDecimal(out, uint64_t{item.meta.flags});
     out->push_back(' ');
     AppendDecimal(out, uint64_t{item.value.size()});
-    if (kWithCas) {
+    if (retrieval.with_cas) {
       out->push_back(' ');
       AppendDecimal(out, item.meta.Cas());
     }
     out->append("\r\n").append(item.value).append("\r\n");
   }
-  out->append("END\r\n");
-  return TextStep::Done();
+}
+
+// get|gets <key>*, gat|gats <exptime> <key>*
+template <bool kWithCas, bool kTouch>
+TextStep Retrieval(ServerContext& context, const TextRequest& request, std::string* out,
+                   ClassicLeftover* leftover) {
+  std::string_view keys = request.line;
+  std::string_view word;
+  NextWord(&keys, &word);  // the command
+  int64_t exptime = 0;
+  if (kTouch && !(NextWord(&keys, &word) && ParseInt64(word, &exptime))) {
+    out->append(kInvalidExptime);
+    return TextStep::Done();
+  }
+  // memcached answers a bad key with an error alone, dropping the items
+  // found before it: check every key first.
+  for (std::string_view scan = keys; NextWord(&scan, &word);) {
+    if (!mc::IsValidKey(word)) {
+      out->append(kBadFormat);
+      return TextStep::Done();
+    }
+  }
+  if (mc::Forbidden(context, kCmdGet) || (kTouch && mc::Forbidden(context, kCmdPut))) {
+    out->append(kForbidden);
+    return TextStep::Done();
+  }
+  // The keys are a suffix of the line, and `after` follows the line's ending.
+  const size_t keys_at = request.line.size() - keys.size();
+  const std::string_view rest_of_line(
+      request.line.data() + keys_at,
+      static_cast<size_t>(request.after.data() - request.line.data()) - keys_at);
+  leftover->retrieval = PendingRetrieval{.with_cas = kWithCas,
+                                         .touch = kTouch,
+                                         .exptime = exptime,
+                                         .keys_left = keys.size(),
+                                         .line_left = rest_of_line.size()};
+  const size_t used =
+      ContinueRetrieval(context, rest_of_line, request.batch_end, out, &leftover->retrieval);
+  if (!leftover->retrieval.has_value()) return TextStep::Done();
+  return TextStep::Paused(keys_at + used);
 }
 
 // ---- the other item commands ----
@@ -144,7 +156,7 @@ TextStep Retrieval(ServerContext& context, const TextRequest& request, std::stri
 // incr|decr <key> <delta> [noreply]
 template <bool kIncr>
 TextStep Arithmetic(ServerContext& context, const TextRequest& request, std::string* out,
-                    ProtocolSession::DeferredWork*) {
+                    ClassicLeftover*) {
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
   mc::DeltaRequest delta;
@@ -158,15 +170,15 @@ TextStep Arithmetic(ServerContext& context, const TextRequest& request, std::str
     Reply(out, noreply, "CLIENT_ERROR invalid numeric delta argument\r\n");
     return TextStep::Done();
   }
-  if (Forbidden(context, kCmdAddInt)) {
+  if (mc::Forbidden(context, kCmdAddInt)) {
     Reply(out, noreply, kForbidden);
     return TextStep::Done();
   }
-  uint64_t value = 0;
-  switch (mc::Delta(context, delta, &value)) {
+  mc::DeltaResult result;
+  switch (mc::Delta(context, delta, &result)) {
     case mc::Result::kStored:
       if (!noreply) {
-        AppendDecimal(out, value);
+        AppendDecimal(out, result.value);
         out->append("\r\n");
       }
       break;
@@ -185,7 +197,7 @@ TextStep Arithmetic(ServerContext& context, const TextRequest& request, std::str
 
 // touch <key> <exptime> [noreply]
 TextStep Touch(ServerContext& context, const TextRequest& request, std::string* out,
-               ProtocolSession::DeferredWork*) {
+               ClassicLeftover*) {
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
   int64_t exptime = 0;
@@ -193,7 +205,7 @@ TextStep Touch(ServerContext& context, const TextRequest& request, std::string* 
     Reply(out, noreply, kBadFormat);
   } else if (!ParseInt64(tokens[2], &exptime)) {
     Reply(out, noreply, kInvalidExptime);
-  } else if (Forbidden(context, kCmdPut)) {
+  } else if (mc::Forbidden(context, kCmdPut)) {
     Reply(out, noreply, kForbidden);
   } else {
     switch (mc::Touch(context, tokens[1], exptime)) {
@@ -214,7 +226,7 @@ TextStep Touch(ServerContext& context, const TextRequest& request, std::string* 
 // delete <key> [0] [noreply]: a hold time other than 0 was dropped from
 // memcached long ago and is refused with a usage message.
 TextStep Delete(ServerContext& context, const TextRequest& request, std::string* out,
-                ProtocolSession::DeferredWork*) {
+                ClassicLeftover*) {
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
   if (tokens.ntokens() > 3) {
@@ -229,10 +241,10 @@ TextStep Delete(ServerContext& context, const TextRequest& request, std::string*
   }
   if (!mc::IsValidKey(tokens[1])) {
     Reply(out, noreply, kBadFormat);
-  } else if (Forbidden(context, kCmdOut)) {
+  } else if (mc::Forbidden(context, kCmdOut)) {
     Reply(out, noreply, kForbidden);
   } else {
-    switch (mc::Delete(context, tokens[1])) {
+    switch (mc::Delete(context, {.key = tokens[1]})) {
       case mc::Result::kStored:
         Reply(out, noreply, "DELETED\r\n");
         break;
@@ -252,28 +264,25 @@ TextStep Delete(ServerContext& context, const TextRequest& request, std::string*
 // flush_all [<delay>] [noreply]. Emptying the database may take long, so an
 // immediate flush runs as deferred work, off the event loop.
 TextStep FlushAll(ServerContext& context, const TextRequest& request, std::string* out,
-                  ProtocolSession::DeferredWork* deferred) {
+                  ClassicLeftover* leftover) {
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
-  int64_t delay = 0;
-  if (tokens.ntokens() != (noreply ? 3u : 2u) && !ParseInt64(tokens[1], &delay)) {
+  int64_t exptime = 0;
+  if (tokens.ntokens() != (noreply ? 3u : 2u) && !ParseInt64(tokens[1], &exptime)) {
     Reply(out, noreply, kInvalidExptime);
     return TextStep::Done();
   }
-  if (Forbidden(context, kCmdVanish)) {
+  if (mc::Forbidden(context, kCmdVanish)) {
     Reply(out, noreply, kForbidden);
     return TextStep::Done();
   }
-  // The delay is an exptime: past 30 days it is a UNIX time.
-  const int64_t now = static_cast<int64_t>(time(nullptr));
-  const int64_t delay_s = delay > 0 ? mc::AbsoluteExpiry(delay, now) - now : 0;
-  if (delay_s > 0) {
-    Reply(out, noreply,
-          mc::Flush(context, delay_s) == mc::Result::kStored ? "OK\r\n" : kServerError);
+  mc::FlushWork flush = mc::Flush(context, exptime);
+  if (!flush) {  // scheduled for later
+    Reply(out, noreply, "OK\r\n");
     return TextStep::Done();
   }
-  *deferred = [context = &context, noreply]() -> std::string {
-    const bool ok = mc::Flush(*context, 0) == mc::Result::kStored;
+  leftover->deferred = [flush = std::move(flush), noreply]() -> std::string {
+    const bool ok = flush() == mc::Result::kStored;
     if (noreply) return {};
     return std::string(ok ? "OK\r\n" : kServerError);
   };
@@ -282,14 +291,19 @@ TextStep FlushAll(ServerContext& context, const TextRequest& request, std::strin
 
 // stats [<group>]
 TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::string* out,
-                      ProtocolSession::DeferredWork*) {
-  if (Forbidden(context, kCmdStat)) {
+                      ClassicLeftover*) {
+  if (mc::Forbidden(context, kCmdStat)) {
     out->append(kForbidden);
     return TextStep::Done();
   }
+  const std::string_view group = request.tokens[1];
   StatList stats;
-  if (!MemcachedStats(context, request.tokens[1], &stats)) {
+  if (!MemcachedStats(context, group, &stats)) {
     out->append(kError);  // memcached's answer to a group it does not know
+    return TextStep::Done();
+  }
+  if (group == "reset") {  // done: memcached confirms it in a word, not as a list
+    out->append("RESET\r\n");
     return TextStep::Done();
   }
   for (const auto& [name, value] : stats) {
@@ -303,7 +317,7 @@ TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::s
 // version and quit ignore arguments, as memcached 1.6 does (and as clients
 // such as memccapable expect from a server reporting 1.6).
 TextStep Version(ServerContext&, const TextRequest&, std::string* out,
-                 ProtocolSession::DeferredWork*) {
+                 ClassicLeftover*) {
   out->append("VERSION ").append(mc::kMemcachedVersion).append("\r\n");
   return TextStep::Done();
 }
@@ -311,14 +325,14 @@ TextStep Version(ServerContext&, const TextRequest&, std::string* out,
 // verbosity <level> [noreply]: accepted and answered; the server's log level
 // is an option of its own.
 TextStep Verbosity(ServerContext&, const TextRequest& request, std::string* out,
-                   ProtocolSession::DeferredWork*) {
+                   ClassicLeftover*) {
   const bool noreply = request.tokens.NoReply();
   uint32_t level = 0;
   Reply(out, noreply, ParseUint32(request.tokens[1], &level) ? "OK\r\n" : kBadFormat);
   return TextStep::Done();
 }
 
-TextStep Quit(ServerContext&, const TextRequest&, std::string*, ProtocolSession::DeferredWork*) {
+TextStep Quit(ServerContext&, const TextRequest&, std::string*, ClassicLeftover*) {
   return TextStep::Close();
 }
 
@@ -359,7 +373,7 @@ constexpr ClassicCommand kClassicCommands[] = {
 }  // namespace
 
 TextStep RunClassicCommand(ServerContext& context, const TextRequest& request, std::string* out,
-                           ProtocolSession::DeferredWork* deferred) {
+                           ClassicLeftover* leftover) {
   const Tokens& tokens = request.tokens;
   for (const ClassicCommand& command : kClassicCommands) {
     if (command.name != tokens[0]) continue;
@@ -367,7 +381,7 @@ TextStep RunClassicCommand(ServerContext& context, const TextRequest& request, s
       out->append(kError);
       return TextStep::Done();
     }
-    return command.run(context, request, out, deferred);
+    return command.run(context, request, out, leftover);
   }
   // memcached hangs up on what looks like an HTTP request line.
   if (tokens[tokens.count() - 1].starts_with("HTTP/")) {
@@ -376,6 +390,22 @@ TextStep RunClassicCommand(ServerContext& context, const TextRequest& request, s
   }
   out->append(kError);
   return TextStep::Done();
+}
+
+size_t ContinueRetrieval(ServerContext& context, std::string_view in, size_t batch_end,
+                         std::string* out, std::optional<PendingRetrieval>* pending) {
+  PendingRetrieval& retrieval = **pending;
+  std::string_view keys = in.substr(0, retrieval.keys_left);
+  if (AnswerKeys(context, retrieval, batch_end, out, &keys)) {
+    out->append("END\r\n");
+    const size_t used = retrieval.line_left;
+    pending->reset();
+    return used;
+  }
+  const size_t used = retrieval.keys_left - keys.size();
+  retrieval.keys_left -= used;
+  retrieval.line_left -= used;
+  return used;
 }
 
 }  // namespace tt::mctext

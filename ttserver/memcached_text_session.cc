@@ -24,7 +24,9 @@ struct MemcachedTextSession::State {
   size_t scanned = 0;         // bytes at the front of the input known to hold no newline
   size_t wait_for = 0;        // input size below which the front request cannot progress
   bool mid_request = false;
-  DeferredWork deferred;  // the slow request Process() stopped after
+  // The slow request Process() stopped after, and a retrieval whose reply
+  // went on past a batch of replies.
+  mctext::ClassicLeftover leftover;
 
   // Runs one command line, classic or meta (meta commands are the two-letter
   // ones starting with 'm', as memcached tells them apart); see TextStep.
@@ -38,7 +40,15 @@ struct MemcachedTextSession::State {
     if (tokens[0].size() == 2 && tokens[0][0] == 'm') {
       return mctext::RunMetaCommand(*context, request, out);
     }
-    return mctext::RunClassicCommand(*context, request, out, &deferred);
+    return mctext::RunClassicCommand(*context, request, out, &leftover);
+  }
+
+  // Discards what has arrived of a refused data block, at in[*consumed...].
+  void Swallow(std::string_view in, size_t* consumed) {
+    const size_t skip =
+        static_cast<size_t>(std::min<uint64_t>(swallow_left, in.size() - *consumed));
+    swallow_left -= skip;
+    *consumed += skip;
   }
 };
 
@@ -58,13 +68,16 @@ ProtocolSession::Result MemcachedTextSession::Process(std::string_view in, size_
     return Result::kContinue;
   }
   state.wait_for = 0;
-  const size_t out_at_entry = out->size();
-  while (*consumed < in.size() && out->size() - out_at_entry < kReplyBatchBytes) {
+  const size_t batch_end = out->size() + kReplyBatchBytes;
+  // A block being discarded is taken as far as it has arrived, whether or
+  // not the batch is full: MidRequest() is then true only while it needs
+  // bytes still to come, and the caller calls again for the rest.
+  state.Swallow(in, consumed);
+  while (*consumed < in.size() && out->size() < batch_end) {
     std::string_view rest = in.substr(*consumed);
-    if (state.swallow_left > 0) {
-      const size_t skip = static_cast<size_t>(std::min<uint64_t>(state.swallow_left, rest.size()));
-      state.swallow_left -= skip;
-      *consumed += skip;
+    if (state.leftover.retrieval.has_value()) {
+      *consumed += mctext::ContinueRetrieval(*state.context, rest, batch_end, out,
+                                             &state.leftover.retrieval);
       continue;
     }
     std::string_view line;
@@ -83,20 +96,27 @@ ProtocolSession::Result MemcachedTextSession::Process(std::string_view in, size_
     }
     state.scanned = 0;
     const Tokens tokens(line);
-    const TextStep step = state.Execute({line, tokens, rest.substr(line_bytes)}, out);
+    const TextStep step = state.Execute({line, tokens, rest.substr(line_bytes), batch_end}, out);
     if (step.kind == TextStep::Kind::kNeedMore) {
       state.wait_for = line_bytes + step.need;
       state.mid_request = true;
       return Result::kContinue;
     }
+    if (step.kind == TextStep::Kind::kPaused) {
+      *consumed += step.line_used;
+      continue;
+    }
     *consumed += line_bytes + step.data_used;
-    state.swallow_left = step.swallow;
     if (step.kind == TextStep::Kind::kClose) return Result::kClose;
     if (step.kind == TextStep::Kind::kDeferred) {
       state.mid_request = false;
       return Result::kDeferred;
     }
+    state.swallow_left = step.swallow;
+    state.Swallow(in, consumed);
   }
+  // Not mid-request while only the batch of replies is full: the rest of a
+  // retrieval and the requests after it wait in the input for the next call.
   state.mid_request = state.swallow_left > 0;
   return Result::kContinue;
 }
@@ -104,7 +124,7 @@ ProtocolSession::Result MemcachedTextSession::Process(std::string_view in, size_
 bool MemcachedTextSession::MidRequest() const { return state_->mid_request; }
 
 ProtocolSession::DeferredWork MemcachedTextSession::TakeDeferred() {
-  return std::exchange(state_->deferred, nullptr);
+  return std::exchange(state_->leftover.deferred, nullptr);
 }
 
 }  // namespace tt

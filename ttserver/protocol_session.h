@@ -38,7 +38,10 @@ class ProtocolSession {
   // Stops early, leaving whole requests unconsumed, once this call has
   // appended kReplyBatchBytes: a peer that pipelines requests without reading
   // the replies then costs bounded memory, and the caller calls again (with
-  // MidRequest() false and input left) once its output has drained.
+  // MidRequest() false and input left) once its output has drained. The
+  // caller also stops calling when a call consumes nothing, so a session that
+  // stops inside one long request (a many-key get) must consume the part it
+  // has answered.
   //
   // A request that may take long (a full scan, optimize, copy, ...) must not
   // run here: it would stall every other connection of the worker thread

@@ -148,6 +148,11 @@ Status Server::Start() {
   context_.stats = &stats_;
   context_.master = &master_;
   context_.memcache = &memcache_;
+  memcache_.OnScheduleFlush([this] {
+    std::lock_guard lock(housekeeping_mu_);
+    rearm_ = true;
+    housekeeping_cv_.notify_all();
+  });
   context_.worker_threads = options_.threads;
   for (const MaskRule& rule : options_.mask_rules) context_.mask.Apply(rule.expr, rule.set);
   if (context_.mask.bits() != 0) LogInfo("command mask: 0x", std::hex, context_.mask.bits());
@@ -186,8 +191,21 @@ void Server::HousekeepingLoop() {
   const bool sweeps = options_.expiry_sweep_interval_s > 0;
   Clock::time_point next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
   Clock::time_point next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
+  auto stopping = [this] {
+    std::lock_guard lock(housekeeping_mu_);
+    return stopping_;
+  };
   std::unique_lock lock(housekeeping_mu_);
-  while (!housekeeping_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+  while (!stopping_) {
+    // Wake at the next second, or exactly at a scheduled flush_all's
+    // deadline: items written after it must survive, older ones not be read.
+    auto wake = std::chrono::system_clock::now() + std::chrono::seconds(1);
+    if (const int64_t deadline = memcache_.flush_deadline(); deadline != 0) {
+      wake = std::min(wake, std::chrono::system_clock::time_point(std::chrono::seconds(deadline)));
+    }
+    housekeeping_cv_.wait_until(lock, wake, [this] { return stopping_ || rearm_; });
+    rearm_ = false;
+    if (stopping_) break;
     lock.unlock();
     if (memcache_.TakeDueFlush(static_cast<int64_t>(time(nullptr)))) {
       Status s = engine_->Vanish();
@@ -199,7 +217,7 @@ void Server::HousekeepingLoop() {
       next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
     }
     if (sweeps && Clock::now() >= next_sweep) {
-      uint64_t purged = engine_->SweepExpired();
+      uint64_t purged = engine_->SweepExpired(stopping);
       if (purged > 0) LogDebug("expiry sweep removed ", purged, " expired items");
       next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
     }

@@ -49,9 +49,10 @@ class Server {
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
   static uint64_t RaiseFileLimit();
   Status OpenData();
-  // Until Stop(), once a second: runs a delayed memcached flush_all that has
-  // come due, Engine::Checkpoint every --checkpoint-interval seconds and
-  // Engine::SweepExpired every --expiry-sweep-interval seconds.
+  // Until Stop(): runs a delayed memcached flush_all at its deadline,
+  // Engine::Checkpoint every --checkpoint-interval seconds and
+  // Engine::SweepExpired every --expiry-sweep-interval seconds (checking
+  // once a second, and waking at once when a flush_all is scheduled).
   void HousekeepingLoop();
 
   ServerOptions options_;
@@ -75,6 +76,7 @@ class Server {
   std::mutex housekeeping_mu_;
   std::condition_variable housekeeping_cv_;
   bool stopping_ = false;  // GUARDED_BY(housekeeping_mu_)
+  bool rearm_ = false;     // a flush_all was scheduled; GUARDED_BY(housekeeping_mu_)
 };
 
 }  // namespace tt

@@ -21,6 +21,8 @@ void Line(std::string* out, std::string_view name, uint64_t value) {
 }
 double TimevalSeconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
+// Unlike the original's, these counters go back to 0 on memcached's `stats
+// reset` (metrics.h), so a tool taking differences must allow for a drop.
 void AppendCounters(ServerContext& context, std::string* out) {
   for (const CommandInfo& command : kCommands) {
     Line(out, "cnt_" + std::string(command.name), context.stats->CommandCount(command.id));

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <initializer_list>
 
 namespace tt {
 
@@ -44,6 +45,22 @@ class Stats {
   // Bytes received from / sent to clients, every protocol (counted by the connection).
   std::atomic<uint64_t> bytes_read{0};
   std::atomic<uint64_t> bytes_written{0};
+
+  // Zeroes every counter above, as memcached's `stats reset` zeroes its
+  // counters, and keeps the gauge conns_current (connections still open).
+  // Safe while other threads count: each counter gets a relaxed store of 0 of
+  // its own, so a count made during the reset may survive it or be lost, and
+  // a reader racing with it may see some counters zeroed and others not
+  // (readers already clamp differences such as hits = gets - misses at 0).
+  void Reset() {
+    for (std::atomic<uint64_t>& counter : counters_) counter.store(0, std::memory_order_relaxed);
+    for (std::atomic<uint64_t>* counter :
+         {&put_miss, &out_miss, &get_miss, &conns_total, &conns_rejected, &get_expired, &touch_cmds,
+          &touch_hits, &touch_misses, &cas_misses, &cas_hits, &cas_badval, &incr_hits, &incr_misses,
+          &decr_hits, &decr_misses, &meta_cmds, &bytes_read, &bytes_written}) {
+      counter->store(0, std::memory_order_relaxed);
+    }
+  }
 
  private:
   std::atomic<uint64_t>& Slot(uint8_t command) { return counters_[command]; }

@@ -6,6 +6,9 @@
 // no client program here exercises.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/integration/protocol_support.h"
 
 namespace tt::testing {
@@ -210,6 +213,23 @@ TEST_F(MemcachedBinaryExchangeTest, InvalidArgumentsAreRefused) {
   // memcached closes these connections; either way others are unaffected.
   RawConnection conn(server_->port());
   ExpectNoop(conn);
+}
+
+TEST_F(MemcachedExchangeTest, DelayedFlushHitsOlderItemsAtItsDeadlineAndSparesLaterOnes) {
+  RawConnection conn(server_->port());
+  Exchange(conn, "set old 0 0 1\r\na\r\n", "STORED\r\n");
+  const auto sent = std::chrono::system_clock::now();
+  Exchange(conn, "flush_all 1\r\n", "OK\r\n");
+  // The deadline is a whole second (memcached's clock): wait until well
+  // past it. The item written before it must be gone by then...
+  const auto deadline = std::chrono::time_point_cast<std::chrono::seconds>(sent) +
+                        std::chrono::seconds(1);
+  std::this_thread::sleep_until(deadline + std::chrono::milliseconds(300));
+  Exchange(conn, "get old\r\n", "END\r\n");
+  // ...and one written after it must not be flushed by it later.
+  Exchange(conn, "set new 0 0 1\r\nb\r\n", "STORED\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Exchange(conn, "get new\r\n", "VALUE new 0 1\r\nb\r\nEND\r\n");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "common/commands.h"
@@ -140,6 +141,51 @@ TEST_F(EngineTest, ExpiredValuesReadAsAbsent) {
   EXPECT_EQ(GetOr("k"), "<absent>");
   EXPECT_TRUE(engine_->PutKeep("k", "new").ok());  // an expired key counts as absent
   EXPECT_EQ(GetOr("k"), "new");
+}
+
+TEST_F(EngineTest, ByteChangesKeepMemcachedFlagsAndExpiry) {
+  const ValueMeta meta{.flags = 7, .expires_at = 4000000000, .state = kValueStale, .cas = 99};
+  for (const auto& [name, change] :
+       std::vector<std::pair<std::string, std::function<Status(const std::string&)>>>{
+           {"putcat", [this](const std::string& k) { return engine_->PutCat(k, "x"); }},
+           {"putshl", [this](const std::string& k) { return engine_->PutShl(k, "x", 8); }},
+           {"addint", [this](const std::string& k) { int32_t sum; return engine_->AddInt(k, 1, &sum); }},
+           {"adddouble",
+            [this](const std::string& k) { double sum; return engine_->AddDouble(k, 1, &sum); }}}) {
+    SCOPED_TRACE(name);
+    const std::string initial = name == "addint" ? std::string(4, '\0')
+                                : name == "adddouble" ? std::string(8, '\0') : "ab";
+    ASSERT_TRUE(engine_->PutWithMeta(name, initial, meta).ok());
+    ASSERT_TRUE(change(name).ok());
+    std::string value;
+    ValueMeta read;
+    ASSERT_TRUE(engine_->Get(name, &value, &read).ok());
+    EXPECT_EQ(read.flags, 7u);
+    EXPECT_EQ(read.expires_at, 4000000000);
+    EXPECT_EQ(read.state, 0) << "a new value is not stale";
+    EXPECT_EQ(read.cas, 0u) << "its CAS is the new version";
+  }
+  ASSERT_TRUE(engine_->Put("putcat", "plain").ok());
+  ValueMeta read;
+  std::string value;
+  ASSERT_TRUE(engine_->Get("putcat", &value, &read).ok());
+  EXPECT_EQ(read.flags, 0u) << "put replaces the metadata";
+}
+
+TEST_F(EngineTest, SweepRemovesExpiredValuesAndSkipsADatabaseWithoutExpiries) {
+  ASSERT_TRUE(engine_->Put("plain", "v").ok());
+  EXPECT_EQ(engine_->SweepExpired(), 0u);
+  // Found no value with an expiry: the next sweep does not walk at all, so
+  // even a stop request that would end a walk is never asked.
+  bool asked = false;
+  EXPECT_EQ(engine_->SweepExpired([&asked] { return asked = true; }), 0u);
+  EXPECT_FALSE(asked);
+  ASSERT_TRUE(engine_->PutWithMeta("gone", "v", ValueMeta{.expires_at = 1}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("later", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  EXPECT_EQ(engine_->SweepExpired(), 1u);
+  EXPECT_EQ(engine_->Count(), 2u);
+  EXPECT_EQ(engine_->ExpiredPurged(), 1u);
+  EXPECT_EQ(engine_->SweepExpired([] { return true; }), 0u) << "a stop request ends the walk";
 }
 
 TEST_F(EngineTest, ReplicatedWritesKeepTheirOrigin) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/coding.h"
+#include "common/commands.h"
 #include "common/hex.h"
 #include "session_fixture.h"
 
@@ -397,6 +398,13 @@ TEST_F(MemcachedBinarySessionTest, StatSendsPairsThenAnEmptyPacket) {
   EXPECT_EQ(Run(Request(kStat, "nosuchgroup")), Response(kStat, kNotFound, "Not found"));
 }
 
+TEST_F(MemcachedBinarySessionTest, StatResetZeroesTheCountersAndSendsOnlyTheEnd) {
+  Run(Request(kGet, "a") + Request(kGet, "b"));
+  ASSERT_EQ(stats_.CommandCount(kCmdGet), 2u);
+  EXPECT_EQ(Run(Request(kStat, "reset")), Response(kStat, kOk));
+  EXPECT_EQ(stats_.CommandCount(kCmdGet), 0u);
+}
+
 TEST_F(MemcachedBinarySessionTest, QuitRepliesAndClosesQuitqJustCloses) {
   EXPECT_EQ(Run(Request(kQuit) + Request(kNoop)), Response(kQuit, kOk));
   EXPECT_EQ(result_, ProtocolSession::Result::kClose);
@@ -464,6 +472,25 @@ TEST_F(MemcachedBinarySessionTest, RepliesAreCutIntoBatches) {
   EXPECT_GE(out.size(), kReplyBatchBytes);
   EXPECT_FALSE(session_.MidRequest());
   EXPECT_EQ(Decode(Run(in.substr(consumed))).size() + Decode(out).size(), 6u);
+}
+
+TEST_F(MemcachedBinarySessionTest, AQuietGetPipelineIsCutIntoBatchesToo) {
+  // Each packet names one key, so one call answers at most a batch plus one item.
+  const std::string value(100 * 1024, 'x');
+  Set("big", value);
+  std::string in;
+  for (int i = 0; i < 100; ++i) in += Request(kGetQ, "big");
+  in += Request(kNoop);
+  std::string out;
+  size_t consumed = 0;
+  EXPECT_EQ(session_.Process(in, &consumed, &out), ProtocolSession::Result::kContinue);
+  EXPECT_GE(out.size(), kReplyBatchBytes);
+  EXPECT_LT(out.size(), kReplyBatchBytes + 24 + 4 + value.size());
+  EXPECT_FALSE(session_.MidRequest());
+  std::vector<Packet> replies = Decode(out + Run(std::string_view(in).substr(consumed)));
+  ASSERT_EQ(replies.size(), 101u);
+  EXPECT_EQ(replies[99].value, value);
+  EXPECT_EQ(replies[100].opcode, kNoop);
 }
 
 TEST_F(MemcachedBinarySessionTest, WrongMagicClosesWithoutAReply) {
@@ -561,6 +588,29 @@ TEST_F(MemcachedBinarySessionTest, HugeDeclaredValueIsSkippedAsItArrivesNotBuffe
   EXPECT_TRUE(session_.MidRequest());
 }
 
+TEST_F(MemcachedBinarySessionTest, ARefusedValueEndingABatchIsSkippedAndServingGoesOn) {
+  // The refusal of a too-large set is the reply that fills the batch; the
+  // value has arrived. The session must skip it at once: a connection calls
+  // again only while the session is not mid-request, so waiting for bytes
+  // already there would leave the noop unanswered.
+  context_.limits.max_value = 1000;
+  Set("k", std::string(997, 'v'));
+  const std::string get = Request(kGet, "k");
+  const std::string refusal = Response(kSet, kTooBig, "Too large.");
+  const size_t get_reply = 24 + 4 + 997;
+  const size_t gets = (kReplyBatchBytes - 1) / get_reply;
+  ASSERT_LT(gets * get_reply, kReplyBatchBytes);
+  ASSERT_GE(gets * get_reply + refusal.size(), kReplyBatchBytes) << "the refusal fills the batch";
+  std::string in;
+  for (size_t i = 0; i < gets; ++i) in += get;
+  in += Request(kSet, "huge", StoreExtras(0, 0), std::string(2000, 'x')) + Request(kNoop);
+  const std::string reply = Run(in);
+  EXPECT_EQ(consumed_, in.size());
+  EXPECT_EQ(reply.size(), gets * get_reply + refusal.size() + 24);
+  EXPECT_TRUE(reply.ends_with(refusal + Response(kNoop, kOk)));
+  EXPECT_FALSE(session_.MidRequest());
+}
+
 TEST_F(MemcachedBinarySessionTest, MaskedCommandsAnswerAuthFailure) {
   Set("k", "v");
   context_.mask.Apply("put vanish", true);
@@ -569,6 +619,10 @@ TEST_F(MemcachedBinarySessionTest, MaskedCommandsAnswerAuthFailure) {
             Response(kSetQ, kAuth, "Auth failure.") + Response(kTouch, kAuth, "Auth failure.") +
                 Response(kFlushQ, kAuth, "Auth failure.") + Response(kNoop, kOk));
   EXPECT_EQ(RunOne(Request(kGet, "k")).value, "v");
+  // add is putkeep and append putcat, which are not masked; replace is put.
+  EXPECT_EQ(RunOne(Request(kAdd, "n", StoreExtras(0, 0), "1")).status, kOk);
+  EXPECT_EQ(RunOne(Request(kAppend, "n", "", "2")).status, kOk);
+  EXPECT_EQ(RunOne(Request(kReplace, "n", StoreExtras(0, 0), "3")).status, kAuth);
   context_.mask.Apply("allmc", true);
   EXPECT_EQ(Run(Request(kGet, "k")), Response(kGet, kAuth, "Auth failure."));
   EXPECT_EQ(Run(Request(kNoop)), Response(kNoop, kOk));

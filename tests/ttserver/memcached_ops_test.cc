@@ -122,13 +122,13 @@ TEST_F(MemcachedOpsTest, ExplicitCasIsKeptAndInvalidateMarksStale) {
 }
 
 TEST_F(MemcachedOpsTest, IncrWrapsDecrStopsAtZeroNonNumericRefused) {
-  uint64_t value = 0;
+  DeltaResult value;
   EXPECT_EQ(Delta(context_, {.key = "n", .delta = 1}, &value), Result::kNotFound);
   ASSERT_EQ(Set("n", "18446744073709551615"), Result::kStored);
   ASSERT_EQ(Delta(context_, {.key = "n", .delta = 2}, &value), Result::kStored);
-  EXPECT_EQ(value, 1u);
+  EXPECT_EQ(value.value, 1u);
   ASSERT_EQ(Delta(context_, {.key = "n", .incr = false, .delta = 5}, &value), Result::kStored);
-  EXPECT_EQ(value, 0u);
+  EXPECT_EQ(value.value, 0u);
   EXPECT_EQ(ValueOf("n"), "0");
   ASSERT_EQ(Set("s", "12abc"), Result::kStored);
   EXPECT_EQ(Delta(context_, {.key = "s", .delta = 1}, &value), Result::kNonNumeric);
@@ -136,20 +136,49 @@ TEST_F(MemcachedOpsTest, IncrWrapsDecrStopsAtZeroNonNumericRefused) {
   EXPECT_EQ(Delta(context_, {.key = "s", .delta = 1}, &value), Result::kNonNumeric);
   ASSERT_EQ(Set("s", "7 "), Result::kStored);
   EXPECT_EQ(Delta(context_, {.key = "s", .delta = 1}, &value), Result::kStored);
-  EXPECT_EQ(value, 8u);
+  EXPECT_EQ(value.value, 8u);
   EXPECT_EQ(stats_.incr_misses.load(), 1u);
   EXPECT_EQ(stats_.incr_hits.load(), 4u);
   EXPECT_EQ(stats_.decr_hits.load(), 1u);
 }
 
 TEST_F(MemcachedOpsTest, DeltaVivifiesWithTheInitialValue) {
-  uint64_t value = 0;
+  DeltaResult value;
   ASSERT_EQ(Delta(context_, {.key = "n", .delta = 5, .vivify = true, .initial = 10}, &value),
             Result::kStored);
-  EXPECT_EQ(value, 10u);
+  EXPECT_EQ(value.value, 10u);
   ASSERT_EQ(Delta(context_, {.key = "n", .delta = 5, .vivify = true, .initial = 10}, &value),
             Result::kStored);
-  EXPECT_EQ(value, 15u);
+  EXPECT_EQ(value.value, 15u);
+  EXPECT_FALSE(value.created);
+}
+
+TEST_F(MemcachedOpsTest, DeltaAndDeleteSetTheExpiryInTheSameWrite) {
+  ASSERT_EQ(Set("n", "1"), Result::kStored);
+  DeltaResult result;
+  ASSERT_EQ(Delta(context_, {.key = "n", .delta = 1, .touch = true, .touch_exptime = 100}, &result),
+            Result::kStored);
+  EXPECT_NEAR(static_cast<double>(result.meta.expires_at),
+              static_cast<double>(time(nullptr) + 100), 2);
+  ASSERT_EQ(Delete(context_, {.key = "n", .invalidate = true, .touch = true, .exptime = -1}),
+            Result::kStored);
+  Item item;
+  EXPECT_EQ(Get(context_, "n", &item), Result::kNotFound) << "invalidated and expired at once";
+}
+
+TEST_F(MemcachedOpsTest, VivifyCreatesOnceAndTheTokenIsClaimedOnce) {
+  Item item;
+  ASSERT_EQ(Vivify(context_, "v", 30, 0, &item), Result::kStored);
+  EXPECT_EQ(item.value, "");
+  EXPECT_TRUE(item.meta.state & kValueWinTokenSent);
+  EXPECT_EQ(Vivify(context_, "v", 30, 0, &item), Result::kNotFound);
+  uint64_t cas = 0;
+  ASSERT_EQ(Set("w", "x", 0, 0, &cas), Result::kStored);
+  EXPECT_TRUE(ClaimRecacheToken(context_, "w", cas));
+  EXPECT_FALSE(ClaimRecacheToken(context_, "w", cas)) << "the token is handed out once";
+  ASSERT_EQ(Peek(context_, "w", &item), Result::kStored);
+  EXPECT_EQ(item.meta.Cas(), cas) << "claiming the token keeps the CAS";
+  EXPECT_EQ(stats_.CommandCount(kCmdGet), 0u) << "Peek is not a get";
 }
 
 TEST_F(MemcachedOpsTest, TouchChangesExpiryButNotTheCas) {
@@ -168,13 +197,13 @@ TEST_F(MemcachedOpsTest, TouchChangesExpiryButNotTheCas) {
 TEST_F(MemcachedOpsTest, DeleteWithCasAndInvalidate) {
   uint64_t cas = 0;
   ASSERT_EQ(Set("k", "v", 0, 0, &cas), Result::kStored);
-  EXPECT_EQ(Delete(context_, "k", cas + 1), Result::kExists);
-  EXPECT_EQ(Delete(context_, "k", 0, /*invalidate=*/true), Result::kStored);
+  EXPECT_EQ(Delete(context_, {.key = "k", .cas = cas + 1}), Result::kExists);
+  EXPECT_EQ(Delete(context_, {.key = "k", .invalidate = true}), Result::kStored);
   Item item;
   ASSERT_EQ(Get(context_, "k", &item), Result::kStored);
   EXPECT_TRUE(item.meta.state & kValueStale);
-  EXPECT_EQ(Delete(context_, "k"), Result::kStored);
-  EXPECT_EQ(Delete(context_, "k"), Result::kNotFound);
+  EXPECT_EQ(Delete(context_, {.key = "k"}), Result::kStored);
+  EXPECT_EQ(Delete(context_, {.key = "k"}), Result::kNotFound);
   EXPECT_EQ(stats_.out_miss.load(), 1u);
 }
 
@@ -197,9 +226,12 @@ TEST_F(MemcachedOpsTest, RefusedTooLargeSetRemovesTheOldValueButOtherModesKeepIt
 
 TEST_F(MemcachedOpsTest, FlushNowEmptiesAndDelayedFlushIsScheduled) {
   ASSERT_EQ(Set("a", "1"), Result::kStored);
-  ASSERT_EQ(Flush(context_, 0), Result::kStored);
+  FlushWork work = Flush(context_, 0);
+  ASSERT_TRUE(work);
+  EXPECT_EQ(engine_->Count(), 1u) << "an immediate flush is work for the caller to run";
+  ASSERT_EQ(work(), Result::kStored);
   EXPECT_EQ(engine_->Count(), 0u);
-  ASSERT_EQ(Flush(context_, 60), Result::kStored);
+  ASSERT_FALSE(Flush(context_, 60)) << "a delayed flush is only scheduled";
   const int64_t deadline = memcache_.flush_deadline();
   EXPECT_NEAR(static_cast<double>(deadline), static_cast<double>(time(nullptr) + 60), 2);
   EXPECT_FALSE(memcache_.TakeDueFlush(deadline - 1));

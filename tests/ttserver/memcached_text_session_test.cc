@@ -6,9 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <ctime>
 #include <random>
 
+#include "common/commands.h"
 #include "session_fixture.h"
 #include "ttserver/memcached_text_parser.h"
 
@@ -49,6 +51,15 @@ class MemcachedTextTest : public testing::SessionFixture {
 
   std::unique_ptr<MemcachedTextSession> session_;
 };
+
+// The VALUE lines of `count` hits of `key`, an item of flags 0 holding `value`.
+std::string ManyValues(std::string_view key, const std::string& value, int count) {
+  std::string one = "VALUE " + std::string(key) + " 0 " + std::to_string(value.size()) + "\r\n";
+  one += value + "\r\n";
+  std::string all;
+  for (int i = 0; i < count; ++i) all += one;
+  return all;
+}
 
 // ---- storage and retrieval ----
 
@@ -221,6 +232,14 @@ TEST_F(MemcachedTextTest, Stats) {
   EXPECT_EQ(Send("stats nonsense\r\n"), "ERROR\r\n");
 }
 
+TEST_F(MemcachedTextTest, StatsResetAnswersResetAndZeroesTheCounters) {
+  Send("get a\r\nget b\r\n");
+  ASSERT_EQ(stats_.CommandCount(kCmdGet), 2u);
+  EXPECT_EQ(Send("stats reset\r\n"), "RESET\r\n");
+  EXPECT_EQ(stats_.CommandCount(kCmdGet), 0u);
+  EXPECT_THAT(Send("stats\r\n"), HasSubstr("\r\nSTAT cmd_get 0\r\n"));
+}
+
 // ---- errors ----
 
 TEST_F(MemcachedTextTest, UnknownCommandsAnswerErrorAndServingGoesOn) {
@@ -311,6 +330,30 @@ TEST_F(MemcachedTextTest, SwallowEndsExactlyAfterTheBlock) {
   context_.limits.max_value = 4;
   EXPECT_EQ(FeedByteByByte(*session_, "set a 0 0 5\r\nabcde\r\nversion\r\n"),
             "SERVER_ERROR object too large for cache\r\nVERSION 1.6.18\r\n");
+  EXPECT_FALSE(session_->MidRequest());
+}
+
+TEST_F(MemcachedTextTest, ARefusedBlockEndingABatchIsDiscardedAndServingGoesOn) {
+  // The refusal of a too-large set is the reply that fills the batch; its
+  // data block has arrived. The session must take that block at once: a
+  // connection calls again only while the session is not mid-request, so
+  // waiting for bytes already there would leave the rest unanswered.
+  context_.limits.max_value = 1000;
+  Send("set k 0 0 1000\r\n" + std::string(1000, 'v') + "\r\n");
+  const size_t get_reply = ManyValues("k", std::string(1000, 'v'), 1).size() + strlen("END\r\n");
+  constexpr std::string_view kRefusal = "SERVER_ERROR object too large for cache\r\n";
+  const size_t gets = (kReplyBatchBytes - 1) / get_reply;
+  ASSERT_LT(gets * get_reply, kReplyBatchBytes);
+  ASSERT_GE(gets * get_reply + kRefusal.size(), kReplyBatchBytes) << "the refusal fills the batch";
+  std::string in;
+  for (size_t i = 0; i < gets; ++i) in += "get k\r\n";
+  in += "set huge 0 0 2000\r\n" + std::string(2000, 'x') + "\r\nversion\r\n";
+  Result result;
+  size_t consumed = 0;
+  const std::string reply = Feed(*session_, in, &result, &consumed);
+  EXPECT_EQ(consumed, in.size());
+  EXPECT_EQ(reply.size(), gets * get_reply + kRefusal.size() + 16);
+  EXPECT_TRUE(reply.ends_with(std::string(kRefusal) + "VERSION 1.6.18\r\n"));
   EXPECT_FALSE(session_->MidRequest());
 }
 
@@ -422,14 +465,56 @@ TEST_F(MemcachedTextTest, RepliesStopAfterABatchAndResume) {
   EXPECT_EQ(Send(in.substr(consumed)).size() + out.size(), 8 * (value.size() + 28));
 }
 
-TEST_F(MemcachedTextTest, AGetReplyIsBoundedByTheValueLimit) {
-  context_.limits.max_value = 100;
-  Send("set big 0 0 60\r\n" + std::string(60, 'v') + "\r\nset s 0 0 1\r\ns\r\n");
-  EXPECT_EQ(Send("get s big\r\n"),
-            "VALUE s 0 1\r\ns\r\nVALUE big 0 60\r\n" + std::string(60, 'v') + "\r\nEND\r\n");
-  EXPECT_EQ(Send("get big big\r\ngats 0 s big big\r\nversion\r\n"),
-            "SERVER_ERROR out of memory writing get response\r\n"
-            "SERVER_ERROR out of memory writing get response\r\nVERSION 1.6.18\r\n");
+TEST_F(MemcachedTextTest, AManyKeyGetReplyIsCutIntoBatchesAndResumed) {
+  // A short line that names a big item many times: one call must not make
+  // the whole reply (4 connections doing so once held 888 MB).
+  const std::string value(100 * 1024, 'v');
+  Send("set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nset s 0 0 1\r\ns\r\n");
+  std::string line = "get s";
+  for (int i = 0; i < 100; ++i) line += " big nope";
+  line += " s\r\n";
+  const std::string in = line + "version\r\n";
+  const std::string expected = "VALUE s 0 1\r\ns\r\n" + ManyValues("big", value, 100) +
+                               "VALUE s 0 1\r\ns\r\nEND\r\nVERSION 1.6.18\r\n";
+  std::string out;
+  size_t consumed = 0;
+  EXPECT_EQ(session_->Process(in, &consumed, &out), Result::kContinue);
+  // Stopped after the key that filled the batch, with the rest of the line
+  // left to the next call, which the caller makes once its output drains.
+  EXPECT_GE(out.size(), kReplyBatchBytes);
+  EXPECT_LT(out.size(), kReplyBatchBytes + value.size() + 30);
+  EXPECT_GT(consumed, 0u);
+  EXPECT_LT(consumed, line.size());
+  EXPECT_FALSE(session_->MidRequest());
+  std::string rest = Feed(*session_, std::string_view(in).substr(consumed));
+  EXPECT_LE(rest.size(), expected.size());
+  // Byte for byte the reply of an uncut get: values in order, one END.
+  EXPECT_TRUE(out + rest == expected)
+      << (out + rest).size() << " bytes instead of " << expected.size();
+  EXPECT_FALSE(session_->MidRequest());
+}
+
+TEST_F(MemcachedTextTest, AResumedGatKeepsItsExptimeAndCas) {
+  const std::string value(1 << 20, 'v');
+  Send("set big 7 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nset s 0 0 1\r\ns\r\n");
+  const std::string cas = std::to_string(CasOf("big"));
+  const std::string s_cas = std::to_string(CasOf("s"));
+  std::string line = "gats 100";
+  for (int i = 0; i < 6; ++i) line += " big";
+  // A NUL ends the line for memcached: what follows it up to the newline is ignored.
+  line += " s" + std::string(1, '\0') + " big\r\n";
+  std::string one = "VALUE big 7 " + std::to_string(value.size()) + " " + cas + "\r\n" + value;
+  one += "\r\n";
+  std::string expected;
+  for (int i = 0; i < 6; ++i) expected += one;
+  expected += "VALUE s 0 1 " + s_cas + "\r\ns\r\nEND\r\nEND\r\n";
+  size_t consumed = 0;
+  const std::string reply = Feed(*session_, line + "get nope\r\n", nullptr, &consumed);
+  EXPECT_TRUE(reply == expected) << reply.size() << " bytes instead of " << expected.size();
+  EXPECT_EQ(consumed, line.size() + 10);
+  // The key answered after the cut was touched with the line's exptime.
+  EXPECT_NEAR(static_cast<double>(ItemOf("s").meta.expires_at),
+              static_cast<double>(time(nullptr) + 100), 2);
 }
 
 TEST_F(MemcachedTextTest, GarbageNeverStopsTheSession) {
@@ -528,6 +613,16 @@ TEST_F(MemcachedTextTest, MetaDelete) {
   EXPECT_EQ(Send("md e C1\r\nmd e\r\n"), "EX\r\nHD\r\n");
 }
 
+TEST_F(MemcachedTextTest, MetaDeleteInvalidateWithTtlIsOneWrite) {
+  Send("ms s 2\r\nhi\r\n");
+  EXPECT_EQ(Send("md s I T30\r\n"), "HD\r\n");
+  EXPECT_NEAR(static_cast<double>(ItemOf("s").meta.expires_at),
+              static_cast<double>(time(nullptr) + 30), 2);
+  EXPECT_EQ(stats_.touch_cmds.load(), 0u) << "the expiry is set by the delete itself";
+  // T alone does not touch an item that md removes.
+  EXPECT_EQ(Send("md s T30\r\nmg s\r\n"), "HD\r\nEN\r\n");
+}
+
 TEST_F(MemcachedTextTest, InvalidatedItemHandsOutOneRecacheToken) {
   Send("ms s 2\r\nhi\r\n");
   const uint64_t old_cas = ItemOf("s").meta.Cas();
@@ -571,6 +666,25 @@ TEST_F(MemcachedTextTest, MetaArithmetic) {
             "CLIENT_ERROR invalid mode for ma M token\r\n");
 }
 
+TEST_F(MemcachedTextTest, MetaArithmeticTtlIsSetAndReportedByTheDeltaItself) {
+  Send("ms n 1 T0\r\n5\r\n");
+  const std::string reply = Send("ma n T100 t c\r\n");
+  EXPECT_THAT(reply,
+              MatchesRegex("HD t(99|100) c" + std::to_string(ItemOf("n").meta.Cas()) + "\r\n"));
+  EXPECT_NEAR(static_cast<double>(ItemOf("n").meta.expires_at),
+              static_cast<double>(time(nullptr) + 100), 2);
+  EXPECT_EQ(stats_.touch_cmds.load(), 0u) << "no separate touch";
+  // A created item takes T over N.
+  EXPECT_THAT(Send("ma v N10 T100 t v J3\r\n"), MatchesRegex("VA 1 t(99|100)\r\n3\r\n"));
+}
+
+TEST_F(MemcachedTextTest, QuietMetaArithmeticStillAnswersForACreatedItem) {
+  // As memcached: q hides the reply to an increment, not to a creation (the
+  // client learns the initial value) nor to a miss.
+  EXPECT_EQ(Send("ma n q\r\nma n N0 J5 q v\r\nma n q v\r\nmn\r\n"), "NF\r\nVA 1\r\n5\r\nMN\r\n");
+  EXPECT_EQ(ItemOf("n").value, "6");
+}
+
 TEST_F(MemcachedTextTest, Base64Keys) {
   // "bQ==" is "m"; "AAEC" the three bytes 00 01 02, which no text key may hold.
   EXPECT_EQ(Send("ms bQ== 2 k b O1\r\nhi\r\nmg m k v\r\n"), "HD kbQ== b O1\r\nVA 2 km\r\nhi\r\n");
@@ -595,6 +709,7 @@ TEST_F(MemcachedTextTest, MetaDebug) {
   const std::string cas = std::to_string(ItemOf("d").meta.Cas());  // also a fetch
   EXPECT_EQ(Send("me d\r\n"), "ME d exp=-1 la=0 cas=" + cas + " fetch=yes size=4\r\n");
   EXPECT_EQ(Send("me ZA== b\r\n"), "ME ZA== exp=-1 la=0 cas=" + cas + " fetch=yes size=4\r\n");
+  EXPECT_EQ(stats_.CommandCount(kCmdGet), 1u) << "me is not a get";
 }
 
 TEST_F(MemcachedTextTest, MetaCommandsAreCounted) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "common/commands.h"
@@ -216,6 +217,11 @@ class MetricsTest : public testing::SessionFixture {
     }
     return map;
   }
+  StatList List(std::string_view group) {
+    StatList list;
+    EXPECT_TRUE(MemcachedStats(context_, group, &list)) << group;
+    return list;
+  }
   std::vector<std::string> StatNames(std::string_view group = "") {
     StatList list;
     EXPECT_TRUE(MemcachedStats(context_, group, &list));
@@ -235,8 +241,8 @@ class MetricsTest : public testing::SessionFixture {
                      {.mode = mode, .key = key, .value = value, .exptime = exptime, .cas = cas});
   }
   mc::Result Delta(std::string_view key, bool incr) {
-    uint64_t value;
-    return mc::Delta(context_, {.key = key, .incr = incr, .delta = 1}, &value);
+    mc::DeltaResult result;
+    return mc::Delta(context_, {.key = key, .incr = incr, .delta = 1}, &result);
   }
 
   // A mix of memcached operations, each outcome counted once or twice.
@@ -262,10 +268,10 @@ class MetricsTest : public testing::SessionFixture {
     ASSERT_EQ(Set("b", "5", 0, mc::StoreMode::kCas, item.meta.Cas()), mc::Result::kExists);
     ASSERT_EQ(Set("none", "5", 0, mc::StoreMode::kCas, 7), mc::Result::kNotFound);
     ASSERT_EQ(Set("gone", "v"), mc::Result::kStored);
-    ASSERT_EQ(mc::Delete(context_, "gone"), mc::Result::kStored);
-    ASSERT_EQ(mc::Delete(context_, "gone"), mc::Result::kNotFound);
-    ASSERT_EQ(mc::Delete(context_, "gone"), mc::Result::kNotFound);
-    ASSERT_EQ(mc::Flush(context_, 60), mc::Result::kStored);  // delayed: keeps the items
+    ASSERT_EQ(mc::Delete(context_, {.key = "gone"}), mc::Result::kStored);
+    ASSERT_EQ(mc::Delete(context_, {.key = "gone"}), mc::Result::kNotFound);
+    ASSERT_EQ(mc::Delete(context_, {.key = "gone"}), mc::Result::kNotFound);
+    ASSERT_EQ(mc::Flush(context_, 60), nullptr);  // delayed: keeps the items
     stats_.meta_cmds += 3;
     stats_.bytes_read += 1000;
     stats_.bytes_written += 2000;
@@ -375,12 +381,98 @@ TEST_F(MetricsTest, SettingsReportOurLimits) {
   EXPECT_EQ(Stats("settings")["idle_timeout"], "30");
 }
 
-TEST_F(MetricsTest, UnknownGroupsAreRefused) {
-  for (std::string_view group : {"items", "slabs", "foo", "conns", "Settings"}) {
-    StatList list;
-    EXPECT_FALSE(MemcachedStats(context_, group, &list)) << group;
-    EXPECT_TRUE(list.empty()) << group;
+// General stats that are not counters, which `stats reset` must leave alone.
+bool IsGaugeOrFact(const std::string& name) {
+  static const std::set<std::string> kNotCounters = {"pid",
+                                                     "uptime",
+                                                     "time",
+                                                     "version",
+                                                     "pointer_size",
+                                                     "rusage_user",
+                                                     "rusage_system",
+                                                     "max_connections",
+                                                     "curr_connections",
+                                                     "threads",
+                                                     "bytes",
+                                                     "curr_items",
+                                                     "evictions",
+                                                     "tt_version",
+                                                     "tt_sid",
+                                                     "tt_expired_purged"};
+  return kNotCounters.count(name) > 0;
+}
+
+TEST_F(MetricsTest, ResetZeroesEveryCounterAndKeepsTheGauges) {
+  RunWorkload();
+  ASSERT_EQ(Set("old", "v", -1), mc::Result::kStored);  // stored already expired
+  mc::Item item;
+  ASSERT_EQ(mc::Get(context_, "old", &item), mc::Result::kNotFound);  // purges it
+  const auto before = Stats();
+  // Every counter moved, so a counter that Reset() forgets shows below.
+  for (const auto& [name, value] : before) {
+    if (!IsGaugeOrFact(name)) {
+      EXPECT_NE(value, "0") << name;
+    }
   }
+
+  StatList list;
+  ASSERT_TRUE(MemcachedStats(context_, "reset", &list));
+  EXPECT_TRUE(list.empty());
+
+  const auto after = Stats();
+  EXPECT_EQ(after.size(), before.size());
+  for (const auto& [name, value] : after) {
+    if (!IsGaugeOrFact(name)) {
+      EXPECT_EQ(value, "0") << name;
+    }
+  }
+  EXPECT_EQ(after.at("curr_connections"), "2");
+  EXPECT_EQ(after.at("curr_items"), "2");
+  EXPECT_EQ(after.at("bytes"), std::to_string(engine_->SizeBytes()));
+  EXPECT_EQ(after.at("max_connections"), before.at("max_connections"));
+  EXPECT_EQ(after.at("tt_expired_purged"), "1");  // the Engine's, not reset
+
+  // Counting goes on from zero.
+  ASSERT_EQ(mc::Get(context_, "a", &item), mc::Result::kStored);
+  ASSERT_EQ(mc::Get(context_, "none", &item), mc::Result::kNotFound);
+  const auto later = Stats();
+  EXPECT_EQ(later.at("cmd_get"), "2");
+  EXPECT_EQ(later.at("get_hits"), "1");
+  EXPECT_EQ(later.at("get_misses"), "1");
+}
+
+TEST_F(MetricsTest, ResetZeroesEveryCommandSlot) {
+  for (int id = 0; id < 256; ++id) stats_.CountCommand(static_cast<uint8_t>(id));
+  stats_.conns_current = 3;
+  stats_.Reset();
+  for (int id = 0; id < 256; ++id) {
+    EXPECT_EQ(stats_.CommandCount(static_cast<uint8_t>(id)), 0u) << id;
+  }
+  EXPECT_EQ(stats_.conns_current.load(), 3u);
+}
+
+// Slab classes, item sizes and a connection list have no counterpart here:
+// these groups read as memcached's on an empty cache (conns: as if none),
+// whatever the database holds.
+TEST_F(MetricsTest, MemcachedOnlyGroupsReadAsAnEmptyCache) {
+  RunWorkload();
+  EXPECT_EQ(List("items"), StatList{});
+  EXPECT_EQ(List("slabs"), (StatList{{"active_slabs", "0"}, {"total_malloced", "0"}}));
+  EXPECT_EQ(List("sizes"), (StatList{{"sizes_status", "disabled"}}));
+  EXPECT_EQ(List("conns"), StatList{});
+  // Answering them reset nothing.
+  EXPECT_EQ(Stats()["cmd_get"], "4");
+}
+
+TEST_F(MetricsTest, UnknownGroupsAreRefused) {
+  RunWorkload();
+  for (std::string_view group :
+       {"foo", "Settings", "RESET", "reset ", "item", "detail", "dump", "stats"}) {
+    StatList list = {{"kept", "1"}};
+    EXPECT_FALSE(MemcachedStats(context_, group, &list)) << group;
+    EXPECT_EQ(list, (StatList{{"kept", "1"}})) << group;
+  }
+  EXPECT_EQ(Stats()["cmd_get"], "4");  // a refused group resets nothing
 }
 
 TEST_F(MetricsTest, PrometheusCountsTheSameOperations) {
@@ -483,7 +575,7 @@ TEST_F(MetricsOnDiskTest, UlogPositionIsReported) {
   std::filesystem::create_directory(dir_.path() + "/ulog");
   Open("*", dir_.path() + "/ulog");
   ASSERT_EQ(Set("k", "v"), mc::Result::kStored);
-  ASSERT_EQ(mc::Delete(context_, "k"), mc::Result::kStored);
+  ASSERT_EQ(mc::Delete(context_, {.key = "k"}), mc::Result::kStored);
   const UlogPosition pos = ulog_->Position();
   ASSERT_GT(pos.offset, 0u);
   auto stats = Stats();
@@ -552,6 +644,45 @@ TEST_F(MetricsTest, MaskedStatHasOnlyTheOriginalCounters) {
   auto lines = StatLines(BuildStatReport(context_, 7, true));
   ASSERT_EQ(lines.size(), static_cast<size_t>(kCommandCount) + 3);
   for (const auto& [name, value] : lines) EXPECT_TRUE(name.starts_with("cnt_")) << name;
+}
+
+TEST_F(MetricsTest, ResetShowsInStatAndPrometheus) {
+  RunWorkload();
+  ASSERT_EQ(Set("old", "v", -1), mc::Result::kStored);
+  ASSERT_EQ(engine_->SweepExpired(), 1u);
+  StatList list;
+  ASSERT_TRUE(MemcachedStats(context_, "reset", &list));
+
+  auto lines = StatLines(BuildStatReport(context_, 7, false));
+  std::map<std::string, std::string> stat(lines.begin(), lines.end());
+  for (const auto& [name, value] : stat) {
+    if (name.starts_with("cnt_")) {
+      EXPECT_EQ(value, "0") << name;
+    }
+  }
+  for (const char* name :
+       {"cmd_touch", "cmd_meta", "incr_hits", "cas_badval", "touch_misses", "bytes_read",
+        "bytes_written", "total_connections", "rejected_connections"}) {
+    EXPECT_EQ(stat.at(name), "0") << name;
+  }
+  EXPECT_EQ(stat.at("curr_connections"), "2");
+  EXPECT_EQ(stat.at("rnum"), "2");
+  EXPECT_EQ(stat.at("expired_purged"), "1");
+
+  Scrape scrape = Prometheus();
+  for (const auto& [series, value] : scrape.samples) {
+    const std::string family = series.substr(0, series.find('{'));
+    // Counted by the process and the Engine, not by Stats (no ulog here).
+    if (family == "ttserver_cpu_seconds_total" || family == "ttserver_expirations_total") {
+      continue;
+    }
+    if (scrape.types.at(family) == "counter") {
+      EXPECT_EQ(value, 0) << series;
+    }
+  }
+  EXPECT_EQ(scrape.samples.at(Series("ttserver_expirations_total")), 1);
+  EXPECT_EQ(scrape.samples.at(Series("ttserver_open_connections")), 2);
+  EXPECT_EQ(scrape.samples.at(Series("ttserver_items")), 2);
 }
 
 }  // namespace

@@ -162,6 +162,18 @@ TEST_F(RecoveryTest, RefusedStoreWriteIsCompensatedInTheLog) {
   EXPECT_EQ(GetOr(*replica->engine, "k"), "<absent>");
 }
 
+TEST_F(RecoveryTest, RefusedWriteOverAnExpiredValueIsCompensatedWithoutDeadlock) {
+  {
+    auto created = Open("ro.kch");
+    ASSERT_TRUE(created->engine->PutWithMeta("k", "old", ValueMeta{.expires_at = 1}).ok());
+  }
+  auto server = Open("ro.kch", /*read_only=*/true);
+  // The compensating record reads the key under its stripe: it must not try
+  // to purge the expired value, which would take the stripe again.
+  EXPECT_FALSE(server->engine->PutCat("k", "v").ok());
+  EXPECT_EQ(GetOr(*server->engine, "k"), "<absent>");
+}
+
 TEST_F(RecoveryTest, RestoreFromTheServersOwnLogIsRefused) {
   auto server = Open("a.kch");
   ASSERT_TRUE(server->engine->Put("k", "v").ok());
