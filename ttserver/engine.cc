@@ -182,7 +182,9 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
 Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
                            const ValueMeta& wanted, uint64_t* seq, ValueMeta* written) {
   uint64_t ts;
-  Status s = LogRecord(origin, StoreBody(key, payload, wanted), &ts, seq);
+  // Without a log the record body is not needed: do not build a copy of the value.
+  Status s = LogRecord(origin, ulog_ != nullptr ? StoreBody(key, payload, wanted) : std::string(),
+                       &ts, seq);
   if (!s.ok()) return s;
   ValueMeta meta = wanted;
   meta.version = ts;
