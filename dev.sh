@@ -13,9 +13,11 @@ PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libc
           libhttp-parser-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
 # memcached, and the real clients the integration tests drive (memccapable,
-# memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached; curl).
+# memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached;
+# Ruby Dalli, whose package does not pull in ruby itself; curl).
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
-               python3-pymemcache python3-memcache libcache-memcached-perl curl)
+               python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
+               curl)
 
 install_packages() {
   local missing=()

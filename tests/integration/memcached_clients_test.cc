@@ -1,5 +1,5 @@
-// Real memcached clients, untouched, against the server: the Python, Perl and
-// libmemcached clients people use, each through its own public API. The
+// Real memcached clients, untouched, against the server: the Python, Perl, Ruby
+// and libmemcached clients people use, each through its own public API. The
 // scripts in clients/ print one line per check and exit non-zero on any
 // mismatch; their output is the failure message.
 #include <gtest/gtest.h>
@@ -51,6 +51,10 @@ TEST_F(MemcachedClientsTest, PythonMemcached) {
 TEST_F(MemcachedClientsTest, PerlCacheMemcached) {
   ExpectClientScriptPasses("cache_memcached_client.pl");
 }
+
+// Dalli 3.0 (Debian's ruby-dalli) speaks only the binary protocol, and its
+// default Marshal serializer depends on the flags coming back.
+TEST_F(MemcachedClientsTest, RubyDalliBinaryProtocol) { ExpectClientScriptPasses("dalli_client.rb"); }
 
 // memccp stores files under their base names; memccat reads them back. Each
 // round writes with one protocol and reads with the other, so that text and

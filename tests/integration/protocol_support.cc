@@ -41,7 +41,9 @@ std::unique_ptr<ServerProcess> StartMemcachedProtocolServer(const TempDir& dir,
 
 int RunClientScript(const std::string& script, int port, std::string* output) {
   const std::string path = std::string(CLIENTS_DIR) + "/" + script;
-  const std::string interpreter = script.ends_with(".pl") ? "/usr/bin/perl" : "/usr/bin/python3";
+  const std::string interpreter = script.ends_with(".pl")   ? "/usr/bin/perl"
+                                  : script.ends_with(".rb") ? "/usr/bin/ruby"
+                                                            : "/usr/bin/python3";
   std::string out, err;
   int status = RunProgram({interpreter, path, std::to_string(port)}, &out, &err);
   *output = out + err;

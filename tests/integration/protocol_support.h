@@ -50,7 +50,8 @@ std::unique_ptr<ServerProcess> StartMemcachedProtocolServer(
     const TempDir& dir, const std::vector<std::string>& args = {});
 
 // Runs the client script tests/integration/clients/`script` (.py with
-// /usr/bin/python3, .pl with /usr/bin/perl) with the port as its argument;
+// /usr/bin/python3, .pl with /usr/bin/perl, .rb with /usr/bin/ruby) with the
+// port as its argument;
 // returns its exit status and its stdout + stderr in *output.
 int RunClientScript(const std::string& script, int port, std::string* output);
 
