@@ -5,6 +5,7 @@
 #include "common/limits.h"
 #include "common/logging.h"
 #include "common/tt_double.h"
+#include "repl/feeder.h"
 #include "ttserver/redo.h"
 #include "ttserver/stat_report.h"
 
@@ -273,11 +274,33 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
     case kCmdMisc:
       return ExecuteMisc(req, out);
     case kCmdRepl:
-      LogInfo("closing connection fd ", fd_,
-              ": this ttserver does not act as a replication master yet");
-      return Result::kClose;
+      return StartRepl(req, forbidden, out);
   }
   return Result::kContinue;
+}
+
+ProtocolSession::Result BinarySession::StartRepl(const BinaryRequest& req, bool forbidden,
+                                                 std::string* out) {
+  // Refusals close without a byte, as the original's (ts = 0 and sid = 0 were
+  // refused by the parser already).
+  if (forbidden) {
+    LogInfo("closing connection fd ", fd_, ": repl is masked");
+    return Result::kClose;
+  }
+  if (req.sid == context_->sid) {
+    LogInfo("closing connection fd ", fd_, ": refusing replication to slave id ", req.sid,
+            ", our own (circular replication)");
+    return Result::kClose;
+  }
+  PutU32(out, context_->sid);
+  if (context_->feeder == nullptr) {
+    LogInfo("closing connection fd ", fd_, ": repl asked of a server without update log");
+    return Result::kClose;
+  }
+  hand_off_ = [feeder = context_->feeder, ts = req.ts, sid = req.sid](int fd, std::string unsent) {
+    feeder->Serve(fd, std::move(unsent), ts, sid);
+  };
+  return Result::kHandOff;
 }
 
 ProtocolSession::Result BinarySession::DeferUnlessForbidden(bool forbidden, std::string* out,

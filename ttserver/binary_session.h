@@ -24,12 +24,18 @@ class BinarySession : public ProtocolSession {
   Result Process(std::string_view in, size_t* consumed, std::string* out) override;
   bool MidRequest() const override { return mid_request_; }
   DeferredWork TakeDeferred() override { return std::exchange(deferred_, nullptr); }
+  HandOff TakeHandOff() override { return std::exchange(hand_off_, nullptr); }
 
  private:
-  // Runs one parsed request, appending its reply. Returns kClose for repl,
-  // and kDeferred, with the work in deferred_, for a slow request.
+  // Runs one parsed request, appending its reply. Returns kHandOff (or
+  // kClose) for repl, and kDeferred, with the work in deferred_, for a slow
+  // request.
   Result Execute(const BinaryRequest& request, std::string* out);
   Result ExecuteMisc(const BinaryRequest& request, std::string* out);
+  // repl: refuses (kClose, no reply) or replies with our server id and
+  // hands the socket to the feeder (kHandOff, the receiver in hand_off_);
+  // without an update log, replies with the id and closes.
+  Result StartRepl(const BinaryRequest& request, bool forbidden, std::string* out);
   // A masked slow command is answered with failure at once (kContinue);
   // otherwise `work` becomes deferred_ (kDeferred).
   Result DeferUnlessForbidden(bool forbidden, std::string* out, DeferredWork work);
@@ -39,6 +45,7 @@ class BinarySession : public ProtocolSession {
   bool mid_request_ = false;
   IteratorState iterator_;
   DeferredWork deferred_;  // the slow request Process() stopped after
+  HandOff hand_off_;       // the receiver of the socket after repl
 };
 
 }  // namespace tt

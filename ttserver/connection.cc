@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "common/logging.h"
 #include "ttserver/worker.h"
@@ -212,6 +213,7 @@ Connection::Next Connection::ProcessInput(bool after_job) {
     in_.Consume(in_.size());
     return Next::kKeep;
   }
+  if (result == ProtocolSession::Result::kHandOff) return HandOff();
   if (result == ProtocolSession::Result::kDeferred) {
     ProtocolSession::DeferredWork work = session_->TakeDeferred();
     if (!work) {
@@ -227,6 +229,21 @@ Connection::Next Connection::ProcessInput(bool after_job) {
   // The -tout deadline runs from the first byte of the request in progress.
   if (session_->MidRequest() && (!was_mid_request || consumed > 0)) request_start_ = Clock::now();
   return Next::kKeep;
+}
+
+Connection::Next Connection::HandOff() {
+  ProtocolSession::HandOff receiver = session_->TakeHandOff();
+  if (!receiver) {
+    LogError("closing connection fd ", fd_, ": the session handed off the socket to nobody");
+    closing_ = true;
+    in_.Consume(in_.size());
+    return Next::kKeep;
+  }
+  for (event* ev : {read_ev_, write_ev_, timer_ev_}) event_del(ev);
+  reading_ = writing_ = timer_armed_ = false;
+  const int fd = std::exchange(fd_, -1);  // the destructor must not close it
+  receiver(fd, out_.substr(out_head_));
+  return Next::kClose;
 }
 
 Connection::Next Connection::Flush() {

@@ -13,6 +13,11 @@
 // the slow one, in order), no timeout runs, and it is not destroyed: closing
 // it then only closes the socket, and the object goes when the job reports.
 //
+// A session may hand the socket to another owner (kHandOff: a replication
+// slave goes to the feeder): the connection then stops its events, passes the
+// socket and its unsent replies on, and is destroyed without closing the
+// socket. It no longer counts as a client connection.
+//
 // Why not evbuffer: a request larger than one read (a big put) would have to
 // be linearised with evbuffer_pullup after every read, copying it again each
 // time; a contiguous buffer that doubles is linear.
@@ -92,8 +97,12 @@ class Connection {
   ReadOutcome ReadAvailable(size_t budget);
   // Feeds the input to the session (not while a job runs); sets closing_ on
   // kClose, starts the job on kDeferred. `after_job`: a job's reply was just
-  // appended, so the session is called even with no input.
+  // appended, so the session is called even with no input. Returns kClose
+  // when the socket was handed off (the caller then destroys the connection).
   Next ProcessInput(bool after_job = false);
+  // kHandOff: gives the socket and the unsent output to the session's
+  // receiver. kClose (the connection is then destroyed, its socket kept).
+  Next HandOff();
   // Writes queued output until done or EAGAIN. kClose on a write error.
   Next Flush();
   // Common tail of every event: flush, update interest and timer; decides close.

@@ -24,11 +24,17 @@ class ProtocolSession {
     kContinue,  // keep the connection; call again when more bytes arrive
     kClose,     // send what is in `out`, then close the connection
     kDeferred,  // the last request consumed is slow: run TakeDeferred()'s work
+    kHandOff,   // the socket leaves the connection: give it to TakeHandOff()'s receiver
   };
   // The work of a slow request: runs on a thread other than the connection's
   // and returns the request's reply bytes. A work that throws closes the
   // connection (its reply is lost).
   using DeferredWork = std::function<std::string()>;
+  // The new owner of a connection's socket (a replication stream, which must
+  // not hold a worker thread for its lifetime): called once, on the
+  // connection's thread, with the socket — its ownership included — and the
+  // reply bytes not yet sent, which it must send first.
+  using HandOff = std::function<void(int fd, std::string unsent)>;
 
   virtual ~ProtocolSession() = default;
 
@@ -61,6 +67,12 @@ class ProtocolSession {
   // The work of the request that made Process() return kDeferred, handed
   // over exactly once (nullptr if there is none).
   virtual DeferredWork TakeDeferred() { return nullptr; }
+
+  // The receiver of the socket after Process() returned kHandOff, handed
+  // over exactly once (nullptr if there is none). Process() returns kHandOff
+  // right after the request that asks for it, with its reply in `out`; input
+  // that followed it is discarded.
+  virtual HandOff TakeHandOff() { return nullptr; }
 
   // True while a request is partly received (for the -tout request deadline,
   // as opposed to the idle timeout between requests).

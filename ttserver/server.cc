@@ -144,6 +144,13 @@ Status Server::Start() {
     Stop();
     return s;
   }
+  if (ulog_ != nullptr) {
+    FeederOptions feeder_options;
+    feeder_options.ulog = ulog_.get();
+    feeder_options.slaves = &stats_.repl_slaves;
+    feeder_ = std::make_unique<Feeder>(feeder_options);
+  }
+  context_.feeder = feeder_.get();
   context_.engine = engine_.get();
   context_.stats = &stats_;
   context_.master = &master_;
@@ -252,6 +259,12 @@ Status Server::Stop() {
   // (optimize, copy, ...): they use the engine and the store closed below.
   for (auto& worker : workers_) worker->Join();
   workers_.clear();
+  // After the workers: no slave is handed over any more. Before the log closes:
+  // the streams read it.
+  if (feeder_ != nullptr) {
+    feeder_->Stop();
+    feeder_.reset();
+  }
   Status result;
   engine_.reset();
   // Every logged record has reached the store (no request is running), so

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "partition/store.h"
+#include "repl/feeder.h"
 #include "ttserver/acceptor.h"
 #include "ttserver/engine.h"
 #include "ttserver/memcached_ops.h"
@@ -40,7 +41,7 @@ class Server {
   Status Start();
   // Stops accepting, answers the requests already received, waits for the
   // slow requests still running off the event loops, closes every
-  // connection, syncs the update log and closes the database. Safe to call
+  // connection, ends every replication stream, syncs the update log and closes the database. Safe to call
   // after a failed Start() and more than once; the error of a failed close
   // is returned (the exit status is then 1).
   Status Stop();
@@ -60,6 +61,9 @@ class Server {
   std::unique_ptr<Store> store_;
   std::unique_ptr<UlogWriter> ulog_;
   std::unique_ptr<Engine> engine_;
+  // Streams to replication slaves; only with an update log. Stopped before
+  // the log is closed.
+  std::unique_ptr<Feeder> feeder_;
   Stats stats_;
   MasterSettings master_;
   mc::MemcacheState memcache_;

@@ -44,12 +44,14 @@ class MasterSettings {
 namespace mc {
 class MemcacheState;
 }
+class Feeder;
 
 struct ServerContext {
   Engine* engine = nullptr;     // REQUIRED
   Stats* stats = nullptr;       // REQUIRED
   MasterSettings* master = nullptr;  // REQUIRED
   mc::MemcacheState* memcache = nullptr;  // REQUIRED by the memcached sessions
+  Feeder* feeder = nullptr;     // replication streams; null without an update log
   CommandMask mask;             // -mask / -unmask
   Limits limits;
   uint16_t sid = 0;

@@ -132,6 +132,7 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
     Line(&out, "ulog_file", pos.file);
     Line(&out, "ulog_offset", pos.offset);
   }
+  Line(&out, "repl_slaves", context.stats->repl_slaves.load());
   return out;
 }
 

@@ -28,6 +28,9 @@ class Stats {
   std::atomic<uint64_t> conns_current{0};
   std::atomic<uint64_t> conns_total{0};
   std::atomic<uint64_t> conns_rejected{0};  // closed at accept: over --max-conns
+  // Gauge: replication slaves being streamed to. Their sockets left the
+  // workers after the handshake, so they are not in conns_current.
+  std::atomic<uint64_t> repl_slaves{0};
 
   // memcached-only operations (names as in memcached's `stats`).
   std::atomic<uint64_t> get_expired{0};   // gets that found only an expired value
@@ -47,7 +50,8 @@ class Stats {
   std::atomic<uint64_t> bytes_written{0};
 
   // Zeroes every counter above, as memcached's `stats reset` zeroes its
-  // counters, and keeps the gauge conns_current (connections still open).
+  // counters, and keeps the gauges conns_current (connections still open)
+  // and repl_slaves.
   // Safe while other threads count: each counter gets a relaxed store of 0 of
   // its own, so a count made during the reset may survive it or be lost, and
   // a reader racing with it may see some counters zeroed and others not

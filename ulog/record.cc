@@ -115,6 +115,14 @@ std::string StoreBody(std::string_view key, std::string_view value, const ValueM
   return PutMetaBody(key, value, meta);
 }
 
+void MakeOriginalCompatible(std::string* body) {
+  // The id check first: only the rare putmeta pays for a parse.
+  if (body->size() < 2 || static_cast<uint8_t>((*body)[1]) != kRecordPutMeta) return;
+  ParsedBody parsed;
+  if (!ParseBody(*body, &parsed).ok()) return;
+  *body = PutBody(parsed.key, parsed.value);
+}
+
 std::string_view RecordKindName(uint8_t id) {
   return id == kRecordPutMeta ? std::string_view("putmeta") : CommandName(id);
 }

@@ -80,6 +80,13 @@ std::string PutMetaBody(std::string_view key, std::string_view value, const Valu
 // The body that stores (key, value) with `meta`: a put when the metadata is
 // all zero, else a putmeta.
 std::string StoreBody(std::string_view key, std::string_view value, const ValueMeta& meta);
+// Rewrites a body the original's slaves cannot apply into one they can,
+// for a replication stream to a slave that negotiated no extensions: a
+// putmeta becomes the put of the same key and value (the memcached metadata
+// is lost; the record keeps its ts and sid). Every other body, and a putmeta
+// too malformed to parse, is left as it is. Negotiating extensions with our
+// own slaves, which could take putmeta as it is, is issue 4 item 4.
+void MakeOriginalCompatible(std::string* body);
 std::string OutBody(std::string_view key);
 std::string VanishBody();
 std::string SyncBody();

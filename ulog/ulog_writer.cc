@@ -210,9 +210,9 @@ class UlogWriter::Impl {
     return SyncLocked(lock);
   }
 
-  uint64_t WaitForAppend(uint64_t seq, int timeout_ms) {
+  uint64_t WaitForAppend(uint64_t seq, int timeout_ms, std::stop_token stop) {
     std::unique_lock lock(mu_);
-    append_cv_.wait_for(lock, std::chrono::milliseconds(std::max(timeout_ms, 0)),
+    append_cv_.wait_for(lock, stop, std::chrono::milliseconds(std::max(timeout_ms, 0)),
                         [&] { return last_seq_ > seq; });
     return last_seq_;
   }
@@ -337,7 +337,8 @@ class UlogWriter::Impl {
 
   const UlogWriterOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable append_cv_;   // a record was appended
+  // A record was appended. _any: a follower's wait also ends on its stop token.
+  std::condition_variable_any append_cv_;
   std::condition_variable durable_cv_;  // an fdatasync finished
   std::condition_variable stop_cv_;     // shutting down (interval thread)
   std::shared_ptr<LogFile> file_;
@@ -376,8 +377,8 @@ Status UlogWriter::AppendRecord(const UlogRecord& rec, uint64_t* seq) {
 
 Status UlogWriter::WaitDurable(uint64_t seq) { return impl_->WaitDurable(seq); }
 Status UlogWriter::Sync() { return impl_->Sync(); }
-uint64_t UlogWriter::WaitForAppend(uint64_t seq, int timeout_ms) {
-  return impl_->WaitForAppend(seq, timeout_ms);
+uint64_t UlogWriter::WaitForAppend(uint64_t seq, int timeout_ms, std::stop_token stop) {
+  return impl_->WaitForAppend(seq, timeout_ms, std::move(stop));
 }
 uint64_t UlogWriter::LastSeq() const { return impl_->LastSeq(); }
 UlogPosition UlogWriter::Position() const { return impl_->Position(); }

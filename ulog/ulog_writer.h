@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <stop_token>
 #include <string_view>
 #include <thread>
 
@@ -69,10 +70,11 @@ class UlogWriter {
   // fdatasync now, whatever the mode (the sync command, shutdown).
   Status Sync();
 
-  // Blocks until a record with sequence number > `seq` has been appended or
-  // `timeout_ms` passed; returns the last appended sequence number. For
-  // readers that follow the log (replication feeders, tail).
-  uint64_t WaitForAppend(uint64_t seq, int timeout_ms);
+  // Blocks until a record with sequence number > `seq` has been appended,
+  // `timeout_ms` passed or `stop` is requested (so a follower ends at once at
+  // shutdown); returns the last appended sequence number. For readers that
+  // follow the log (replication feeders, tail). Thread-safe.
+  uint64_t WaitForAppend(uint64_t seq, int timeout_ms, std::stop_token stop = {});
   uint64_t LastSeq() const;
   UlogPosition Position() const;
   const std::string& dir() const;

@@ -187,6 +187,31 @@ TEST(ParseBodyTest, ParsesPutFamily) {
   }
 }
 
+TEST(OriginalCompatibleTest, PutmetaBecomesThePutOfTheSameKeyAndValue) {
+  std::string body = PutMetaBody("k", "vv", ValueMeta{.flags = 7, .expires_at = 99, .cas = 3});
+  MakeOriginalCompatible(&body);
+  EXPECT_EQ(body, Hex("C8 10 00 00 00 01 00 00 00 02 6B 76 76 00"));
+}
+
+TEST(OriginalCompatibleTest, BodiesTheOriginalWritesStayAsTheyAre) {
+  for (std::string body : {PutBody("k", "v"), OutBody("k"), VanishBody(), OptimizeBody("x"),
+                           Hex("C8 90 00 00 00 07 00 00 00 01 67 65 74 6C 69 73 74 00 00 00 05 "
+                               "6B 31 00 6B 32 00")}) {
+    const std::string before = body;
+    MakeOriginalCompatible(&body);
+    EXPECT_EQ(body, before);
+  }
+}
+
+TEST(OriginalCompatibleTest, MalformedPutmetaIsLeftAsItIs) {
+  std::string body = PutMetaBody("key", "value", ValueMeta{.flags = 1});
+  body.resize(body.size() - 4);
+  body.push_back('\0');
+  const std::string before = body;
+  MakeOriginalCompatible(&body);
+  EXPECT_EQ(body, before);
+}
+
 TEST(ParseBodyTest, PutmetaCarriesTheMemcachedMetadata) {
   ValueMeta meta{.flags = 0x01020304, .expires_at = 0x0A0B, .state = kValueStale, .cas = 0x99};
   std::string body = PutMetaBody("k", "vv", meta);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -235,6 +236,23 @@ TEST_F(UlogWriterTest, WaitForAppendWakesOnAppendAndTimesOut) {
   EXPECT_EQ(writer->WaitForAppend(0, 10000), 1u);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   appender.join();
+}
+
+TEST_F(UlogWriterTest, WaitForAppendEndsWhenStopIsRequested) {
+  auto writer = OpenWriter();
+  std::stop_source stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stop.request_stop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(writer->WaitForAppend(0, 60000, stop.get_token()), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  stopper.join();
+  // Already requested: no wait at all.
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(writer->WaitForAppend(0, 60000, stop.get_token()), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
 TEST_F(UlogWriterTest, AppendRecordKeepsItsTimestampAndIds) {
