@@ -62,11 +62,31 @@ void RemoteDB::Close() {
   streaming_ = false;
 }
 
-Status RemoteDB::Connect() { return ConnectTcp(host_, port_, timeout_s_, &fd_); }
+Status RemoteDB::Connect() {
+  int fd = -1;
+  Status s = ConnectTcp(host_, port_, timeout_s_, &fd);
+  if (!s.ok()) return s;
+  std::lock_guard lock(fd_mu_);
+  if (interrupted_) {
+    close(fd);
+    return Status::Network("connection to " + HostPort(host_, port_) + " interrupted");
+  }
+  fd_ = fd;
+  return Status::Ok();
+}
+
+void RemoteDB::Interrupt() {
+  std::lock_guard lock(fd_mu_);
+  interrupted_ = true;
+  if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
+}
 
 void RemoteDB::Drop() {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
+  {
+    std::lock_guard lock(fd_mu_);
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
   rbuf_.clear();
   rpos_ = 0;
 }
@@ -580,6 +600,13 @@ Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
   }();
   if (!s.ok()) Drop();
   return s;
+}
+
+bool RemoteDB::ReplPending() {
+  if (rpos_ < rbuf_.size()) return true;
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  return poll(&p, 1, 0) > 0;
 }
 
 }  // namespace tt

@@ -22,10 +22,11 @@
 // allocated for it (each string <= 256 MiB, stat text <= 1 MiB, a whole reply
 // <= max_reply_bytes()).
 //
-// Thread-safety: none; use one RemoteDB per thread.
+// Thread-safety: none, except Interrupt(); use one RemoteDB per thread.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -122,6 +123,16 @@ class RemoteDB {
   // (decoded from the wire form: mid = 0). Protocol on an unknown item byte or
   // a record body over 512 MiB + 64 bytes (checked before it is read).
   Status ReplNext(UlogRecord* record, bool* is_nop, double timeout_s = 60);
+  // True when ReplNext can start reading without waiting for the master:
+  // bytes of the stream have been received or are readable now. A slave
+  // saves its position before it would wait.
+  bool ReplPending();
+
+  // Callable from any thread while another one is inside a call: shuts the
+  // connection down (shutdown(2)), so that a call blocked on it returns
+  // Network at once. Sticky: every later call on this object, Open
+  // included, fails with Network. For stopping a replication stream.
+  void Interrupt();
 
  private:
   enum class Retry { kNever, kBeforeSend, kReadOnly };
@@ -153,7 +164,11 @@ class RemoteDB {
   std::string host_;
   int port_ = 0;
   double timeout_s_ = 0;
+  // Written only by the owning thread, under fd_mu_, so that Interrupt()
+  // never shuts down a descriptor that was closed (and maybe reused).
   int fd_ = -1;
+  std::mutex fd_mu_;
+  bool interrupted_ = false;  // GUARDED_BY(fd_mu_)
   bool streaming_ = false;
   uint64_t max_reply_bytes_ = uint64_t{1} << 30;
   uint64_t reply_bytes_ = 0;  // bytes counted against the budget in the current reply

@@ -125,7 +125,7 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->type_name("SIZE");
   app.add_flag("--uas", raw.uas, "accepted for compatibility; has no effect");
   app.add_option("--sid", raw.sid, "server id, 1..65535")->type_name("NUM");
-  app.add_option("--mhost", raw.mhost, "replication master host (recorded only: replication is not implemented yet)")->type_name("HOST");
+  app.add_option("--mhost", raw.mhost, "replication master host: follow its update log (needs -sid)")->type_name("HOST");
   app.add_option("--mport", raw.mport, "replication master port")
       ->default_str("1978")
       ->type_name("NUM");

@@ -154,6 +154,7 @@ Status Server::Start() {
   context_.engine = engine_.get();
   context_.stats = &stats_;
   context_.master = &master_;
+  context_.replica = &replica_;
   context_.memcache = &memcache_;
   memcache_.OnScheduleFlush([this] {
     std::lock_guard lock(housekeeping_mu_);
@@ -185,6 +186,14 @@ Status Server::Start() {
   }
   LogInfo("listening on ", acceptor_->address(), " with ", options_.threads, " worker threads");
   housekeeper_ = std::thread([this] { HousekeepingLoop(); });
+  ReplicatorOptions replicator_options;
+  replicator_options.engine = engine_.get();
+  replicator_options.master = &master_;
+  replicator_options.status = &replica_;
+  replicator_options.rts_path = options_.rts_path;
+  replicator_options.sid = options_.sid;
+  replicator_ = std::make_unique<Replicator>(replicator_options);
+  replicator_->Start();
   LogSystem("service started: ", getpid());
   return Status::Ok();
 }
@@ -233,6 +242,12 @@ void Server::HousekeepingLoop() {
 }
 
 Status Server::Stop() {
+  // First: it applies records through the engine closed below, and it saves
+  // the position of the last record it applied on the way out.
+  if (replicator_ != nullptr) {
+    replicator_->Stop();
+    replicator_.reset();
+  }
   if (housekeeper_.joinable()) {
     {
       std::lock_guard lock(housekeeping_mu_);

@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "partition/store.h"
 #include "repl/feeder.h"
+#include "repl/replicator.h"
 #include "ttserver/acceptor.h"
 #include "ttserver/engine.h"
 #include "ttserver/memcached_ops.h"
@@ -39,7 +40,8 @@ class Server {
   // update log cannot be opened or the address cannot be bound.
   // REQUIRES: SIGTERM/SIGINT/SIGHUP blocked (threads started here inherit it).
   Status Start();
-  // Stops accepting, answers the requests already received, waits for the
+  // Stops replicating from a master (saving the position), stops accepting,
+  // answers the requests already received, waits for the
   // slow requests still running off the event loops, closes every
   // connection, ends every replication stream, syncs the update log and closes the database. Safe to call
   // after a failed Start() and more than once; the error of a failed close
@@ -66,6 +68,10 @@ class Server {
   std::unique_ptr<Feeder> feeder_;
   Stats stats_;
   MasterSettings master_;
+  ReplicaStatus replica_;
+  // The slave side: runs from Start() to Stop() and follows master_
+  // (idle while no master is configured). Stopped before the engine closes.
+  std::unique_ptr<Replicator> replicator_;
   mc::MemcacheState memcache_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -1,6 +1,7 @@
 // What every protocol session shares within one ttserver process.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -35,10 +36,42 @@ class MasterSettings {
     std::lock_guard lock(mu_);
     return s_;
   }
+  // Snapshot().generation without copying the host: checked between stream items.
+  uint64_t generation() const {
+    std::lock_guard lock(mu_);
+    return s_.generation;
+  }
 
  private:
   mutable std::mutex mu_;
   Snapshot s_;
+};
+
+// What the slave side of replication (repl/replicator.h) reports for `stat`:
+// written by the replicator's thread, read by any. Lock-free.
+struct ReplicaStatus {
+  enum class State {
+    kIdle,        // no master configured
+    kConnecting,  // connecting or handshaking
+    kStreaming,   // applying the master's stream
+    kRetrying,    // the last attempt failed; waiting to reconnect
+    kHalted,      // stopped at an inconsistent record (-rcc) until the next setmst
+  };
+  // The master timestamp of the last record applied (the .rts position).
+  std::atomic<uint64_t> rts{0};
+  std::atomic<State> state{State::kIdle};
+
+  // "idle", "connecting", "streaming", "retrying", "halted": stat's repl_state.
+  static const char* StateName(State state) {
+    switch (state) {
+      case State::kIdle: return "idle";
+      case State::kConnecting: return "connecting";
+      case State::kStreaming: return "streaming";
+      case State::kRetrying: return "retrying";
+      case State::kHalted: return "halted";
+    }
+    return "unknown";
+  }
 };
 
 namespace mc {
@@ -50,6 +83,7 @@ struct ServerContext {
   Engine* engine = nullptr;     // REQUIRED
   Stats* stats = nullptr;       // REQUIRED
   MasterSettings* master = nullptr;  // REQUIRED
+  ReplicaStatus* replica = nullptr;  // REQUIRED
   mc::MemcacheState* memcache = nullptr;  // REQUIRED by the memcached sessions
   Feeder* feeder = nullptr;     // replication streams; null without an update log
   CommandMask mask;             // -mask / -unmask

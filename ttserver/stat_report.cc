@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -103,6 +104,11 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
   if (!master.host.empty()) {
     Line(&out, "mhost", master.host);
     Line(&out, "mport", static_cast<uint64_t>(master.port));
+    const uint64_t rts = context.replica->rts.load();
+    Line(&out, "rts", rts);
+    // As the original: seconds since the master wrote the last record
+    // applied, so an idle link shows a growing delay.
+    Line(&out, "delay", SixDecimals(std::max(0.0, now - static_cast<double>(rts) / 1e6)));
   }
   Line(&out, "fd", static_cast<uint64_t>(fd));
   double loads[3] = {0, 0, 0};
@@ -133,6 +139,9 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
     Line(&out, "ulog_offset", pos.offset);
   }
   Line(&out, "repl_slaves", context.stats->repl_slaves.load());
+  if (!master.host.empty()) {
+    Line(&out, "repl_state", ReplicaStatus::StateName(context.replica->state.load()));
+  }
   return out;
 }
 

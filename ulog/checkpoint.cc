@@ -1,12 +1,11 @@
 #include "ulog/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <sstream>
+
+#include "common/atomic_file.h"
 
 namespace tt {
 
@@ -17,24 +16,7 @@ std::string CheckpointPath(const std::string& dir) { return dir + "/ttserver.che
 }  // namespace
 
 Status WriteCheckpoint(const std::string& dir, uint64_t ts) {
-  const std::string path = CheckpointPath(dir);
-  const std::string temp = path + ".tmp";
-  const std::string text = std::to_string(ts) + "\n";
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoErrorFromErrno("cannot create " + temp);
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            fsync(fd) == 0;
-  Status s = ok ? Status::Ok() : IoErrorFromErrno("cannot write " + temp);
-  close(fd);
-  if (!s.ok()) return s;
-  if (rename(temp.c_str(), path.c_str()) != 0) return IoErrorFromErrno("cannot rename to " + path);
-  // The rename is durable only once the directory is synced.
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    s = fsync(dir_fd) == 0 ? Status::Ok() : IoErrorFromErrno("cannot sync directory " + dir);
-    close(dir_fd);
-  }
-  return s;
+  return ReplaceFileAtomically(CheckpointPath(dir), std::to_string(ts) + "\n");
 }
 
 Status ReadCheckpoint(const std::string& dir, uint64_t* ts) {

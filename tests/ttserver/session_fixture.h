@@ -34,6 +34,7 @@ class SessionFixture : public ::testing::Test {
     context_.engine = engine_.get();
     context_.stats = &stats_;
     context_.master = &master_;
+    context_.replica = &replica_;
     context_.memcache = &memcache_;
     context_.sid = 1;
     context_.worker_threads = 4;
@@ -100,6 +101,7 @@ class SessionFixture : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
   Stats stats_;
   MasterSettings master_;
+  ReplicaStatus replica_;
   mc::MemcacheState memcache_;
   ServerContext context_;
 };

@@ -1,0 +1,88 @@
+// The slave side of replication (ulog-and-replication.md §4.3, design.md §5):
+// one thread that follows the master named by MasterSettings (-mhost/-mport,
+// changed by setmst), applying each streamed record through the Engine with
+// the record's sid and mid = the master's sid, so that this server's own
+// update log carries it on (chains, dual masters: masters filter by sid/mid).
+//
+// Each session: read the .rts position (repl/rts_file.h), connect (IPv4 or
+// IPv6 TCP, bounded connect), send the repl handshake for rts + 1 with our
+// sid, then apply records, skipping NOPs and any record at or below the
+// position. The position is saved atomically at most every 100 ms or 1000
+// records, and always before waiting for the master, never ahead of what was
+// applied. Any failure ends the session; the next one starts after a backoff
+// (0.1 s doubling to 5 s). A new MasterSettings generation (setmst) ends the
+// session after the stream's next item (the master sends a NOP every second),
+// rewrites the position first if setmst carried ts > 0, and clears a halt.
+// With opts bit 0 (-rcc) an inconsistent record halts replication until the
+// next setmst; without it the record is logged at info level.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "client/remote_db.h"
+#include "common/status.h"
+#include "repl/rts_file.h"
+#include "ttserver/engine.h"
+#include "ttserver/server_context.h"
+
+namespace tt {
+
+struct ReplicatorOptions {
+  Engine* engine = nullptr;          // REQUIRED, not owned; outlives the Replicator's thread
+  MasterSettings* master = nullptr;  // REQUIRED, not owned
+  ReplicaStatus* status = nullptr;   // REQUIRED, not owned; updated for stat
+  std::string rts_path;              // the -rts file
+  uint16_t sid = 0;                  // this server's id, announced in the handshake
+};
+
+class Replicator {
+ public:
+  explicit Replicator(const ReplicatorOptions& options);
+  // Stop()s if still running.
+  ~Replicator();
+  Replicator(const Replicator&) = delete;
+  Replicator& operator=(const Replicator&) = delete;
+
+  // Starts the thread. It stays idle (checking every second) while no master
+  // is configured.
+  void Start();
+  // Ends the thread: interrupts a blocked read or a backoff wait, saves the
+  // position of the records applied so far and joins. Returns once no record
+  // is being applied. Idempotent.
+  void Stop();
+
+ private:
+  void Run();
+  // One connection to `master`, interruptible by Stop(): handshake, then
+  // apply records until a failure (returned), Stop(), or a new
+  // MasterSettings generation (Ok). *connected = the handshake succeeded;
+  // *halted = -rcc stopped replication at an inconsistent record.
+  Status Session(const MasterSettings::Snapshot& master, bool* halted, bool* connected);
+  // Session's work over the registered connection `db`.
+  Status Stream(RemoteDB& db, const MasterSettings::Snapshot& master, bool* halted,
+                bool* connected);
+  // Applies one record, skipping what is at or below the position.
+  Status Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted);
+  // True when Stop() was called or the master settings changed since
+  // `generation`.
+  bool Interrupted(uint64_t generation);
+  // Waits `seconds`, returning early on Stop() or a new generation.
+  void Sleep(double seconds, uint64_t generation);
+  void SetState(ReplicaStatus::State state) { options_.status->state.store(state); }
+
+  ReplicatorOptions options_;
+  RtsFile rts_;
+  bool rts_loaded_ = false;  // by the thread: read the file once, then trust memory
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;        // GUARDED_BY(mu_)
+  RemoteDB* session_ = nullptr;  // GUARDED_BY(mu_): the connection Stop() interrupts
+};
+
+}  // namespace tt

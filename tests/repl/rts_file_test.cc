@@ -1,0 +1,138 @@
+#include "repl/rts_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+
+namespace tt {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteAll(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+TEST(ParseRtsTest, TakesTheLeadingDigitsAsTheOriginalDoes) {
+  EXPECT_EQ(ParseRts(""), 0u);
+  EXPECT_EQ(ParseRts("garbage"), 0u);
+  EXPECT_EQ(ParseRts("\n"), 0u);
+  EXPECT_EQ(ParseRts("1795251359321547\n"), 1795251359321547u);
+  // A shorter number written in place over a longer one leaves stale bytes.
+  EXPECT_EQ(ParseRts("42\n5251359321547\n"), 42u);
+  EXPECT_EQ(ParseRts("99999999999999999999999\n"), 0u);
+}
+
+TEST(RtsFileTest, MissingFileIsCreatedEmptyAndMeansZero) {
+  testing::TempDir dir;
+  RtsFile rts(dir.Join("slave.rts"));
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_EQ(rts.applied(), 0u);
+  struct stat st;
+  ASSERT_EQ(stat(dir.Join("slave.rts").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+}
+
+TEST(RtsFileTest, LoadsEmptyGarbageAndValidFiles) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  RtsFile rts(path);
+  WriteAll(path, "");
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_EQ(rts.applied(), 0u);
+  WriteAll(path, "not a number\n");
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_EQ(rts.applied(), 0u);
+  WriteAll(path, "1795251359321547\n");
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_EQ(rts.applied(), 1795251359321547u);
+}
+
+TEST(RtsFileTest, UnreadableFileIsAnError) {
+  testing::TempDir dir;
+  RtsFile rts(dir.path());  // a directory
+  EXPECT_FALSE(rts.Load().ok());
+}
+
+TEST(RtsFileTest, RecordsAtOrBelowThePositionAreNotWanted) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  WriteAll(path, "100\n");
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_FALSE(rts.Wanted(99));
+  EXPECT_FALSE(rts.Wanted(100));
+  EXPECT_TRUE(rts.Wanted(101));
+  rts.MarkApplied(101);
+  EXPECT_FALSE(rts.Wanted(101));
+  EXPECT_TRUE(rts.Wanted(102));
+}
+
+TEST(RtsFileTest, SaveWritesTheOriginalsFormatOnlyWhenMoved) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  rts.MarkApplied(7);
+  rts.MarkApplied(1795251359321547);
+  EXPECT_EQ(rts.unsaved(), 2u);
+  ASSERT_TRUE(rts.Save().ok());
+  EXPECT_EQ(rts.unsaved(), 0u);
+  EXPECT_EQ(ReadAll(path), "1795251359321547\n");
+  struct stat st;
+  EXPECT_NE(stat((path + ".tmp").c_str(), &st), 0) << "the temporary file was renamed away";
+
+  // Nothing new to save: the file is not touched.
+  WriteAll(path, "5\n");
+  ASSERT_TRUE(rts.Save().ok());
+  EXPECT_EQ(ReadAll(path), "5\n");
+
+  // A reload sees what was saved.
+  RtsFile again(path);
+  ASSERT_TRUE(again.Load().ok());
+  EXPECT_EQ(again.applied(), 5u);
+}
+
+TEST(RtsFileTest, FailedSaveLeavesThePreviousPositionWhole) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  rts.MarkApplied(1000);
+  ASSERT_TRUE(rts.Save().ok());
+  // The temporary file cannot be written: the save fails before any rename.
+  ASSERT_EQ(mkdir((path + ".tmp").c_str(), 0755), 0);
+  rts.MarkApplied(123456789);
+  EXPECT_FALSE(rts.Save().ok());
+  EXPECT_EQ(ReadAll(path), "1000\n");
+  EXPECT_EQ(rts.unsaved(), 1u) << "kept for the next attempt";
+  ASSERT_EQ(rmdir((path + ".tmp").c_str()), 0);
+  ASSERT_TRUE(rts.Save().ok());
+  EXPECT_EQ(ReadAll(path), "123456789\n");
+}
+
+TEST(RtsFileTest, ResetSavesAtOnce) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  WriteAll(path, "900\n");
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  ASSERT_TRUE(rts.Reset(50).ok());
+  EXPECT_EQ(ReadAll(path), "50\n");
+  EXPECT_TRUE(rts.Wanted(51));
+  EXPECT_FALSE(rts.Wanted(50));
+}
+
+}  // namespace
+}  // namespace tt
