@@ -5,15 +5,23 @@
 // batch's replies. Latency is measured per batch (from the batch's send to its
 // last reply), which with --pipeline 1 is per request.
 //
+// Lag mode (--mode lag, see RunLag) measures replication lag instead: one
+// thread writes to the master at a paced --rate, each value carrying its send
+// time, and another reads the replication stream of the slave (which keeps
+// an update log, so it serves repl like a master) and takes receive time -
+// send time for every record of this run.
+//
 // Output: one human-readable line, then one line of key=value pairs for
 // scripts (see PrintReport). Exit status 0 when every request succeeded.
 #include <fcntl.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -28,9 +36,12 @@
 #include <thread>
 #include <vector>
 
+#include "client/remote_db.h"
 #include "client/requests.h"
 #include "client/socket.h"
 #include "common/coding.h"
+#include "common/commands.h"
+#include "ulog/record.h"
 
 namespace tt::bench {
 namespace {
@@ -57,6 +68,11 @@ struct Config {
   bool populate = false;
   bool no_populate = false;
   double timeout_s = 10;
+  // Lag mode.
+  std::string slave_host;  // default: host
+  int slave_port = 0;
+  double rate = 1000;
+  int repl_sid = 65000;
 
   Protocol proto() const { return protocol == "memcached" ? Protocol::kMemcached : Protocol::kTt; }
   Mode op_mode() const {
@@ -356,6 +372,187 @@ double PercentileUs(std::vector<uint32_t>& samples, double p) {
   return samples[rank] / 1000.0;
 }
 
+// ---- Lag mode --------------------------------------------------------------
+
+// Wall-clock µs since the epoch (CLOCK_REALTIME): the writer and the reader
+// run on the same host, so send and receive times share this clock.
+uint64_t RealtimeMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+double PercentileOf(std::vector<uint64_t>& samples, double p) {
+  if (samples.empty()) return 0;
+  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(samples.size())));
+  rank = std::clamp<size_t>(rank, 1, samples.size()) - 1;
+  std::nth_element(samples.begin(), samples.begin() + static_cast<ptrdiff_t>(rank), samples.end());
+  return static_cast<double>(samples[rank]);
+}
+
+// How long the reader keeps waiting after the last write for records not
+// seen yet; a write still unseen then counts as missing.
+constexpr double kLagGraceSeconds = 5.0;
+
+// --mode lag: write `total` keys "<prefix><i>" to the master at cfg.rate per
+// second (write i is scheduled at start + i/rate; the writer sleeps until
+// then, so a slow reply delays later writes but never makes them burst
+// beyond catching up), each value = 8-byte big-endian send time in µs
+// (CLOCK_REALTIME) + padding to --value-size. The reader follows the slave's
+// replication stream from the run's start (sid cfg.repl_sid) and records,
+// for the first sighting of each key of this run, receive time - send time.
+int RunLag(const Config& cfg) {
+  const std::string slave_host = cfg.slave_host.empty() ? cfg.host : cfg.slave_host;
+  const uint64_t total = cfg.duration_s > 0
+                             ? static_cast<uint64_t>(std::ceil(cfg.duration_s * cfg.rate))
+                             : cfg.requests;
+  if (total > (uint64_t{1} << 28)) {
+    fprintf(stderr, "ttbench: error: lag mode: %" PRIu64 " writes is too many (max 2^28)\n",
+            total);
+    return 1;
+  }
+  const uint64_t run_id = RealtimeMicros();
+  const std::string prefix = "ttbench-lag-" + std::to_string(run_id) + "-";
+
+  RemoteDB master;
+  Status s = master.Open(cfg.host, cfg.port, cfg.timeout_s);
+  if (!s.ok()) {
+    fprintf(stderr, "ttbench: error: master %s:%d: %s\n", cfg.host.c_str(), cfg.port,
+            s.message().c_str());
+    return 1;
+  }
+  RemoteDB slave;
+  s = slave.Open(slave_host, cfg.slave_port, cfg.timeout_s);
+  uint32_t slave_sid = 0;
+  if (s.ok()) s = slave.ReplStart(run_id, cfg.repl_sid, &slave_sid);
+  if (!s.ok()) {
+    fprintf(stderr, "ttbench: error: replication stream from slave %s:%d: %s\n",
+            slave_host.c_str(), cfg.slave_port, s.message().c_str());
+    return 1;
+  }
+
+  // Written by the reader only, read after it is joined.
+  std::vector<int64_t> lag_us(total, -1);
+  uint64_t seen = 0;
+  std::string reader_error;
+  std::atomic<bool> reader_done{false};
+  std::atomic<bool> stopping{false};
+  std::thread reader([&] {
+    UlogRecord record;
+    ParsedBody body;
+    while (seen < total) {
+      bool nop = false;
+      Status rs = slave.ReplNext(&record, &nop, 0);
+      if (!rs.ok()) {
+        if (!stopping.load()) reader_error = rs.ToString();
+        break;
+      }
+      const uint64_t now = RealtimeMicros();
+      if (nop || !ParseBody(record.body, &body).ok()) continue;
+      if ((body.command != kCmdPut && body.command != kRecordPutMeta) ||
+          body.value.size() < 8 || body.key.substr(0, prefix.size()) != prefix) {
+        continue;
+      }
+      std::string_view digits = body.key.substr(prefix.size());
+      uint64_t index = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+      if (ec != std::errc() || end != digits.data() + digits.size() || index >= total ||
+          lag_us[index] >= 0) {
+        continue;
+      }
+      const uint64_t sent = DecodeU64(body.value.data());
+      lag_us[index] = now > sent ? static_cast<int64_t>(now - sent) : 0;
+      ++seen;
+    }
+    reader_done.store(true);
+  });
+
+  // The writer (this thread).
+  std::string value(static_cast<size_t>(cfg.value_size), 'x');
+  for (size_t i = 8; i < value.size(); ++i) value[i] = static_cast<char>('a' + (i * 7) % 26);
+  std::vector<bool> written(total, false);
+  uint64_t ops = 0, errors = 0;
+  std::string fatal;
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < total; ++i) {
+    std::this_thread::sleep_until(
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(i) / cfg.rate)));
+    EncodeU64(value.data(), RealtimeMicros());
+    Status ws = master.Put(prefix + std::to_string(i), value);
+    if (ws.ok()) {
+      written[i] = true;
+      ++ops;
+    } else if (ws.code() == Status::Code::kFailed) {
+      ++errors;
+    } else {
+      fatal = ws.ToString();
+      break;
+    }
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+
+  // Wait for the stragglers, then stop the reader.
+  const auto grace_end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(kLagGraceSeconds));
+  while (!reader_done.load() && Clock::now() < grace_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stopping.store(true);
+  slave.Interrupt();
+  reader.join();
+
+  std::vector<uint64_t> samples;
+  samples.reserve(seen);
+  uint64_t missing = 0;
+  for (uint64_t i = 0; i < total; ++i) {
+    if (lag_us[i] >= 0) {
+      samples.push_back(static_cast<uint64_t>(lag_us[i]));
+    } else if (written[i]) {
+      ++missing;
+    }
+  }
+  const double ops_per_s = secs > 0 ? static_cast<double>(ops) / secs : 0;
+  const double p50 = PercentileOf(samples, 0.50);
+  const double p99 = PercentileOf(samples, 0.99);
+  const double p999 = PercentileOf(samples, 0.999);
+  const double max =
+      samples.empty() ? 0 : static_cast<double>(*std::max_element(samples.begin(), samples.end()));
+  printf("ttbench: tt lag, rate %.0f/s, master %s:%d -> slave %s:%d (sid %u): %" PRIu64
+         " writes in %.3f s = %.0f ops/s; replication lag p50 %.0f us, p99 %.0f us, p99.9 %.0f "
+         "us, max %.0f us; %" PRIu64 " errors, %" PRIu64 " missing\n",
+         cfg.rate, cfg.host.c_str(), cfg.port, slave_host.c_str(), cfg.slave_port, slave_sid, ops,
+         secs, ops_per_s, p50, p99, p999, max, errors, missing);
+  printf("proto=tt mode=lag rate=%.1f value_size=%d ops=%" PRIu64 " errors=%" PRIu64
+         " secs=%.6f ops_per_s=%.1f seen=%zu missing=%" PRIu64
+         " lag_p50_us=%.0f lag_p99_us=%.0f lag_p999_us=%.0f lag_max_us=%.0f\n",
+         cfg.rate, cfg.value_size, ops, errors, secs, ops_per_s, samples.size(), missing, p50, p99,
+         p999, max);
+  fflush(stdout);
+  if (fatal.empty() && total > 1 && ops_per_s < 0.95 * cfg.rate) {
+    fprintf(stderr,
+            "ttbench: warning: the writer fell behind: %.0f writes/s of the %.0f asked for "
+            "(one connection, one put at a time)\n",
+            ops_per_s, cfg.rate);
+  }
+  if (!fatal.empty()) {
+    fprintf(stderr, "ttbench: error: the master connection failed: %s\n", fatal.c_str());
+    return 1;
+  }
+  if (!reader_error.empty()) {
+    fprintf(stderr, "ttbench: error: the slave's replication stream failed: %s\n",
+            reader_error.c_str());
+    return 1;
+  }
+  if (missing > 0) {
+    fprintf(stderr,
+            "ttbench: error: %" PRIu64 " writes not seen on the slave within %.0f s of the last\n",
+            missing, kLagGraceSeconds);
+    return 1;
+  }
+  return errors > 0 ? 1 : 0;
+}
+
 int Main(int argc, char** argv) {
   Config cfg;
   CLI::App app{
@@ -365,7 +562,13 @@ int Main(int argc, char** argv) {
       "pipeline they are per batch (send of the batch to its last reply).\n"
       "Prints a human line and a key=value line (proto mode keys conns pipeline key_size\n"
       "value_size ops errors misses secs ops_per_s p50_us p99_us p999_us latency\n"
-      "[cpu_s cpu_us_per_op])."};
+      "[cpu_s cpu_us_per_op]).\n"
+      "--mode lag --slave-port P measures replication lag: one thread puts to the master\n"
+      "(--host/--port) at a paced --rate, each value starting with its send time (8 bytes,\n"
+      "µs); another follows the slave's replication stream (the slave needs -ulog) and\n"
+      "takes receive - send time per key. Key=value line: proto mode rate value_size ops\n"
+      "errors secs ops_per_s seen missing lag_p50_us lag_p99_us lag_p999_us lag_max_us;\n"
+      "missing = writes not seen on the slave within 5 s of the last (exit status 1)."};
   app.add_option("--host", cfg.host, "server address")->capture_default_str();
   app.add_option("--port", cfg.port, "server port")
       ->capture_default_str()
@@ -373,9 +576,11 @@ int Main(int argc, char** argv) {
   app.add_option("--protocol", cfg.protocol, "tt (binary put/get) or memcached (text set/get)")
       ->capture_default_str()
       ->check(CLI::IsMember({"tt", "memcached"}));
-  app.add_option("--mode", cfg.mode, "write, read (keys are written first so reads hit) or mixed")
+  app.add_option("--mode", cfg.mode,
+                 "write, read (keys are written first so reads hit), mixed, or lag "
+                 "(replication lag master -> slave; needs --slave-port)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"write", "read", "mixed"}));
+      ->check(CLI::IsMember({"write", "read", "mixed", "lag"}));
   app.add_option("--ratio", cfg.read_ratio, "fraction of reads in mixed mode")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
@@ -418,8 +623,38 @@ int Main(int argc, char** argv) {
   app.add_option("--timeout", cfg.timeout_s, "connect and per-reply timeout in seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--slave-host", cfg.slave_host, "lag mode: the slave's address (default: --host)");
+  app.add_option("--slave-port", cfg.slave_port,
+                 "lag mode: the slave's port (the slave must run with an update log)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--rate", cfg.rate, "lag mode: writes per second, paced")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--repl-sid", cfg.repl_sid,
+                 "lag mode: server id of the replication stream read from the slave; must "
+                 "differ from the master's and the slave's")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
   app.set_version_flag("--version", std::string("ttbench (ttserver ") + TT_VERSION + ")");
   CLI11_PARSE(app, argc, argv);
+
+  if (cfg.mode == "lag") {
+    const char* bad = nullptr;
+    if (cfg.slave_port == 0) {
+      bad = "--mode lag needs --slave-port";
+    } else if (cfg.protocol != "tt") {
+      bad = "--mode lag works with --protocol tt only";
+    } else if (cfg.value_size < 8) {
+      bad = "--mode lag needs --value-size >= 8 (the send time)";
+    } else if (cfg.conns != 1 || cfg.pipeline != 1) {
+      bad = "--mode lag uses one connection (--conns 1) and no pipeline (--pipeline 1)";
+    }
+    if (bad != nullptr) {
+      fprintf(stderr, "ttbench: error: %s\n", bad);
+      return 1;
+    }
+    return RunLag(cfg);
+  }
 
   if (cfg.keyspace == 0) cfg.keyspace = cfg.duration_s > 0 ? 100000 : cfg.requests;
   if (MakeKey(cfg.keyspace - 1, 0).size() > static_cast<size_t>(cfg.key_size)) {

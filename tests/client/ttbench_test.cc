@@ -1,6 +1,8 @@
 // ttbench against the reference: Debian's memcached on a free loopback port.
 // A write run and a read run must report the requested number of operations
 // with no errors (and, since read mode writes its keys first, no misses).
+// Lag mode against a real ttserver master and slave (both with update logs):
+// every paced write shows up in the slave's replication stream.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +16,8 @@
 
 #include "client/socket.h"
 #include "tests/client/test_support.h"
+#include "tests/integration/server_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace tt {
 namespace {
@@ -126,6 +130,45 @@ TEST(TtbenchTest, WriteThenReadAgainstMemcachedReportsAllOpsAndNoErrors) {
   EXPECT_EQ(r["misses"], "0");
   EXPECT_EQ(r["latency"], "batch");
   EXPECT_FALSE(r.count("cpu_s"));
+}
+
+TEST(TtbenchTest, LagModeSeesEveryWriteOnTheSlave) {
+  testing::TempDir dir;
+  testing::ServerProcess master({"-log", dir.Join("m.log"), "-ulog", dir.Join("m-ulog"), "-sid",
+                                 "1"},
+                                dir.Join("m.kch"));
+  ASSERT_TRUE(master.started());
+  testing::ServerProcess slave({"-log", dir.Join("s.log"), "-ulog", dir.Join("s-ulog"), "-sid",
+                                "2", "-mhost", "127.0.0.1", "-mport",
+                                std::to_string(master.port()), "-rts", dir.Join("s.rts")},
+                               dir.Join("s.kch"));
+  ASSERT_TRUE(slave.started());
+  std::string out, err;
+  ASSERT_EQ(Ttbench({"--mode", "lag", "--port", std::to_string(master.port()), "--slave-port",
+                     std::to_string(slave.port()), "--rate", "200", "--duration", "1",
+                     "--value-size", "32"},
+                    &out, &err),
+            0)
+      << out << err;
+  auto m = MachineLine(out);
+  EXPECT_EQ(m["mode"], "lag");
+  EXPECT_EQ(m["ops"], "200") << out;
+  EXPECT_EQ(m["errors"], "0");
+  EXPECT_EQ(m["missing"], "0") << out;
+  EXPECT_EQ(m["seen"], "200") << out;
+  ASSERT_TRUE(m.count("lag_p50_us") && m.count("lag_p99_us") && m.count("lag_p999_us")) << out;
+  EXPECT_GT(std::stod(m["lag_p50_us"]), 0) << out;
+  EXPECT_LE(std::stod(m["lag_p50_us"]), std::stod(m["lag_p99_us"])) << out;
+  // Paced, not a burst: 200 writes at 200/s take about a second.
+  EXPECT_GT(std::stod(m["secs"]), 0.9) << out;
+}
+
+TEST(TtbenchTest, LagModeNeedsASlavePortAndRoomForTheTimestamp) {
+  std::string out, err;
+  EXPECT_EQ(Ttbench({"--mode", "lag", "--requests", "10"}, &out, &err), 1);
+  EXPECT_NE(err.find("--slave-port"), std::string::npos) << err;
+  EXPECT_EQ(Ttbench({"--mode", "lag", "--slave-port", "1", "--value-size", "4"}, &out, &err), 1);
+  EXPECT_NE(err.find("--value-size"), std::string::npos) << err;
 }
 
 TEST(TtbenchTest, RefusedConnectionFailsWithMessage) {
