@@ -22,12 +22,12 @@ void Reply(std::string* out, bool noreply, std::string_view text) {
 using Handler = TextStep (*)(ServerContext& context, const TextRequest& request, std::string* out,
                              ClassicLeftover* leftover);
 
-// ---- storage: set add replace append prepend cas ----
-
-std::string_view StoreReply(mc::Result result) {
+// The reply to an item command's outcome; `done` is the success reply
+// (STORED, TOUCHED, DELETED).
+std::string_view OutcomeReply(mc::Result result, std::string_view done) {
   switch (result) {
     case mc::Result::kStored:
-      return "STORED\r\n";
+      return done;
     case mc::Result::kNotStored:
       return "NOT_STORED\r\n";
     case mc::Result::kExists:
@@ -36,10 +36,14 @@ std::string_view StoreReply(mc::Result result) {
       return "NOT_FOUND\r\n";
     case mc::Result::kTooLarge:
       return kTooLarge;
+    case mc::Result::kNonNumeric:
+      return kNonNumeric;
     default:
       return kServerError;
   }
 }
+
+// ---- storage: set add replace append prepend cas ----
 
 // <command> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply] + data block
 template <mc::StoreMode kMode>
@@ -78,7 +82,7 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
     case BlockStatus::kGood:
       break;
   }
-  Reply(out, noreply, StoreReply(mc::Store(context, store)));
+  Reply(out, noreply, OutcomeReply(mc::Store(context, store), "STORED\r\n"));
   return TextStep::Done(length + 2);
 }
 
@@ -175,22 +179,12 @@ TextStep Arithmetic(ServerContext& context, const TextRequest& request, std::str
     return TextStep::Done();
   }
   mc::DeltaResult result;
-  switch (mc::Delta(context, delta, &result)) {
-    case mc::Result::kStored:
-      if (!noreply) {
-        AppendDecimal(out, result.value);
-        out->append("\r\n");
-      }
-      break;
-    case mc::Result::kNotFound:
-      Reply(out, noreply, "NOT_FOUND\r\n");
-      break;
-    case mc::Result::kNonNumeric:
-      Reply(out, noreply, kNonNumeric);
-      break;
-    default:
-      Reply(out, noreply, kServerError);
-      break;
+  const mc::Result outcome = mc::Delta(context, delta, &result);
+  if (outcome != mc::Result::kStored) {
+    Reply(out, noreply, OutcomeReply(outcome, ""));
+  } else if (!noreply) {
+    AppendDecimal(out, result.value);
+    out->append("\r\n");
   }
   return TextStep::Done();
 }
@@ -208,17 +202,7 @@ TextStep Touch(ServerContext& context, const TextRequest& request, std::string* 
   } else if (mc::Forbidden(context, kCmdPut)) {
     Reply(out, noreply, kForbidden);
   } else {
-    switch (mc::Touch(context, tokens[1], exptime)) {
-      case mc::Result::kStored:
-        Reply(out, noreply, "TOUCHED\r\n");
-        break;
-      case mc::Result::kNotFound:
-        Reply(out, noreply, "NOT_FOUND\r\n");
-        break;
-      default:
-        Reply(out, noreply, kServerError);
-        break;
-    }
+    Reply(out, noreply, OutcomeReply(mc::Touch(context, tokens[1], exptime), "TOUCHED\r\n"));
   }
   return TextStep::Done();
 }
@@ -244,17 +228,7 @@ TextStep Delete(ServerContext& context, const TextRequest& request, std::string*
   } else if (mc::Forbidden(context, kCmdOut)) {
     Reply(out, noreply, kForbidden);
   } else {
-    switch (mc::Delete(context, {.key = tokens[1]})) {
-      case mc::Result::kStored:
-        Reply(out, noreply, "DELETED\r\n");
-        break;
-      case mc::Result::kNotFound:
-        Reply(out, noreply, "NOT_FOUND\r\n");
-        break;
-      default:
-        Reply(out, noreply, kServerError);
-        break;
-    }
+    Reply(out, noreply, OutcomeReply(mc::Delete(context, {.key = tokens[1]}), "DELETED\r\n"));
   }
   return TextStep::Done();
 }
