@@ -133,13 +133,22 @@ void Connection::Close() {
   worker_->Remove(this);  // destroys this
 }
 
-void Connection::Abandon() {
-  abandoned_ = true;
+void Connection::CloseAfterOutput() {
   closing_ = true;
+  in_.Consume(in_.size());
+}
+
+void Connection::StopEvents() {
   for (event* ev : {read_ev_, write_ev_, timer_ev_}) {
     if (ev != nullptr) event_del(ev);
   }
   reading_ = writing_ = timer_armed_ = false;
+}
+
+void Connection::Abandon() {
+  abandoned_ = true;
+  closing_ = true;
+  StopEvents();
   // The peer learns now; the fd is free for new connections meanwhile.
   close(fd_);
   fd_ = -1;
@@ -152,8 +161,7 @@ void Connection::OnJobDone(std::optional<std::string> reply) {
     out_.append(*reply);
   } else {
     LogInfo("closing connection fd ", fd_, ": its deferred request failed");
-    closing_ = true;
-    in_.Consume(in_.size());
+    CloseAfterOutput();
   }
   // The timeouts were suspended during the job: their clocks restart now,
   // rather than charging the job's duration to the peer.
@@ -209,8 +217,7 @@ Connection::Next Connection::ProcessInput(bool after_job) {
   // A reply's -tout clock starts when it is queued.
   if (!had_output && PendingOutput() > 0) last_write_progress_ = Clock::now();
   if (result == ProtocolSession::Result::kClose) {
-    closing_ = true;
-    in_.Consume(in_.size());
+    CloseAfterOutput();
     return Next::kKeep;
   }
   if (result == ProtocolSession::Result::kHandOff) return HandOff();
@@ -218,8 +225,7 @@ Connection::Next Connection::ProcessInput(bool after_job) {
     ProtocolSession::DeferredWork work = session_->TakeDeferred();
     if (!work) {
       LogError("closing connection fd ", fd_, ": the session deferred a request without work");
-      closing_ = true;
-      in_.Consume(in_.size());
+      CloseAfterOutput();
       return Next::kKeep;
     }
     job_running_ = true;
@@ -235,12 +241,10 @@ Connection::Next Connection::HandOff() {
   ProtocolSession::HandOff receiver = session_->TakeHandOff();
   if (!receiver) {
     LogError("closing connection fd ", fd_, ": the session handed off the socket to nobody");
-    closing_ = true;
-    in_.Consume(in_.size());
+    CloseAfterOutput();
     return Next::kKeep;
   }
-  for (event* ev : {read_ev_, write_ev_, timer_ev_}) event_del(ev);
-  reading_ = writing_ = timer_armed_ = false;
+  StopEvents();
   const int fd = std::exchange(fd_, -1);  // the destructor must not close it
   receiver(fd, out_.substr(out_head_));
   return Next::kClose;

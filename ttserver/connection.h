@@ -121,6 +121,11 @@ class Connection {
   }
   // No further reply will be produced: the connection closes once the output is written.
   bool Done() const { return !job_running_ && (closing_ || input_ended_); }
+  // Takes no further request: the queued output is sent, then the
+  // connection closes; input not yet processed is dropped.
+  void CloseAfterOutput();
+  // Unregisters the connection's events (the socket is left alone).
+  void StopEvents();
   // Close() while a job runs: unregisters the events and closes the socket.
   void Abandon();
 
