@@ -118,10 +118,11 @@ bool RawConnection::Send(const std::string& bytes) {
   return true;
 }
 
-std::string RawConnection::Receive(size_t n, int timeout_ms) {
+std::string RawConnection::ReceiveWhileWanted(
+    const std::function<size_t(const std::string&)>& wanted, int timeout_ms) {
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (out.size() < n) {
+  for (size_t want = wanted(out); want > 0; want = wanted(out)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now())
                     .count();
@@ -129,29 +130,23 @@ std::string RawConnection::Receive(size_t n, int timeout_ms) {
     pollfd pfd{fd_, POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
     char buf[65536];
-    ssize_t got = recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+    ssize_t got = recv(fd_, buf, std::min(sizeof buf, want), 0);
     if (got <= 0) break;
     out.append(buf, static_cast<size_t>(got));
   }
   return out;
 }
 
+std::string RawConnection::Receive(size_t n, int timeout_ms) {
+  return ReceiveWhileWanted([n](const std::string& out) { return n - out.size(); }, timeout_ms);
+}
+
 std::string RawConnection::ReceiveUntil(std::string_view marker, int timeout_ms) {
-  std::string out;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (out.find(marker) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) break;
-    pollfd pfd{fd_, POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
-    char buf[65536];
-    ssize_t got = recv(fd_, buf, sizeof buf, 0);
-    if (got <= 0) break;
-    out.append(buf, static_cast<size_t>(got));
-  }
-  return out;
+  return ReceiveWhileWanted(
+      [marker](const std::string& out) {
+        return out.find(marker) == std::string::npos ? SIZE_MAX : size_t{0};
+      },
+      timeout_ms);
 }
 
 bool RawConnection::ClosedByPeer(int timeout_ms, std::string* extra) {

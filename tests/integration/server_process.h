@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +68,11 @@ class RawConnection {
   int fd() const { return fd_; }
 
  private:
+  // Receives until `wanted(received)` is 0, reading at most that many bytes
+  // at a time, or until timeout_ms passes or the peer closes.
+  std::string ReceiveWhileWanted(const std::function<size_t(const std::string&)>& wanted,
+                                 int timeout_ms);
+
   int fd_ = -1;
 };
 
