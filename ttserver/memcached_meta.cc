@@ -3,6 +3,7 @@
 #include <array>
 #include <ctime>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "common/commands.h"
 #include "ttserver/memcached_meta_flags.h"

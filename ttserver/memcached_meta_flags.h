@@ -71,10 +71,4 @@ std::string_view MetaKeyError(const MetaFlags& flags);
 // memcached returns the k flag.
 void AppendMetaKey(std::string* out, const MetaFlags& flags);
 
-// Standard base64 with padding (RFC 4648 §4), as memcached's b flag uses.
-// Decode returns false for anything else, or when `text` decodes to more
-// than out.size() bytes; *size receives the decoded length.
-bool Base64Decode(std::string_view text, std::span<char> out, size_t* size);
-void Base64Append(std::string* out, std::string_view bytes);
-
 }  // namespace tt::mctext
