@@ -8,16 +8,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
-# Build and run dependencies (Debian 12 package names).
+# Build and run dependencies (Debian 12 package names); libsqlite3-dev and
+# libpq-dev are the database clients tttail's sinks use.
 PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
-          libhttp-parser-dev)
+          libhttp-parser-dev libsqlite3-dev libpq-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
 # memcached, and the real clients the integration tests drive (memccapable,
 # memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached;
-# Ruby Dalli, whose package does not pull in ruby itself; curl).
+# Ruby Dalli, whose package does not pull in ruby itself; curl), and the
+# PostgreSQL server that tttail's integration test starts.
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
-               curl)
+               curl postgresql)
 
 install_packages() {
   local missing=()

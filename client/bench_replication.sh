@@ -3,14 +3,22 @@
 # RECORDS puts by ttbench (binary protocol, 4 connections pipelining 64
 # requests, 100-byte values) and a last marker record; then a brand-new slave
 # (sid 2) is started and the time until the marker is readable on it is
-# measured: it has then applied every record before it, in log order. Prints
-# records/s per repetition and the median.
+# measured: it has then applied every record before it. Prints records/s per
+# repetition and the median.
 #
-#   client/bench_replication.sh [build-dir] [repetitions] [records]
+# MODE=snapshot (default): the new slave bootstraps from the master's
+# snapshot, then the log from there (what a new slave of ours does).
+# MODE=log: the slave starts from position 1 (an -rts file holding "1"), so
+# it applies the whole update log record by record (what a slave that is
+# behind does, and any slave of an original master).
+#
+#   [MODE=snapshot|log] client/bench_replication.sh [build-dir] [repetitions] [records]
 set -euo pipefail
 BUILD=${1:-build}
 REPS=${2:-3}
 RECORDS=${3:-1000000}
+MODE=${MODE:-snapshot}
+case "$MODE" in snapshot | log) ;; *) echo "MODE must be snapshot or log" >&2; exit 2 ;; esac
 TTSERVER="$BUILD/ttserver/ttserver"
 TTBENCH="$BUILD/client/ttbench"
 TCRMGR="$BUILD/client/tcrmgr"
@@ -48,6 +56,7 @@ rates=()
 for rep in $(seq 1 "$REPS"); do
   slave_port=$(free_port)
   mkdir "$work/slave$rep-ulog"
+  [ "$MODE" = log ] && echo 1 >"$work/slave$rep.rts"
   start=$(date +%s.%N)
   "$TTSERVER" -host 127.0.0.1 -port "$slave_port" -ulog "$work/slave$rep-ulog" -sid 2 \
     -mhost 127.0.0.1 -mport "$MASTER_PORT" -rts "$work/slave$rep.rts" \
@@ -59,7 +68,7 @@ for rep in $(seq 1 "$REPS"); do
   done
   end=$(date +%s.%N)
   rate=$(awk -v n=$((RECORDS + 1)) -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
-  echo "repetition $rep: $((RECORDS + 1)) records in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s = $rate records/s (slave start-up included)"
+  echo "repetition $rep ($MODE): $((RECORDS + 1)) records in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s = $rate records/s (slave start-up included)"
   rates+=("$rate")
   kill "$slave_pid"
   wait "$slave_pid" 2>/dev/null || true

@@ -60,6 +60,7 @@ void RemoteDB::Close() {
   Drop();
   host_.clear();
   streaming_ = false;
+  extended_ = false;
 }
 
 Status RemoteDB::Connect() {
@@ -541,45 +542,86 @@ Status RemoteDB::Misc(std::string_view name, const std::vector<std::string>& arg
 }
 
 Status RemoteDB::ReplStart(uint64_t ts, int64_t sid, uint32_t* master_sid) {
+  return StartStream(/*extended=*/false, ts, sid, 0, master_sid);
+}
+
+Status RemoteDB::ReplStartExtended(uint64_t ts, int64_t sid, uint32_t flags,
+                                   uint32_t* master_sid) {
+  return StartStream(/*extended=*/true, ts, sid, flags, master_sid);
+}
+
+Status RemoteDB::StartStream(bool extended, uint64_t ts, int64_t sid, uint32_t flags,
+                             uint32_t* master_sid) {
   if (!is_open()) return Status::InvalidArgument("not connected; Open() first");
   if (streaming_) return Status::InvalidArgument("replication already started");
   if (ts < 1) ts = 1;
   if (sid < 1 || sid > INT32_MAX) sid = INT32_MAX;
-  Status s =
-      Call(requests::Repl(ts, static_cast<uint32_t>(sid)), Retry::kBeforeSend, [&]() -> Status {
-        Status r = ReadU32(master_sid);
-        if (r.code() == Status::Code::kNetwork) {
-          return Status::Network("the master at " + HostPort(host_, port_) +
-                                 " refused replication (closed the connection): repl masked, no "
-                                 "update log, or the slave id equals its own");
-        }
-        return r;
-      });
+  const std::string request = extended
+                                  ? requests::ReplExtended(ts, static_cast<uint32_t>(sid), flags)
+                                  : requests::Repl(ts, static_cast<uint32_t>(sid));
+  Status s = Call(request, Retry::kBeforeSend, [&]() -> Status {
+    Status r = ReadU32(master_sid);
+    if (r.code() == Status::Code::kNetwork) {
+      return Status::Network("the master at " + HostPort(host_, port_) +
+                             " refused replication (closed the connection): repl masked, no "
+                             "update log, or the slave id equals its own");
+    }
+    return r;
+  });
   if (!s.ok()) return s;
   if (*master_sid < 1) {
     Drop();
     return Status::Protocol("the master announced server id 0");
   }
   streaming_ = true;
+  extended_ = extended;
   return Status::Ok();
 }
 
 Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
+  ReplItem item;
+  bool replace;
+  Status s = ReplNextItem(&item, record, &replace, timeout_s);
+  if (s.ok()) *is_nop = item == ReplItem::kNop;
+  if (s.ok() && item != ReplItem::kNop && item != ReplItem::kRecord) {
+    Drop();
+    return Status::Protocol("snapshot item in a stream read with ReplNext");
+  }
+  return s;
+}
+
+Status RemoteDB::ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace,
+                              double timeout_s) {
   if (!streaming_ || fd_ < 0)
     return Status::InvalidArgument("no replication stream; ReplStart first");
   deadline_ = Deadline::After(timeout_s);
   Status s = [&]() -> Status {
     TT_RETURN_IF_ERROR(Fill(1));
     const uint8_t magic = static_cast<uint8_t>(rbuf_[rpos_]);
-    if (magic == kMagicNop) {
-      ++rpos_;
-      *is_nop = true;
-      return Status::Ok();
-    }
-    if (magic != kMagicRecord) {
+    const bool known = magic == kMagicNop || magic == kMagicRecord ||
+                       (extended_ && (magic == kMagicSnapshotBegin ||
+                                      magic == kMagicSnapshotRecord ||
+                                      magic == kMagicSnapshotEnd));
+    if (!known) {
       return Status::Protocol("unexpected byte " + HexByte(magic) + " in the replication stream");
     }
-    *is_nop = false;
+    if (magic == kMagicNop || magic == kMagicSnapshotEnd) {
+      ++rpos_;
+      *item = magic == kMagicNop ? ReplItem::kNop : ReplItem::kSnapshotEnd;
+      return Status::Ok();
+    }
+    if (magic == kMagicSnapshotBegin) {
+      std::string begin;
+      TT_RETURN_IF_ERROR(ReadBytes(10, &begin));
+      *item = ReplItem::kSnapshotBegin;
+      record->ts = DecodeU64(begin.data() + 1);
+      record->sid = 0;
+      record->mid = 0;
+      record->body.clear();
+      *replace = begin[9] != 0;
+      return Status::Ok();
+    }
+    *item = magic == kMagicRecord ? ReplItem::kRecord : ReplItem::kSnapshotRecord;
     // The body size is checked before anything is allocated for the body.
     TT_RETURN_IF_ERROR(Fill(kRecordHeaderSize));
     uint64_t ts;
@@ -592,6 +634,7 @@ Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
     // Decoding copies the body out of `wire`: a record is held twice, briefly.
     std::string wire;
     TT_RETURN_IF_ERROR(ReadBytes(kRecordHeaderSize + size, &wire));
+    wire[0] = static_cast<char>(kMagicRecord);  // a snapshot record is framed the same way
     size_t consumed;
     if (DecodeWireRecord(wire, record, &consumed) != DecodeResult::kOk) {
       return Status::Corruption("undecodable replication record");
@@ -600,6 +643,20 @@ Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
   }();
   if (!s.ok()) Drop();
   return s;
+}
+
+Status RemoteDB::ReplAck(uint64_t ts) {
+  if (!streaming_ || !extended_ || fd_ < 0) {
+    return Status::InvalidArgument("no extended replication stream; ReplStartExtended first");
+  }
+  std::string ack(1, static_cast<char>(kMagicAck));
+  PutU64(&ack, ts);
+  // The master reads acknowledgements all the time; a full buffer means it is stuck.
+  ssize_t n = send(fd_, ack.data(), ack.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(ack.size())) return Status::Ok();
+  Drop();
+  return Status::Network("cannot send an acknowledgement to " + HostPort(host_, port_) +
+                         (n < 0 ? std::string(": ") + strerror(errno) : ": short send"));
 }
 
 bool RemoteDB::ReplPending() {

@@ -123,6 +123,19 @@ class RemoteDB {
   // (decoded from the wire form: mid = 0). Protocol on an unknown item byte or
   // a record body over 512 MiB + 64 bytes (checked before it is read).
   Status ReplNext(UlogRecord* record, bool* is_nop, double timeout_s = 60);
+  // Our extended stream (repl/feeder.h), for a master whose stat shows
+  // repl_ext: as ReplStart, with the request's `flags`. Then ReplNextItem
+  // reads the stream and ReplAck acknowledges.
+  Status ReplStartExtended(uint64_t ts, int64_t sid, uint32_t flags, uint32_t* master_sid);
+  // One item of either stream. For kSnapshotBegin, record.ts is the
+  // snapshot's timestamp and *replace its flag; for kSnapshotRecord, record
+  // holds a key's put/putmeta body. Extension items on a plain stream are
+  // Protocol errors.
+  enum class ReplItem { kRecord, kNop, kSnapshotBegin, kSnapshotRecord, kSnapshotEnd };
+  Status ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace, double timeout_s = 60);
+  // Extended stream only: tells the master that records up to `ts` are
+  // applied (9 bytes, sent at once; a full socket buffer is an error).
+  Status ReplAck(uint64_t ts);
   // True when ReplNext can start reading without waiting for the master:
   // bytes of the stream have been received or are readable now. A slave
   // saves its position before it would wait.
@@ -136,6 +149,10 @@ class RemoteDB {
 
  private:
   enum class Retry { kNever, kBeforeSend, kReadOnly };
+
+  // ReplStart and ReplStartExtended.
+  Status StartStream(bool extended, uint64_t ts, int64_t sid, uint32_t flags,
+                     uint32_t* master_sid);
 
   Status Connect();
   void Drop();
@@ -170,6 +187,7 @@ class RemoteDB {
   std::mutex fd_mu_;
   bool interrupted_ = false;  // GUARDED_BY(fd_mu_)
   bool streaming_ = false;
+  bool extended_ = false;  // the stream is our extended one
   uint64_t max_reply_bytes_ = uint64_t{1} << 30;
   uint64_t reply_bytes_ = 0;  // bytes counted against the budget in the current reply
   std::string rbuf_;          // received, not yet consumed bytes: rbuf_[rpos_..]

@@ -135,4 +135,12 @@ std::string Repl(uint64_t ts, uint32_t sid) {
   return out;
 }
 
+std::string ReplExtended(uint64_t ts, uint32_t sid, uint32_t flags) {
+  std::string out = Header(kCmdReplExt, 16);
+  PutU64(&out, ts);
+  PutU32(&out, sid);
+  PutU32(&out, flags);
+  return out;
+}
+
 }  // namespace tt::requests

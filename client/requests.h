@@ -49,5 +49,7 @@ std::string SetMst(std::string_view host, int32_t port, uint64_t ts, uint32_t op
 std::string Misc(std::string_view name, const std::vector<std::string>& args, uint32_t opts);
 // repl handshake: stream records with timestamp >= ts to the slave `sid`.
 std::string Repl(uint64_t ts, uint32_t sid);
+// Our extended repl (repl/feeder.h), for masters whose stat shows repl_ext.
+std::string ReplExtended(uint64_t ts, uint32_t sid, uint32_t flags);
 
 }  // namespace tt::requests

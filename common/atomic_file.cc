@@ -16,16 +16,19 @@ std::string DirectoryOf(const std::string& path) {
 
 }  // namespace
 
-Status ReplaceFileAtomically(const std::string& path, std::string_view contents) {
+Status ReplaceFileAtomically(const std::string& path, std::string_view contents,
+                             FileDurability durability) {
+  const bool sync = durability == FileDurability::kPowerLoss;
   const std::string temp = path + ".tmp";
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoErrorFromErrno("cannot create " + temp);
   bool ok = write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
-            fsync(fd) == 0;
+            (!sync || fsync(fd) == 0);
   Status s = ok ? Status::Ok() : IoErrorFromErrno("cannot write " + temp);
   close(fd);
   if (!s.ok()) return s;
   if (rename(temp.c_str(), path.c_str()) != 0) return IoErrorFromErrno("cannot rename to " + path);
+  if (!sync) return Status::Ok();
   // The rename is durable only once the directory is synced.
   const std::string dir = DirectoryOf(path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

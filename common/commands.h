@@ -11,6 +11,12 @@ namespace tt {
 constexpr uint8_t kMagicRequest = 0xC8;  // first byte of every binary request
 constexpr uint8_t kMagicRecord = 0xC9;   // first byte of every update-log record
 constexpr uint8_t kMagicNop = 0xCA;      // replication heartbeat
+// Items of our extended replication stream (repl/feeder.h), never sent to a
+// slave that asked with the original's repl command.
+constexpr uint8_t kMagicSnapshotBegin = 0xCB;  // + start ts u64, replace u8
+constexpr uint8_t kMagicSnapshotRecord = 0xCC; // + a wire record without its 0xC9
+constexpr uint8_t kMagicSnapshotEnd = 0xCD;
+constexpr uint8_t kMagicAck = 0xCE;            // slave to master: + applied ts u64
 
 enum Command : uint8_t {
   kCmdPut = 0x10,
@@ -39,6 +45,9 @@ enum Command : uint8_t {
   kCmdStat = 0x88,
   kCmdMisc = 0x90,
   kCmdRepl = 0xA0,
+  // Ours, not in kCommands (the original never sees it): the extended repl
+  // of our own slaves (repl/feeder.h), counted and masked as repl.
+  kCmdReplExt = 0xA1,
 };
 
 // Which -mask group bits refuse a command besides its own bit

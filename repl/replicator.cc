@@ -1,9 +1,13 @@
 #include "repl/replicator.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
 #include "client/socket.h"
+#include "repl/feeder.h"
+#include "repl/stream_timing.h"
 #include "common/logging.h"
 #include "ttserver/redo.h"
 
@@ -13,30 +17,51 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Bounds the connect, and so how long Stop() can wait on an unreachable
-// master (the original retries for up to 5 s; its timer retries every second).
-constexpr double kConnectTimeoutS = 3;
-// The original's deadline for one stream item; a live master sends a NOP
-// every second.
-constexpr double kReadTimeoutS = 60;
-constexpr double kMinBackoffS = 0.1;
-constexpr double kMaxBackoffS = 5;
+using namespace stream_timing;
+
 // How often an idle or halted replicator looks at the master settings.
 constexpr double kIdleCheckS = 1;
-// Position saves while records keep arriving: each save is an fsync and two
-// renames' worth of metadata, so not one per record.
-constexpr auto kSaveInterval = std::chrono::milliseconds(100);
-constexpr uint64_t kSaveRecords = 1000;
 
 }  // namespace
 
 Replicator::Replicator(const ReplicatorOptions& options)
-    : options_(options), rts_(options.rts_path) {}
+    : options_(options), rts_(options.rts_path, options.durability) {}
 
 Replicator::~Replicator() { Stop(); }
 
 void Replicator::Start() {
+  ResolvePending();
   thread_ = std::thread([this] { Run(); });
+}
+
+void Replicator::ResolvePending() {
+  // Only a file of ours holds a pending record; the original creates the
+  // file when it first connects, so a missing one is left missing.
+  if (options_.rts_path.empty() || access(options_.rts_path.c_str(), F_OK) != 0) return;
+  Status s = rts_.Load();
+  if (!s.ok()) {
+    LogError("cannot read the replication position: ", s.ToString());
+    return;
+  }
+  rts_loaded_ = true;
+  options_.status->rts.store(rts_.applied());
+  if (!rts_.pending()) return;
+  const PendingRecord pending = *rts_.pending();
+  // The record changed the key's version if and only if it was applied;
+  // every record before it was.
+  const bool applied = KeyVersion(pending.key) != pending.version_before;
+  LogInfo("replication: the record of timestamp ", pending.ts, " being applied at the last stop ",
+          applied ? "was applied; it is not applied again" : "was not applied; it will be");
+  const uint64_t position = applied ? pending.ts : std::max(pending.applied, rts_.applied());
+  s = rts_.Reset(position);  // also forgets the note
+  options_.status->rts.store(position);
+  if (!s.ok()) LogError("cannot save the replication position: ", s.ToString());
+}
+
+uint64_t Replicator::KeyVersion(std::string_view key) {
+  std::string payload;
+  ValueMeta meta;
+  return options_.engine->Get(key, &payload, &meta).ok() ? meta.version : 0;
 }
 
 void Replicator::Stop() {
@@ -142,10 +167,26 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
                           bool* connected) {
   Status s = db.Open(master.host, master.port, kConnectTimeoutS);
   if (!s.ok()) return s;
+  // Our masters offer the extended stream (acknowledgements, snapshot
+  // bootstrap, memcached metadata); an original master never sees it asked.
+  std::string stat;
+  s = db.Stat(&stat);
+  if (!s.ok()) return s;
+  const bool extended = OffersExtendedStream(stat);
   uint32_t master_sid = 0;
   // Our master's timestamps are strictly increasing, so rts + 1 skips nothing
   // (§4.3's quirk concerns masters that repeat a timestamp).
-  s = db.ReplStart(rts_.applied() + 1, options_.sid, &master_sid);
+  // A snapshot is welcome when this server is new (no position and no data)
+  // or has a position (the master sends one only when its log no longer
+  // reaches back to it). With data but no position, the log from its start
+  // is all a dual master's partner can merge without losing writes.
+  // A bootstrap cut short left partial data: only a replacing one repairs it.
+  uint32_t flags = rts_.applied() > 0 || options_.engine->Count() == 0 || rts_.bootstrapping()
+                       ? kReplExtBootstrap
+                       : 0;
+  if (rts_.bootstrapping()) flags |= kReplExtReplace;
+  s = extended ? db.ReplStartExtended(rts_.applied() + 1, options_.sid, flags, &master_sid)
+               : db.ReplStart(rts_.applied() + 1, options_.sid, &master_sid);
   if (!s.ok()) return s;
   if (master_sid > UINT16_MAX) {
     return Status::Protocol("the master announced server id " + std::to_string(master_sid) +
@@ -154,32 +195,125 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
   *connected = true;
   SetState(ReplicaStatus::State::kStreaming);
   LogInfo("replicating from ", HostPort(master.host, master.port), " (server id ", master_sid,
-          ") after timestamp ", rts_.applied());
+          extended ? ", extended stream" : "", ") after timestamp ", rts_.applied());
   const bool check = (master.opts & 1) != 0;
+  const auto origin_sid = static_cast<uint16_t>(master_sid);
   Clock::time_point last_save = Clock::now();
   UlogRecord record;
+  uint64_t snapshot_ts = 0;
+  uint64_t snapshot_keys = 0;
+  bool in_snapshot = false;
   for (;;) {
     // Save before waiting for the master, and now and then under a steady
-    // stream; never more than what was applied.
-    if (rts_.unsaved() > 0 && (rts_.unsaved() >= kSaveRecords ||
-                               Clock::now() - last_save >= kSaveInterval || !db.ReplPending())) {
+    // stream; never more than what was applied. The master hears of each save.
+    if (!in_snapshot && rts_.unsaved() > 0 &&
+        (rts_.unsaved() >= kSaveRecords || Clock::now() - last_save >= kSaveInterval ||
+         !db.ReplPending())) {
       s = rts_.Save();
       if (!s.ok()) return s;
       last_save = Clock::now();
+      if (extended && !(s = db.ReplAck(rts_.saved())).ok()) return s;
     }
-    bool is_nop = false;
-    s = db.ReplNext(&record, &is_nop, kReadTimeoutS);
+    RemoteDB::ReplItem item;
+    bool replace = false;
+    s = db.ReplNextItem(&item, &record, &replace, kReadTimeoutS);
     if (!s.ok()) return s;
     // A record read but not applied is asked for again by the next session.
     if (Interrupted(master.generation)) return Status::Ok();
-    if (is_nop) continue;
-    s = Apply(record, static_cast<uint16_t>(master_sid), check, halted);
-    if (!s.ok() || *halted) return s;
+    switch (item) {
+      case RemoteDB::ReplItem::kNop:
+        // Only what is saved: the master may let its log go up to there.
+        if (extended && !(s = db.ReplAck(rts_.saved())).ok()) return s;
+        break;
+      case RemoteDB::ReplItem::kRecord:
+        if (in_snapshot) return Status::Protocol("a log record inside a snapshot");
+        s = Apply(record, origin_sid, check, halted);
+        if (!s.ok() || *halted) return s;
+        break;
+      case RemoteDB::ReplItem::kSnapshotBegin:
+        s = BeginSnapshot(record.ts, replace, origin_sid);
+        if (!s.ok()) return s;
+        in_snapshot = true;
+        snapshot_ts = record.ts;
+        snapshot_keys = 0;
+        break;
+      case RemoteDB::ReplItem::kSnapshotRecord: {
+        if (!in_snapshot) return Status::Protocol("a snapshot record outside a snapshot");
+        s = ApplySnapshotRecord(record, origin_sid);
+        if (!s.ok()) return s;
+        ++snapshot_keys;
+        break;
+      }
+      case RemoteDB::ReplItem::kSnapshotEnd:
+        if (!in_snapshot) return Status::Protocol("a snapshot end without its beginning");
+        in_snapshot = false;
+        // Everything up to the snapshot's timestamp is here now.
+        s = rts_.Reset(snapshot_ts);
+        if (!s.ok()) return s;
+        options_.status->rts.store(snapshot_ts);
+        SetState(ReplicaStatus::State::kStreaming);
+        LogInfo("replication: bootstrap done, ", snapshot_keys, " keys at timestamp ",
+                snapshot_ts, "; streaming the log from there");
+        if (!(s = db.ReplAck(snapshot_ts)).ok()) return s;
+        last_save = Clock::now();
+        break;
+    }
   }
+}
+
+Status Replicator::BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid) {
+  SetState(ReplicaStatus::State::kBootstrapping);
+  // Until the snapshot ends, the data here is partial: a restart must ask
+  // for a replacing snapshot, whatever the position says.
+  Status marked = rts_.MarkBootstrapping();
+  if (!marked.ok()) return marked;
+  LogInfo("replication: bootstrapping from the master's snapshot at timestamp ", ts,
+          replace ? " (this server's position is no longer in the master's log: its data is "
+                    "replaced)"
+                  : "");
+  if (!replace) return Status::Ok();
+  // Logged with the master's id, so the master is not sent its own vanish.
+  Status s = options_.engine->Vanish(Origin{origin_sid, origin_sid});
+  if (!s.ok()) return Status::Failed("cannot clear the database for the bootstrap: " + s.ToString());
+  return Status::Ok();
+}
+
+Status Replicator::ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid) {
+  ParsedBody body;
+  Status s = ParseBody(record.body, &body);
+  if (s.ok() && body.command != kCmdPut && body.command != kRecordPutMeta) {
+    s = Status::Protocol("a snapshot record of kind " + std::string(RecordKindName(body.command)));
+  }
+  if (!s.ok()) return Status::Failed("cannot apply a snapshot record: " + s.ToString());
+  // A key present here was written here after the bootstrap began (the
+  // database was empty or cleared): it is newer than the snapshot's value,
+  // and its record reaches the master through our own log.
+  return options_.engine->Mutate(body.key, Origin{static_cast<uint16_t>(record.sid), origin_sid},
+                                 [&](const Current& current) {
+                                   if (current.exists) return Change::Keep();
+                                   return Change::Set(std::string(body.value), body.meta);
+                                 });
+}
+
+bool IsCommandRecord(uint8_t command) {
+  return command == kCmdAddInt || command == kCmdAddDouble || command == kCmdPutCat ||
+         command == kCmdPutShl;
+}
+
+bool OffersExtendedStream(std::string_view stat) {
+  return stat.rfind("repl_ext\t1\n", 0) == 0 || stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
 }
 
 Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted) {
   if (!rts_.Wanted(record.ts)) return Status::Ok();
+  // An original master logs commands: applied twice, an addint adds twice.
+  // Such a record is noted before it is applied (repl/rts_file.h).
+  ParsedBody body;
+  if (ParseBody(record.body, &body).ok() && IsCommandRecord(body.command)) {
+    Status s = rts_.NotePending(
+        {.ts = record.ts, .version_before = KeyVersion(body.key), .key = std::string(body.key)});
+    if (!s.ok()) return s;
+  }
   bool consistent = true;
   Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent);
   // As the original, the position passes a record that cannot be applied:

@@ -31,12 +31,25 @@
 
 namespace tt {
 
+// True for the kinds of record whose second application changes the data
+// again (addint, adddouble, putcat, putshl): an original master logs them as
+// the commands they were; ours log their effects as puts.
+bool IsCommandRecord(uint8_t command);
+
+// True when a master's stat text offers our extended replication stream
+// (a "repl_ext TAB 1" line).
+bool OffersExtendedStream(std::string_view stat);
+
 struct ReplicatorOptions {
   Engine* engine = nullptr;          // REQUIRED, not owned; outlives the Replicator's thread
   MasterSettings* master = nullptr;  // REQUIRED, not owned
   ReplicaStatus* status = nullptr;   // REQUIRED, not owned; updated for stat
   std::string rts_path;              // the -rts file
   uint16_t sid = 0;                  // this server's id, announced in the handshake
+  // How durable the position (and the note before an original master's
+  // command record) must be: as the data it covers, so kPowerLoss when this
+  // server's update log is synchronised on every write.
+  FileDurability durability = FileDurability::kPowerLoss;
 };
 
 class Replicator {
@@ -47,8 +60,10 @@ class Replicator {
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
-  // Starts the thread. It stays idle (checking every second) while no master
-  // is configured.
+  // Settles a record left pending by a crash (repl/rts_file.h) before
+  // anything else writes, then starts the thread. It stays idle (checking
+  // every second) while no master is configured. Call before the server
+  // accepts clients.
   void Start();
   // Ends the thread: interrupts a blocked read or a backoff wait, saves the
   // position of the records applied so far and joins. Returns once no record
@@ -57,6 +72,10 @@ class Replicator {
 
  private:
   void Run();
+  // Start()'s settling of a pending record.
+  void ResolvePending();
+  // The version of `key`'s value here (0 = absent).
+  uint64_t KeyVersion(std::string_view key);
   // One connection to `master`, interruptible by Stop(): handshake, then
   // apply records until a failure (returned), Stop(), or a new
   // MasterSettings generation (Ok). *connected = the handshake succeeded;
@@ -65,6 +84,10 @@ class Replicator {
   // Session's work over the registered connection `db`.
   Status Stream(RemoteDB& db, const MasterSettings::Snapshot& master, bool* halted,
                 bool* connected);
+  // A snapshot begins (extended stream): with `replace`, clears the database.
+  Status BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid);
+  // Stores a snapshot record's value unless the key exists here.
+  Status ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid);
   // Applies one record, skipping what is at or below the position.
   Status Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted);
   // True when Stop() was called or the master settings changed since

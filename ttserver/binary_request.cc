@@ -177,8 +177,10 @@ ParseStatus ParseBinaryRequest(std::string_view in, const Limits& limits, Binary
       break;
     }
     case kCmdRepl:
+    case kCmdReplExt:
       req->ts = r.U64();
       req->sid = r.U32();
+      if (req->command == kCmdReplExt) req->opts = r.U32();
       if (!r.failed() && (req->ts == 0 || req->sid == 0)) {
         r.Invalid("repl timestamp and server id must not be 0");
       }

@@ -24,8 +24,8 @@ struct BinaryRequest {
   int64_t integ = 0;       // adddouble
   int64_t fract = 0;
   uint64_t ts = 0;         // restore, setmst, repl
-  uint32_t opts = 0;       // ext, restore, setmst, misc
-  uint32_t sid = 0;        // repl
+  uint32_t opts = 0;       // ext, restore, setmst, misc; extended repl's flags
+  uint32_t sid = 0;        // repl, extended repl
 };
 
 enum class ParseStatus {

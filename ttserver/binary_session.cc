@@ -93,8 +93,10 @@ ProtocolSession::Result BinarySession::Process(std::string_view in, size_t* cons
 ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::string* out) {
   Stats& stats = *context_->stats;
   Engine& engine = *context_->engine;
-  stats.CountCommand(req.command);
-  const bool forbidden = context_->mask.Forbids(req.command);
+  // Our extended repl is counted and masked as the repl it extends.
+  const uint8_t command = req.command == kCmdReplExt ? uint8_t{kCmdRepl} : req.command;
+  stats.CountCommand(command);
+  const bool forbidden = context_->mask.Forbids(command);
   Status s;
 
   switch (req.command) {
@@ -274,6 +276,7 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
     case kCmdMisc:
       return ExecuteMisc(req, out);
     case kCmdRepl:
+    case kCmdReplExt:
       return StartRepl(req, forbidden, out);
   }
   return Result::kContinue;
@@ -297,8 +300,14 @@ ProtocolSession::Result BinarySession::StartRepl(const BinaryRequest& req, bool 
     LogInfo("closing connection fd ", fd_, ": repl asked of a server without update log");
     return Result::kClose;
   }
-  hand_off_ = [feeder = context_->feeder, ts = req.ts, sid = req.sid](int fd, std::string unsent) {
-    feeder->Serve(fd, std::move(unsent), ts, sid);
+  hand_off_ = [feeder = context_->feeder, ts = req.ts, sid = req.sid,
+               extended = req.command == kCmdReplExt,
+               flags = req.opts](int fd, std::string unsent) {
+    if (extended) {
+      feeder->ServeExtended(fd, std::move(unsent), ts, sid, flags);
+    } else {
+      feeder->Serve(fd, std::move(unsent), ts, sid);
+    }
   };
   return Result::kHandOff;
 }

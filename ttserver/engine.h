@@ -81,8 +81,9 @@ class ValueCursor {
   Status Jump() { return cursor_->Jump(); }
   // See StoreCursor::Jump(key).
   Status Jump(std::string_view key) { return cursor_->Jump(key); }
-  // NotFound at the end. `payload` may be null when only keys are wanted.
-  Status Next(std::string* key, std::string* payload);
+  // NotFound at the end. `payload` may be null when only keys are wanted;
+  // the value's metadata goes to *meta if given.
+  Status Next(std::string* key, std::string* payload, ValueMeta* meta = nullptr);
 
  private:
   std::unique_ptr<StoreCursor> cursor_;
@@ -118,6 +119,11 @@ class Engine {
                 size_t byte_budget = SIZE_MAX);
   // Keys starting with `prefix`; max < 0 = unlimited, 0 = none.
   Status KeysWithPrefix(std::string_view prefix, int64_t max, std::vector<std::string>* keys);
+  // A snapshot for a new replication slave (repl/feeder.h SnapshotSource):
+  // walks the database calling `emit` with the put or putmeta body of each
+  // live value until it returns false; every record up to *start_ts is
+  // reflected in what was read. Writes go on meanwhile.
+  Status ReadSnapshot(uint64_t* start_ts, const std::function<bool(std::string_view body)>& emit);
   uint64_t Count();
   uint64_t SizeBytes();
   std::unique_ptr<ValueCursor> NewCursor();
@@ -186,6 +192,9 @@ class Engine {
 
   Store& store() { return *store_; }
   UlogWriter* ulog() { return ulog_; }
+  // The newest timestamp the clock handed out (the newest record's, with an
+  // update log). Thread-safe.
+  uint64_t LastTimestamp() const { return clock_->Last(); }
   uint16_t sid() const { return sid_; }
 
  private:

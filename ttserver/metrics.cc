@@ -204,7 +204,7 @@ class Exposition {
 
   std::string Take() { return std::move(text_); }
 
- private:
+  // A sample whose value is already text.
   void SampleText(std::string_view value, std::initializer_list<Label> labels) {
     text_.append(family_);
     if (labels.size() > 0) {
@@ -220,6 +220,8 @@ class Exposition {
     }
     text_.append(" ").append(value).append("\n");
   }
+
+ private:
   // A label value with backslash, double quote and line feed escaped, the
   // three characters the format requires escaping.
   void AppendEscaped(std::string_view value) {
@@ -346,6 +348,41 @@ void DatabaseMetrics(ServerContext& context, Exposition* out) {
   }
 }
 
+void ReplicationMetrics(ServerContext& context, Exposition* out) {
+  out->Single("replication_slaves", "gauge", "Replication streams being sent now.",
+              context.stats->repl_slaves.load());
+  if (context.feeder != nullptr) {
+    const std::vector<SlaveReport> slaves = context.feeder->Slaves(kSlaveReportForgetS);
+    out->Family("replication_slave_acked_timestamp", "gauge",
+                "Newest update-log timestamp (microseconds) each acknowledging slave applied, "
+                "by server id (its address is in stat).");
+    for (const SlaveReport& slave : slaves) {
+      if (!slave.acknowledges) continue;
+      const std::string sid = std::to_string(slave.sid);
+      out->Sample(slave.acked_ts, {{"sid", sid}});
+    }
+    out->Family("replication_slave_lag_seconds", "gauge",
+                "How long the oldest record sent to each connected acknowledging slave has "
+                "waited for its acknowledgement; 0 when it acknowledged everything.");
+    for (const SlaveReport& slave : slaves) {
+      if (!slave.acknowledges || !slave.connected) continue;
+      const std::string sid = std::to_string(slave.sid);
+      out->Sample(slave.lag_s, {{"sid", sid}});
+    }
+  }
+  const MasterSettings::Snapshot master = context.master->Get();
+  if (!master.host.empty()) {
+    const uint64_t rts = context.replica->rts.load();
+    out->Single("replication_applied_timestamp", "gauge",
+                "Master timestamp (microseconds) of the last record this slave applied (rts).",
+                rts);
+    out->Family("replication_state", "gauge",
+                "Always 1; the state label says what this slave's replicator is doing.");
+    out->SampleText("1", {{"state", ReplicaStatus::StateName(context.replica->state.load())},
+                          {"master", master.host + ":" + std::to_string(master.port)}});
+  }
+}
+
 }  // namespace
 
 bool MemcachedStats(ServerContext& context, std::string_view group, StatList* out) {
@@ -364,6 +401,7 @@ std::string RenderPrometheus(ServerContext& context) {
   TrafficMetrics(context, &out);
   CommandMetrics(context, &out);
   DatabaseMetrics(context, &out);
+  ReplicationMetrics(context, &out);
   return out.Take();
 }
 

@@ -30,6 +30,8 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "mask",      "unmask",
                                                            "ulog-sync", "ulog-sync-interval",
                                                            "checkpoint-interval",
+                                                           "ulog-retain", "ulog-retain-hold",
+                                                           "ulog-retain-interval",
                                                            "max-key",   "max-value",
                                                            "max-conns", "idle-timeout",
                                                            "metrics-port",
@@ -94,6 +96,7 @@ struct RawOptions {
   std::string host, port, thnum, tout, pid, log, ulog, ulim, sid, mhost, mport, rts, mul;
   std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
   std::string metrics_port, expiry_sweep_interval;
+  std::string ulog_retain, ulog_retain_hold, ulog_retain_interval;
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
   bool dmn = false, kl = false, ld = false, le = false, uas = false, rcc = false;
@@ -150,6 +153,18 @@ void Define(CLI::App& app, RawOptions& raw) {
   app.add_option("--ulog-sync-interval", raw.ulog_sync_interval,
                  "seconds between syncs with --ulog-sync interval")
       ->default_str("1")
+      ->type_name("SECONDS");
+  app.add_option("--ulog-retain", raw.ulog_retain,
+                 "delete old update-log files: age=DURATION and/or size=SIZE, e.g. "
+                 "age=7d,size=10g (default: keep every file)")
+      ->type_name("SPEC");
+  app.add_option("--ulog-retain-hold", raw.ulog_retain_hold,
+                 "keep the files a slave that acknowledged within DURATION still needs")
+      ->default_str("7d")
+      ->type_name("DURATION");
+  app.add_option("--ulog-retain-interval", raw.ulog_retain_interval,
+                 "seconds between update-log retention passes")
+      ->default_str("60")
       ->type_name("SECONDS");
   app.add_option("--checkpoint-interval", raw.checkpoint_interval,
                  "seconds between database syncs that bound crash recovery (0 = off)")
@@ -263,6 +278,26 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
       return s;
     }
   }
+  if (given("--ulog-retain") &&
+      !(s = ParseRetentionSpec(raw.ulog_retain, &out->ulog_retain)).ok()) {
+    return s;
+  }
+  if (given("--ulog-retain-hold")) {
+    std::optional<double> hold = ParseDuration(raw.ulog_retain_hold);
+    if (!hold) {
+      return Bad("--ulog-retain-hold: '" + raw.ulog_retain_hold +
+                 "' is not a duration (a number with s, m, h or d, e.g. 7d)");
+    }
+    out->ulog_retain_hold_s = *hold;
+  }
+  if (given("--ulog-retain-interval")) {
+    if (!(s = SecondsOption("--ulog-retain-interval", raw.ulog_retain_interval,
+                            &out->ulog_retain_interval_s))
+             .ok()) {
+      return s;
+    }
+    if (out->ulog_retain_interval_s <= 0) return Bad("--ulog-retain-interval: must be > 0");
+  }
   if (given("--metrics-port")) {
     if (!(s = IntOption("--metrics-port", raw.metrics_port, 0, 65535, &v)).ok()) return s;
     out->metrics_port = static_cast<int>(v);
@@ -309,6 +344,11 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
   // and restores would need, so we refuse instead.
   if (out->sid == 0 && !out->ulog_dir.empty()) {
     return Bad("-ulog needs a server id: add -sid N (1..65535)");
+  }
+  if (out->ulog_dir.empty() &&
+      (given("--ulog-retain") || given("--ulog-retain-hold") || given("--ulog-retain-interval"))) {
+    return Bad("--ulog-retain deletes old update-log files, but there is no update log: add "
+               "-ulog DIR -sid N, or remove the --ulog-retain options");
   }
   if (out->sid == 0 && !out->master_host.empty()) {
     return Bad("-mhost needs a server id: add -sid N (1..65535)");

@@ -10,6 +10,7 @@
 #include "common/limits.h"
 #include "common/logging.h"
 #include "common/status.h"
+#include "ulog/retention.h"
 #include "ulog/ulog_writer.h"
 
 namespace tt {
@@ -46,6 +47,14 @@ struct ServerOptions {
   // --ulog-sync / --ulog-sync-interval: durability of the update log.
   UlogSync ulog_sync = UlogSync::kNone;
   double ulog_sync_interval_s = 1.0;
+  // --ulog-retain: which old update-log files the server deletes (none given:
+  // every file is kept, as by the original). Needs -ulog.
+  RetentionPolicy ulog_retain;
+  // --ulog-retain-hold: seconds a slave that acknowledged its position and
+  // went away keeps the files it needs.
+  double ulog_retain_hold_s = kDefaultRetainHoldSeconds;
+  // --ulog-retain-interval: seconds between retention passes (the first is at start).
+  double ulog_retain_interval_s = 60;
   // --checkpoint-interval: seconds between database syncs that advance the
   // update log's recovery checkpoint; 0 = only at shutdown and on sync.
   double checkpoint_interval_s = 60;

@@ -15,6 +15,7 @@
 #include "ttserver/http_session.h"
 #include "ttserver/redo.h"
 #include "ulog/checkpoint.h"
+#include "ulog/retention.h"
 
 namespace tt {
 
@@ -148,6 +149,10 @@ Status Server::Start() {
     FeederOptions feeder_options;
     feeder_options.ulog = ulog_.get();
     feeder_options.slaves = &stats_.repl_slaves;
+    feeder_options.sid = options_.sid;
+    feeder_options.snapshot = [engine = engine_.get()](uint64_t* start_ts, const auto& emit) {
+      return engine->ReadSnapshot(start_ts, emit);
+    };
     feeder_ = std::make_unique<Feeder>(feeder_options);
   }
   context_.feeder = feeder_.get();
@@ -171,6 +176,18 @@ Status Server::Start() {
     master_.Set(options_.master_host, options_.master_port, 0, options_.replication_check ? 1 : 0);
     LogInfo("replication master: ", options_.master_host, ":", options_.master_port);
   }
+  // Before any client can write: a record left pending by a crash is settled first.
+  ReplicatorOptions replicator_options;
+  replicator_options.engine = engine_.get();
+  replicator_options.master = &master_;
+  replicator_options.status = &replica_;
+  replicator_options.rts_path = options_.rts_path;
+  replicator_options.sid = options_.sid;
+  replicator_options.durability = options_.ulog_sync == UlogSync::kAlways
+                                      ? FileDurability::kPowerLoss
+                                      : FileDurability::kProcessCrash;
+  replicator_ = std::make_unique<Replicator>(replicator_options);
+  replicator_->Start();
   for (auto& worker : workers_) {
     if (!(s = worker->Start()).ok()) break;
   }
@@ -186,14 +203,6 @@ Status Server::Start() {
   }
   LogInfo("listening on ", acceptor_->address(), " with ", options_.threads, " worker threads");
   housekeeper_ = std::thread([this] { HousekeepingLoop(); });
-  ReplicatorOptions replicator_options;
-  replicator_options.engine = engine_.get();
-  replicator_options.master = &master_;
-  replicator_options.status = &replica_;
-  replicator_options.rts_path = options_.rts_path;
-  replicator_options.sid = options_.sid;
-  replicator_ = std::make_unique<Replicator>(replicator_options);
-  replicator_->Start();
   LogSystem("service started: ", getpid());
   return Status::Ok();
 }
@@ -207,6 +216,8 @@ void Server::HousekeepingLoop() {
   const bool sweeps = options_.expiry_sweep_interval_s > 0;
   Clock::time_point next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
   Clock::time_point next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
+  const bool retention = ulog_ != nullptr && options_.ulog_retain.any();
+  Clock::time_point next_retention = Clock::now();  // the first pass at start
   auto stopping = [this] {
     std::lock_guard lock(housekeeping_mu_);
     return stopping_;
@@ -237,8 +248,29 @@ void Server::HousekeepingLoop() {
       if (purged > 0) LogDebug("expiry sweep removed ", purged, " expired items");
       next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
     }
+    if (retention && Clock::now() >= next_retention) {
+      RetainUlog();
+      next_retention = Clock::now() + Every(options_.ulog_retain_interval_s);
+    }
     lock.lock();
   }
+}
+
+void Server::RetainUlog() {
+  const double hold_s = options_.ulog_retain_hold_s;
+  const uint64_t streaming = feeder_ != nullptr ? feeder_->OldestNeeded(hold_s) : UINT64_MAX;
+  RetentionRun run;
+  // No reading through a whole file for its newest timestamp every pass: the
+  // file before a freshly rotated, empty one waits for the next record.
+  Status s = RunUlogRetention(ulog_->dir(), options_.ulog_retain, hold_s, streaming,
+                              /*read_last_ts=*/false, /*dry_run=*/false, &run);
+  if (!s.ok()) {
+    LogError("update-log retention failed (retried in ", options_.ulog_retain_interval_s,
+             " s): ", s.ToString());
+    return;
+  }
+  LogDebug("update-log retention: ", run.deleted.size(), " of ", run.files_before,
+           " files deleted; records from ts ", run.keep_from_ts, " on are needed");
 }
 
 Status Server::Stop() {

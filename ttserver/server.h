@@ -54,9 +54,15 @@ class Server {
   Status OpenData();
   // Until Stop(): runs a delayed memcached flush_all at its deadline,
   // Engine::Checkpoint every --checkpoint-interval seconds and
-  // Engine::SweepExpired every --expiry-sweep-interval seconds (checking
+  // Engine::SweepExpired every --expiry-sweep-interval seconds and
+  // RetainUlog at start and every --ulog-retain-interval seconds (checking
   // once a second, and waking at once when a flush_all is scheduled).
   void HousekeepingLoop();
+  // One --ulog-retain pass (ulog/retention.h): deletes the old update-log
+  // files that neither crash recovery, nor a slave streaming now, nor a slave
+  // that acknowledged within --ulog-retain-hold still needs. Logs what it
+  // deleted, and why a pass failed.
+  void RetainUlog();
 
   ServerOptions options_;
   TimestampClock clock_;

@@ -53,6 +53,7 @@ struct ReplicaStatus {
   enum class State {
     kIdle,        // no master configured
     kConnecting,  // connecting or handshaking
+    kBootstrapping,  // loading the master's snapshot (extended stream)
     kStreaming,   // applying the master's stream
     kRetrying,    // the last attempt failed; waiting to reconnect
     kHalted,      // stopped at an inconsistent record (-rcc) until the next setmst
@@ -61,11 +62,13 @@ struct ReplicaStatus {
   std::atomic<uint64_t> rts{0};
   std::atomic<State> state{State::kIdle};
 
-  // "idle", "connecting", "streaming", "retrying", "halted": stat's repl_state.
+  // "idle", "connecting", "bootstrapping", "streaming", "retrying", "halted":
+  // stat's repl_state.
   static const char* StateName(State state) {
     switch (state) {
       case State::kIdle: return "idle";
       case State::kConnecting: return "connecting";
+      case State::kBootstrapping: return "bootstrapping";
       case State::kStreaming: return "streaming";
       case State::kRetrying: return "retrying";
       case State::kHalted: return "halted";

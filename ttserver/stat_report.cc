@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/commands.h"
+#include "repl/feeder.h"
 
 namespace tt {
 
@@ -80,6 +81,18 @@ std::string SixDecimals(double value) {
   return buf;
 }
 
+std::string DescribeSlave(const SlaveReport& slave) {
+  std::string text = "sid=" + std::to_string(slave.sid) + " addr=" + slave.address +
+                     " connected=" + (slave.connected ? "1" : "0") +
+                     " acks=" + (slave.acknowledges ? "1" : "0");
+  if (slave.connected) text += " sent_ts=" + std::to_string(slave.sent_ts);
+  if (slave.acknowledges) {
+    text += " acked_ts=" + std::to_string(slave.acked_ts) + " ack_age=" +
+            SixDecimals(slave.ack_age_s) + " lag=" + SixDecimals(slave.lag_s);
+  }
+  return text;
+}
+
 std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) {
   std::string out;
   if (counters_only) {
@@ -109,6 +122,19 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
     // As the original: seconds since the master wrote the last record
     // applied, so an idle link shows a growing delay.
     Line(&out, "delay", SixDecimals(std::max(0.0, now - static_cast<double>(rts) / 1e6)));
+  }
+  if (context.engine->ulog() != nullptr) {
+    // Ours: the newest timestamp handed out to the update log, i.e. where a
+    // replication stream started now would end (tttail --stop-at-end).
+    Line(&out, "ulog_ts", context.engine->LastTimestamp());
+  }
+  if (context.feeder != nullptr) {
+    // Our slaves look for this before they ask for the extended stream.
+    Line(&out, "repl_ext", "1");
+    int n = 0;
+    for (const SlaveReport& slave : context.feeder->Slaves(kSlaveReportForgetS)) {
+      Line(&out, "repl_slave" + std::to_string(++n), DescribeSlave(slave));
+    }
   }
   Line(&out, "fd", static_cast<uint64_t>(fd));
   double loads[3] = {0, 0, 0};

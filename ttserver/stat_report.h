@@ -5,9 +5,19 @@
 #include <cstdint>
 #include <string>
 
+#include "repl/feeder.h"
 #include "ttserver/server_context.h"
 
 namespace tt {
+
+// How long a slave that acknowledged but is no longer connected is still
+// reported by stat and the metrics page.
+inline constexpr double kSlaveReportForgetS = 7 * 24 * 3600;
+
+// One slave as stat's repl_slaveN line shows it: "sid=2 addr=host:port
+// connected=1 acks=1 sent_ts=... acked_ts=... ack_age=S lag=S" (sent_ts only
+// while connected; the ack fields only for acknowledging slaves).
+std::string DescribeSlave(const SlaveReport& slave);
 
 // `fd` is the asking connection's socket. With `counters_only` (stat masked)
 // only the cnt_* lines are produced, as the original does.

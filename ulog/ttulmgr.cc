@@ -1,10 +1,12 @@
 // ttulmgr: exports an update-log directory as TSV and imports TSV into one
-// (ulog-and-replication.md §8). Options are accepted in the original's
-// single-dash spelling (-ts) as well as ours (--ts, --ts=N).
+// (ulog-and-replication.md §8), and deletes its old files (purge, ours:
+// ulog/retention.h). Options are accepted in the original's single-dash
+// spelling (-ts) as well as ours (--ts, --ts=N).
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,6 +21,7 @@
 #include "common/logging.h"
 #include "ulog/export_line.h"
 #include "ulog/record.h"
+#include "ulog/retention.h"
 #include "ulog/ulog_reader.h"
 #include "ulog/ulog_writer.h"
 
@@ -31,6 +34,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  ttulmgr export [-ts num] [-sid num] upath\n"
     "  ttulmgr import [-lim num] upath\n"
+    "  ttulmgr purge [-age time] [-size num] [-ts num] [-hold time] [-dry-run] upath\n"
     "  ttulmgr --version\n"
     "  ttulmgr --help\n"
     "\n"
@@ -40,8 +44,16 @@ constexpr char kUsage[] =
     "    -sid num   leave out records whose origin or master id is num\n"
     "  import   read such lines from standard input and append them to upath\n"
     "    -lim num   start a new file when one reaches num bytes (k, m, g, t, p or e suffix)\n"
+    "  purge    delete the oldest files of upath, never the newest one, never one holding\n"
+    "           records after the checkpoint (ttserver.checkpoint) or still needed by a\n"
+    "           slave in ttserver.slaves; at least one of -age, -size, -ts:\n"
+    "    -age time  files whose records are all older than time (s, m, h or d: 7d)\n"
+    "    -size num  oldest files while all of them total more than num bytes (10g)\n"
+    "    -ts num    files whose records are all older than this timestamp in microseconds\n"
+    "    -hold time keep what slaves that acknowledged within time need (default 7d)\n"
+    "    -dry-run   only print what would be deleted\n"
     "\n"
-    "Options may also be spelled --ts, --sid, --lim. See ttulmgr(1).\n";
+    "Options may also be spelled --ts, --sid, --lim, --age, ... See ttulmgr(1).\n";
 
 int UsageError(const std::string& what) {
   fprintf(stderr, "ttulmgr: error: %s; see the usage below\n\n%s", what.c_str(), kUsage);
@@ -59,7 +71,50 @@ struct Options {
   uint64_t ts = 0;
   std::optional<int64_t> sid;
   uint64_t limit = 0;
+  RetentionPolicy purge;  // -age, -size, and -ts for purge
+  double hold_s = kDefaultRetainHoldSeconds;
+  bool dry_run = false;
 };
+
+// The options each command takes ("dry-run" is the only one without a value).
+const std::map<std::string, std::set<std::string>, std::less<>>& CommandOptions() {
+  static const std::map<std::string, std::set<std::string>, std::less<>> options = {
+      {"export", {"ts", "sid"}},
+      {"import", {"lim"}},
+      {"purge", {"age", "size", "ts", "hold", "dry-run"}},
+  };
+  return options;
+}
+
+// Stores the value of option `name` (one of CommandOptions()) into *opts;
+// returns the usage error's exit code, or 0.
+int SetOption(std::string_view name, std::string_view value, Options* opts) {
+  const std::string text(value);
+  if (name == "ts") {
+    std::optional<uint64_t> ts = ParseTimestampArg(value);
+    if (!ts)
+      return UsageError("-ts wants a timestamp in microseconds or \"now\", not '" + text + "'");
+    opts->ts = *ts;
+  } else if (name == "sid") {
+    opts->sid = ParseWholeInt(value);
+    if (!opts->sid) return UsageError("-sid wants a decimal server id, not '" + text + "'");
+  } else if (name == "lim" || name == "size") {
+    std::optional<uint64_t> size = ParseSizeWithSuffix(value);
+    if (!size || (name == "size" && *size == 0)) {
+      return UsageError("-" + std::string(name) +
+                        " wants a size in bytes such as 1073741824 or 1g, not '" + text + "'");
+    }
+    (name == "lim" ? opts->limit : opts->purge.max_bytes) = *size;
+  } else {
+    std::optional<double> seconds = ParseDuration(value);
+    if (!seconds || (name == "age" && *seconds == 0)) {
+      return UsageError("-" + std::string(name) +
+                        " wants a duration such as 7d, 12h, 30m or 3600s, not '" + text + "'");
+    }
+    (name == "age" ? opts->purge.max_age_s : opts->hold_s) = *seconds;
+  }
+  return 0;
+}
 
 // Returns 0 and fills *opts, -1 when help was printed, or a usage error's exit code.
 int ParseArgs(const std::vector<std::string>& args, Options* opts) {
@@ -92,36 +147,23 @@ int ParseArgs(const std::vector<std::string>& args, Options* opts) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (name != "ts" && name != "sid" && name != "lim") {
-      return UsageError("unknown option --" + std::string(name));
-    }
+    bool known = false;
+    for (const auto& [command, names] : CommandOptions())
+      known = known || names.count(std::string(name)) > 0;
+    if (!known) return UsageError("unknown option --" + std::string(name));
     seen.insert(std::string(name));
+    if (name == "dry-run") {
+      if (value) return UsageError("-dry-run takes no value");
+      opts->dry_run = true;
+      continue;
+    }
     if (!value) {
       if (i + 1 >= args.size()) {
         return UsageError("option -" + std::string(name) + " needs a value");
       }
       value = args[++i];
     }
-    if (name == "ts") {
-      std::optional<uint64_t> ts = ParseTimestampArg(*value);
-      if (!ts) {
-        return UsageError("-ts wants a timestamp in microseconds or \"now\", not '" +
-                          std::string(*value) + "'");
-      }
-      opts->ts = *ts;
-    } else if (name == "sid") {
-      opts->sid = ParseWholeInt(*value);
-      if (!opts->sid) {
-        return UsageError("-sid wants a decimal server id, not '" + std::string(*value) + "'");
-      }
-    } else {
-      std::optional<uint64_t> limit = ParseSizeWithSuffix(*value);
-      if (!limit) {
-        return UsageError("-lim wants a size in bytes such as 1073741824 or 1g, not '" +
-                          std::string(*value) + "'");
-      }
-      opts->limit = *limit;
-    }
+    if (int rc = SetOption(name, *value, opts); rc != 0) return rc;
   }
   if (help) {
     fputs(kUsage, stdout);
@@ -133,14 +175,22 @@ int ParseArgs(const std::vector<std::string>& args, Options* opts) {
   }
   if (positional.empty()) return UsageError("no command given");
   opts->command = positional[0];
-  if (opts->command != "export" && opts->command != "import") {
+  auto command = CommandOptions().find(opts->command);
+  if (command == CommandOptions().end()) {
     return UsageError("unknown command '" + opts->command + "'");
   }
   if (positional.size() != 2) return UsageError(opts->command + " takes exactly one upath");
   opts->upath = positional[1];
-  if (opts->command == "export" && seen.count("lim")) return UsageError("-lim belongs to import");
-  if (opts->command == "import" && (seen.count("ts") || seen.count("sid"))) {
-    return UsageError("-ts and -sid belong to export");
+  for (const std::string& name : seen) {
+    if (command->second.count(name) == 0) {
+      return UsageError("-" + name + " does not belong to " + opts->command);
+    }
+  }
+  if (opts->command == "purge") {
+    opts->purge.before_ts = seen.count("ts") ? opts->ts : 0;
+    if (!opts->purge.any()) {
+      return UsageError("purge needs -age, -size or -ts to know which files are old");
+    }
   }
   return 0;
 }
@@ -244,15 +294,48 @@ int Import(const Options& opts) {
   return 0;
 }
 
+int Purge(const Options& opts) {
+  // What it deletes is printed below; the log's own lines would repeat it.
+  (void)ConfigureLog("/dev/stderr", LogLevel::kError);
+  RetentionRun run;
+  Status s = RunUlogRetention(opts.upath, opts.purge, opts.hold_s, UINT64_MAX,
+                              /*read_last_ts=*/true, opts.dry_run, &run);
+  const char* verb = opts.dry_run ? "would delete" : "deleted";
+  uint64_t bytes = 0;
+  for (const UlogDeletion& deletion : run.deleted) {
+    printf("%s %s: %s\n", verb, DescribeUlogFile(deletion).c_str(), deletion.reason.c_str());
+    bytes += deletion.file.size;
+  }
+  if (!s.ok()) {
+    fflush(stdout);
+    return Fail(s.message(), run.deleted.empty() ? "nothing was deleted"
+                                                 : "the files listed above were deleted");
+  }
+  printf("%s %zu of %zu files, %llu of %llu bytes; records from ts %llu on are kept\n", verb,
+         run.deleted.size(), run.files_before, static_cast<unsigned long long>(bytes),
+         static_cast<unsigned long long>(run.bytes_before),
+         static_cast<unsigned long long>(run.keep_from_ts));
+  if (run.keep_from_ts <= 1) {
+    printf(
+        "note: %s has no ttserver.checkpoint, so crash recovery would re-apply the whole log "
+        "and every file with records is kept; a ttserver writes one at its next checkpoint "
+        "(--checkpoint-interval) or clean stop\n",
+        opts.upath.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace tt
 
 int main(int argc, char** argv) {
   // Standard output carries the export; diagnostics of the log code go to stderr.
   (void)tt::ConfigureLog("/dev/stderr", tt::LogLevel::kInfo);
-  std::vector<std::string> args = tt::NormalizeLegacyFlags(argc, argv, {"ts", "sid", "lim"});
+  std::vector<std::string> args =
+      tt::NormalizeLegacyFlags(argc, argv, {"ts", "sid", "lim", "age", "size", "hold", "dry-run"});
   tt::Options opts;
   int rc = tt::ParseArgs(args, &opts);
   if (rc != 0) return rc < 0 ? 0 : rc;
+  if (opts.command == "purge") return tt::Purge(opts);
   return opts.command == "export" ? tt::Export(opts) : tt::Import(opts);
 }

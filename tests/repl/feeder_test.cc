@@ -27,11 +27,11 @@ TEST(AppendForSlaveTest, RecordsOfTheSlaveOrFromItAreNotSent) {
   std::string out;
   UlogRecord own{10, 2, 0, PutBody("k", "v")};
   UlogRecord relayed{11, 3, 2, PutBody("k", "v")};
-  EXPECT_FALSE(AppendForSlave(&own, 2, &out));
-  EXPECT_FALSE(AppendForSlave(&relayed, 2, &out));
+  EXPECT_FALSE(AppendForSlave(&own, 2, false, &out));
+  EXPECT_FALSE(AppendForSlave(&relayed, 2, false, &out));
   EXPECT_TRUE(out.empty());
   UlogRecord other{12, 3, 1, PutBody("k", "v")};
-  EXPECT_TRUE(AppendForSlave(&other, 2, &out));
+  EXPECT_TRUE(AppendForSlave(&other, 2, false, &out));
   std::string expected;
   EncodeWireRecord(other, &expected);
   EXPECT_EQ(out, expected);
@@ -40,7 +40,7 @@ TEST(AppendForSlaveTest, RecordsOfTheSlaveOrFromItAreNotSent) {
 TEST(AppendForSlaveTest, WireFormHasAFourByteSidAndPutmetaBecomesAPut) {
   std::string out;
   UlogRecord rec{0x0102030405060708, 0x0A0B, 0, PutMetaBody("k", "v", ValueMeta{.flags = 9})};
-  ASSERT_TRUE(AppendForSlave(&rec, 2, &out));
+  ASSERT_TRUE(AppendForSlave(&rec, 2, false, &out));
   const std::string body = PutBody("k", "v");
   ASSERT_EQ(out.size(), kRecordHeaderSize + body.size());
   EXPECT_EQ(static_cast<uint8_t>(out[0]), kMagicRecord);
@@ -48,6 +48,16 @@ TEST(AppendForSlaveTest, WireFormHasAFourByteSidAndPutmetaBecomesAPut) {
   EXPECT_EQ(DecodeU32(out.data() + 9), 0x0A0Bu);
   EXPECT_EQ(DecodeU32(out.data() + 13), body.size());
   EXPECT_EQ(out.substr(kRecordHeaderSize), body);
+}
+
+TEST(AppendForSlaveTest, AnExtendedStreamCarriesPutmetaAsItIs) {
+  std::string out;
+  UlogRecord rec{7, 3, 0, PutMetaBody("k", "v", ValueMeta{.flags = 9, .expires_at = 2000000000})};
+  const UlogRecord original = rec;
+  ASSERT_TRUE(AppendForSlave(&rec, 2, true, &out));
+  std::string expected;
+  EncodeWireRecord(original, &expected);
+  EXPECT_EQ(out, expected);
 }
 
 // The slave's end of a socket pair: reads stream items as a slave does.

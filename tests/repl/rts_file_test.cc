@@ -134,5 +134,74 @@ TEST(RtsFileTest, ResetSavesAtOnce) {
   EXPECT_FALSE(rts.Wanted(50));
 }
 
+TEST(PendingNoteTest, RoundTripsAnyKey) {
+  std::string key;
+  for (int c = 0; c < 256; ++c) key.push_back(static_cast<char>(c));
+  const PendingRecord note{.applied = 7, .ts = 9, .version_before = 8, .key = key};
+  const std::string body = FormatPending(note);
+  PendingRecord parsed;
+  ASSERT_TRUE(ParsePending("tt-pending " + std::to_string(body.size()) + "\n" + body, &parsed));
+  EXPECT_EQ(parsed.applied, 7u);
+  EXPECT_EQ(parsed.ts, 9u);
+  EXPECT_EQ(parsed.version_before, 8u);
+  EXPECT_EQ(parsed.key, key);
+}
+
+TEST(PendingNoteTest, APartOfANoteIsNoNote) {
+  const std::string body = FormatPending({.applied = 1, .ts = 2, .version_before = 0, .key = "k"});
+  const std::string whole = "tt-pending " + std::to_string(body.size()) + "\n" + body;
+  PendingRecord parsed;
+  for (size_t cut = 0; cut < whole.size(); ++cut) {
+    EXPECT_FALSE(ParsePending(whole.substr(0, cut), &parsed)) << cut;
+  }
+  EXPECT_FALSE(ParsePending("garbage", &parsed));
+}
+
+TEST(RtsFileTest, ANoteIsFoundAfterARestartUntilThePositionPassesIt) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  {
+    RtsFile rts(path);
+    ASSERT_TRUE(rts.Load().ok());
+    rts.MarkApplied(100);
+    ASSERT_TRUE(rts.Save().ok());
+    rts.MarkApplied(150);  // applied, not saved
+    ASSERT_TRUE(rts.NotePending({.ts = 200, .version_before = 5, .key = "a much longer key"}).ok());
+    // A shorter note over a longer one: the length says where it ends.
+    ASSERT_TRUE(rts.NotePending({.ts = 201, .version_before = 6, .key = "k"}).ok());
+  }
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_EQ(rts.applied(), 100u);
+  ASSERT_TRUE(rts.pending().has_value());
+  EXPECT_EQ(rts.pending()->applied, 150u);
+  EXPECT_EQ(rts.pending()->ts, 201u);
+  EXPECT_EQ(rts.pending()->key, "k");
+  // Reset (the settling, setmst) forgets it for good.
+  ASSERT_TRUE(rts.Reset(201).ok());
+  RtsFile again(path);
+  ASSERT_TRUE(again.Load().ok());
+  EXPECT_EQ(again.applied(), 201u);
+  EXPECT_FALSE(again.pending().has_value());
+}
+
+TEST(RtsFileTest, BootstrapMarkerLastsUntilReset) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  {
+    RtsFile rts(path);
+    ASSERT_TRUE(rts.Load().ok());
+    ASSERT_TRUE(rts.MarkBootstrapping().ok());
+  }
+  RtsFile rts(path);
+  ASSERT_TRUE(rts.Load().ok());
+  EXPECT_TRUE(rts.bootstrapping());
+  ASSERT_TRUE(rts.Reset(42).ok());
+  RtsFile again(path);
+  ASSERT_TRUE(again.Load().ok());
+  EXPECT_FALSE(again.bootstrapping());
+  EXPECT_EQ(again.applied(), 42u);
+}
+
 }  // namespace
 }  // namespace tt

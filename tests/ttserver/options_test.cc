@@ -221,6 +221,25 @@ TEST(ServerOptionsTest, UlogAndMhostWithoutSidAreRefused) {
   EXPECT_EQ(MustParse({"-ulog", "dir", "-sid", "1"}).ulog_dir, "dir");
 }
 
+TEST(ServerOptionsTest, UlogRetentionIsOffByDefaultAndNeedsAnUpdateLog) {
+  ServerOptions o = MustParse({"-ulog", "dir", "-sid", "1"});
+  EXPECT_FALSE(o.ulog_retain.any());
+  EXPECT_EQ(o.ulog_retain_hold_s, 7 * 86400);
+  o = MustParse({"-ulog", "dir", "-sid", "1", "-ulog-retain", "age=2d,size=1g",
+                 "--ulog-retain-hold", "12h", "--ulog-retain-interval", "0.5"});
+  EXPECT_EQ(o.ulog_retain.max_age_s, 2 * 86400);
+  EXPECT_EQ(o.ulog_retain.max_bytes, 1ull << 30);
+  EXPECT_EQ(o.ulog_retain_hold_s, 12 * 3600);
+  EXPECT_EQ(o.ulog_retain_interval_s, 0.5);
+  EXPECT_NE(Refusal({"--ulog-retain", "size=1g"}).find("there is no update log"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"-ulog", "d", "-sid", "1", "--ulog-retain", "7d"}).find("age=7d,size=10g"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"-ulog", "d", "-sid", "1", "--ulog-retain-hold", "1w"})
+                .find("--ulog-retain-hold"),
+            std::string::npos);
+}
+
 TEST(ServerOptionsTest, DaemonImpliesPidFile) {
   EXPECT_EQ(MustParse({"-dmn"}).pid_path, "ttserver.pid");
   EXPECT_EQ(MustParse({"-dmn", "-pid", "/run/x.pid"}).pid_path, "/run/x.pid");

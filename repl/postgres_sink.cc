@@ -1,0 +1,235 @@
+#include "repl/postgres_sink.h"
+
+#include <libpq-fe.h>
+
+#include <vector>
+
+#include "common/coding.h"
+
+namespace tt {
+
+namespace {
+
+constexpr char kSchema[] =
+    "CREATE TABLE IF NOT EXISTS kv (key bytea PRIMARY KEY, value bytea NOT NULL, "
+    "ts bigint NOT NULL, flags bigint NOT NULL DEFAULT 0, "
+    "expires_at bigint NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS tttail_checkpoint (source text PRIMARY KEY, "
+    "ts bigint NOT NULL)";
+
+// The statements, prepared once per connection. Integers travel as 8-byte
+// big-endian binary parameters.
+struct Prepared {
+  const char* name;
+  const char* sql;
+};
+constexpr Prepared kStatements[] = {
+    {"tttail_get", "SELECT value FROM kv WHERE key = $1::bytea"},
+    {"tttail_upsert",
+     "INSERT INTO kv (key, value, ts, flags, expires_at) "
+     "VALUES ($1::bytea, $2::bytea, $3::bigint, $4::bigint, $5::bigint) "
+     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, ts = excluded.ts, "
+     "flags = excluded.flags, expires_at = excluded.expires_at"},
+    {"tttail_delete", "DELETE FROM kv WHERE key = $1::bytea"},
+    {"tttail_load", "SELECT ts FROM tttail_checkpoint WHERE source = $1::text"},
+    {"tttail_save",
+     "INSERT INTO tttail_checkpoint (source, ts) VALUES ($1::text, $2::bigint) "
+     "ON CONFLICT (source) DO UPDATE SET ts = excluded.ts"},
+};
+
+std::string BigEndian64(uint64_t n) {
+  std::string out;
+  PutU64(&out, n);
+  return out;
+}
+
+std::string Message(pg_conn* conn) {
+  std::string text = PQerrorMessage(conn);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Status PostgresSink::Open(const std::string& conninfo, std::unique_ptr<PostgresSink>* sink) {
+  std::unique_ptr<PostgresSink> opened(new PostgresSink());
+  opened->conn_ = PQconnectdb(conninfo.c_str());
+  if (opened->conn_ == nullptr || PQstatus(opened->conn_) != CONNECTION_OK) {
+    return Status::IoError("cannot connect to PostgreSQL with '" + conninfo +
+                           "': " + Message(opened->conn_));
+  }
+  // NOTICEs ("relation kv already exists, skipping") are not for the user.
+  PQsetNoticeProcessor(
+      opened->conn_, [](void*, const char*) {}, nullptr);
+  *sink = std::move(opened);
+  return Status::Ok();
+}
+
+PostgresSink::~PostgresSink() { PQfinish(conn_); }  // an open transaction is rolled back
+
+Status PostgresSink::Exec(const char* sql) {
+  PGresult* result = PQexec(conn_, sql);
+  const ExecStatusType status = PQresultStatus(result);
+  PQclear(result);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::Ok();
+  return Status::IoError("PostgreSQL: " + Message(conn_) + " (in: " + sql + ")");
+}
+
+Status PostgresSink::Prepare() {
+  Status s = Exec(kSchema);
+  if (!s.ok()) return s;
+  for (const Prepared& statement : kStatements) {
+    PGresult* result = PQprepare(conn_, statement.name, statement.sql, 0, nullptr);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    if (!ok)
+      return Status::IoError("PostgreSQL: cannot prepare " + std::string(statement.sql) + ": " +
+                             Message(conn_));
+  }
+  return Status::Ok();
+}
+
+Status PostgresSink::Run(const char* name, std::initializer_list<std::string_view> params,
+                         std::optional<std::string>* first) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  for (std::string_view param : params) {
+    values.push_back(param.data());
+    lengths.push_back(static_cast<int>(param.size()));
+    formats.push_back(1);  // binary: bytea as raw bytes, bigint as 8 bytes
+  }
+  if (in_transaction_) {
+    // Pipelined: sent now, its result read with the next Drain.
+    if (!PQsendQueryPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
+                             lengths.data(), formats.data(), /*resultFormat=*/1)) {
+      return Status::IoError("PostgreSQL: cannot send statement " + std::string(name) + ": " +
+                             Message(conn_));
+    }
+    ++pending_;
+    if (first != nullptr || pending_ >= kMaxPending) return Drain(first);
+    return Status::Ok();
+  }
+  PGresult* result = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
+                                    lengths.data(), formats.data(), /*resultFormat=*/1);
+  Status s = TakeResult(result, name, first);
+  PQclear(result);
+  return s;
+}
+
+Status PostgresSink::TakeResult(PGresult* result, const char* what,
+                                std::optional<std::string>* first) {
+  const ExecStatusType status = PQresultStatus(result);
+  if (first != nullptr) {
+    first->reset();
+    if (status == PGRES_TUPLES_OK && PQntuples(result) > 0 && !PQgetisnull(result, 0, 0)) {
+      first->emplace(PQgetvalue(result, 0, 0), PQgetlength(result, 0, 0));
+    }
+  }
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::Ok();
+  const char* message = PQresultErrorMessage(result);
+  std::string text = message != nullptr && *message != '\0' ? message : Message(conn_);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return Status::IoError("PostgreSQL: " + text + " (in " + what + ")");
+}
+
+Status PostgresSink::Drain(std::optional<std::string>* last) {
+  if (pending_ == 0) return Status::Ok();
+  if (!PQsendFlushRequest(conn_) || PQflush(conn_) != 0) {
+    return Status::IoError("PostgreSQL: cannot send: " + Message(conn_));
+  }
+  Status first_error;
+  for (; pending_ > 0; --pending_) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr)
+      return Status::IoError("PostgreSQL: lost the connection: " + Message(conn_));
+    Status s = TakeResult(result, "a pipelined statement", pending_ == 1 ? last : nullptr);
+    PQclear(result);
+    while ((result = PQgetResult(conn_)) != nullptr) PQclear(result);  // the end of this query
+    if (first_error.ok() && !s.ok()) first_error = s;
+  }
+  return first_error;
+}
+
+Status PostgresSink::Sync() {
+  if (PQpipelineSync(conn_) != 1)
+    return Status::IoError("PostgreSQL: cannot sync: " + Message(conn_));
+  Status first_error = Drain(nullptr);
+  // The sync's own result ends what the pipeline held.
+  for (;;) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        return Status::IoError("PostgreSQL: lost the connection: " + Message(conn_));
+      }
+      continue;  // the end of a statement's results
+    }
+    const ExecStatusType status = PQresultStatus(result);
+    PQclear(result);
+    if (status == PGRES_PIPELINE_SYNC) break;
+  }
+  return first_error;
+}
+
+Status PostgresSink::LoadCheckpoint(std::string_view source, uint64_t* ts) {
+  std::optional<std::string> bytes;
+  Status s = Run("tttail_load", {source}, &bytes);
+  *ts = bytes && bytes->size() == 8 ? DecodeU64(bytes->data()) : 0;
+  return s;
+}
+
+Status PostgresSink::Begin() {
+  if (PQenterPipelineMode(conn_) != 1) {
+    return Status::IoError("PostgreSQL: cannot enter pipeline mode: " + Message(conn_));
+  }
+  in_transaction_ = true;
+  return RunText("BEGIN");
+}
+
+Status PostgresSink::RunText(const char* sql) {
+  if (!in_transaction_) return Exec(sql);
+  if (!PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0)) {
+    return Status::IoError("PostgreSQL: cannot send " + std::string(sql) + ": " + Message(conn_));
+  }
+  ++pending_;
+  return Status::Ok();
+}
+
+Status PostgresSink::Get(std::string_view key, std::optional<std::string>* value) {
+  return Run("tttail_get", {key}, value);
+}
+
+Status PostgresSink::Upsert(std::string_view key, std::string_view value, uint64_t ts,
+                            uint32_t flags, int64_t expires_at) {
+  return Run("tttail_upsert", {key, value, BigEndian64(ts), BigEndian64(flags),
+                               BigEndian64(static_cast<uint64_t>(expires_at))});
+}
+
+Status PostgresSink::Delete(std::string_view key) { return Run("tttail_delete", {key}); }
+
+Status PostgresSink::DeleteAll() { return RunText("DELETE FROM kv"); }
+
+Status PostgresSink::Commit(std::string_view source, uint64_t ts) {
+  Status s = Run("tttail_save", {source, BigEndian64(ts)});
+  if (s.ok()) s = RunText("COMMIT");
+  Status synced = Sync();
+  if (s.ok()) s = synced;
+  EndPipeline();
+  return s;
+}
+
+void PostgresSink::Rollback() {
+  if (!in_transaction_) return;
+  // Whatever failed, the server rolls the transaction back at this ROLLBACK.
+  RunText("ROLLBACK");
+  Sync();
+  EndPipeline();
+}
+
+void PostgresSink::EndPipeline() {
+  PQexitPipelineMode(conn_);
+  in_transaction_ = false;
+  pending_ = 0;
+}
+
+}  // namespace tt

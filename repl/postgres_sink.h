@@ -1,0 +1,67 @@
+// The Sink of a PostgreSQL database (Debian's libpq): keys and values as
+// bytea, sent and read in binary form; each batch is one transaction, whose
+// statements are pipelined (libpq pipeline mode): sent without waiting for
+// each result, which are read every kMaxPending statements, for a Get, and
+// at Commit.
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+
+#include "repl/tail_sink.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace tt {
+
+class PostgresSink : public Sink {
+ public:
+  // Connects with the libpq connection string `conninfo` (e.g.
+  // "host=127.0.0.1 port=5432 user=me dbname=app"). IoError with libpq's
+  // message on failure.
+  static Status Open(const std::string& conninfo, std::unique_ptr<PostgresSink>* sink);
+  ~PostgresSink() override;
+
+  Status Prepare() override;
+  Status LoadCheckpoint(std::string_view source, uint64_t* ts) override;
+  Status Begin() override;
+  Status Get(std::string_view key, std::optional<std::string>* value) override;
+  Status Upsert(std::string_view key, std::string_view value, uint64_t ts, uint32_t flags,
+                int64_t expires_at) override;
+  Status Delete(std::string_view key) override;
+  Status DeleteAll() override;
+  Status Commit(std::string_view source, uint64_t ts) override;
+  void Rollback() override;
+
+ private:
+  PostgresSink() = default;
+  // Results read at once at the latest: bounds what waits in the socket
+  // buffers, so that neither side blocks writing while the other does too.
+  static constexpr int kMaxPending = 256;
+
+  // Runs the prepared statement `name` with binary parameters; the first
+  // column of the first row (binary) into *first when it is not null. In a
+  // transaction it is pipelined, and an error may show at a later call.
+  Status Run(const char* name, std::initializer_list<std::string_view> params,
+             std::optional<std::string>* first = nullptr);
+  // Runs `sql` without parameters (pipelined in a transaction).
+  Status RunText(const char* sql);
+  // Runs `sql` outside a transaction and waits for it.
+  Status Exec(const char* sql);
+  // Ok for a successful result; fills *first as Run says.
+  Status TakeResult(pg_result* result, const char* what, std::optional<std::string>* first);
+  // Reads the results of the pending statements, the last one's first column
+  // into *last; the first error among them.
+  Status Drain(std::optional<std::string>* last);
+  // Ends the pipeline's batch (a sync point) and reads everything up to it.
+  Status Sync();
+  void EndPipeline();
+
+  pg_conn* conn_ = nullptr;
+  bool in_transaction_ = false;  // and so in pipeline mode
+  int pending_ = 0;              // statements sent whose results are not read
+};
+
+}  // namespace tt

@@ -1,0 +1,121 @@
+#include "repl/tail_output.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace tt {
+
+namespace {
+
+class StdoutOutput : public TailOutput {
+ public:
+  StdoutOutput(TailFormat format, TailEncoding encoding, std::optional<std::string> path)
+      : format_(format), encoding_(encoding) {
+    if (path) checkpoint_.emplace(std::move(*path));
+  }
+
+  Status LoadPosition(uint64_t* ts) override {
+    *ts = 0;
+    if (!checkpoint_) return Status::Ok();
+    Status s = checkpoint_->Load();
+    if (s.ok()) *ts = checkpoint_->applied();
+    return s;
+  }
+
+  Status Deliver(const UlogRecord& record, uint32_t master_sid) override {
+    const std::string line = FormatTailLine(record, format_, encoding_, master_sid);
+    if (fwrite(line.data(), 1, line.size(), stdout) != line.size()) return WriteError();
+    ++unflushed_;
+    if (checkpoint_ && checkpoint_->Wanted(record.ts)) checkpoint_->MarkApplied(record.ts);
+    return Status::Ok();
+  }
+
+  Status Flush() override {
+    if (unflushed_ == 0) return Status::Ok();
+    // The lines first: the checkpoint must never pass a line not yet written.
+    if (fflush(stdout) != 0) return WriteError();
+    unflushed_ = 0;
+    return checkpoint_ ? checkpoint_->Save() : Status::Ok();
+  }
+
+  uint64_t unflushed() const override { return unflushed_; }
+
+ private:
+  static Status WriteError() {
+    return Status::IoError(std::string("cannot write to standard output: ") + strerror(errno));
+  }
+
+  TailFormat format_;
+  TailEncoding encoding_;
+  std::optional<RtsFile> checkpoint_;
+  uint64_t unflushed_ = 0;
+};
+
+class SinkOutput : public TailOutput {
+ public:
+  SinkOutput(std::unique_ptr<Sink> sink, std::string source)
+      : sink_(std::move(sink)), source_(std::move(source)) {}
+  ~SinkOutput() override { sink_->Rollback(); }
+
+  Status LoadPosition(uint64_t* ts) override {
+    Status s = sink_->LoadCheckpoint(source_, ts);
+    position_ = committed_ = *ts;
+    return s;
+  }
+
+  Status Deliver(const UlogRecord& record, uint32_t /*master_sid*/) override {
+    if (record.ts <= position_) return Status::Ok();  // applied already (exactly once)
+    if (unflushed_ == 0) {
+      Status s = sink_->Begin();
+      if (!s.ok()) return s;
+    }
+    ++unflushed_;
+    Status s = ApplyRecordToSink(record, sink_.get());
+    if (!s.ok()) {
+      // Never commit part of a record: drop the whole batch, so the
+      // checkpoint stays where the tables are.
+      sink_->Rollback();
+      unflushed_ = 0;
+      position_ = committed_;
+      if (s.code() != Status::Code::kFailed && s.code() != Status::Code::kUnsupported) return s;
+      return Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
+                            ": " + s.message() + "; fix the table, or skip the record by setting " +
+                            "ts to " + std::to_string(record.ts) +
+                            " in the tttail_checkpoint row '" + source_ + "'");
+    }
+    position_ = record.ts;
+    return Status::Ok();
+  }
+
+  Status Flush() override {
+    if (unflushed_ == 0) return Status::Ok();
+    Status s = sink_->Commit(source_, position_);
+    if (!s.ok()) return s;
+    unflushed_ = 0;
+    committed_ = position_;
+    return Status::Ok();
+  }
+
+  uint64_t unflushed() const override { return unflushed_; }
+
+ private:
+  std::unique_ptr<Sink> sink_;
+  std::string source_;
+  uint64_t committed_ = 0;  // the checkpoint in the sink
+  uint64_t position_ = 0;   // timestamp of the last record applied (committed or not)
+  uint64_t unflushed_ = 0;  // records in the open transaction
+};
+
+}  // namespace
+
+std::unique_ptr<TailOutput> NewStdoutOutput(TailFormat format, TailEncoding encoding,
+                                            std::optional<std::string> checkpoint_path) {
+  return std::make_unique<StdoutOutput>(format, encoding, std::move(checkpoint_path));
+}
+
+std::unique_ptr<TailOutput> NewSinkOutput(std::unique_ptr<Sink> sink, std::string source) {
+  return std::make_unique<SinkOutput>(std::move(sink), std::move(source));
+}
+
+}  // namespace tt

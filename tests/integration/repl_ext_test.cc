@@ -1,0 +1,285 @@
+// Our replication extensions between ttserver processes on loopback (issue 4
+// item 4, repl/feeder.h): slaves acknowledge what they applied and the master
+// reports them in stat, on its metrics page and in its slave registry;
+// memcached flags and expiry reach our slaves; a slave with no position or
+// one the master's log no longer reaches bootstraps from a snapshot.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/repl_support.h"
+#include "ulog/ulog_reader.h"
+
+namespace tt::testing {
+namespace {
+
+// Whether the stat line repl_slave1 of the server on `port` holds every one
+// of `parts`.
+bool FirstSlaveShows(int port, const std::vector<std::string>& parts) {
+  const std::string line = StatField(port, "repl_slave1");
+  for (const std::string& part : parts) {
+    if (line.find(part) == std::string::npos) return false;
+  }
+  return true;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Sends `request` on a new connection to `port` and returns what arrived
+// until `marker` (or the timeout).
+std::string Exchange(int port, const std::string& request, const std::string& marker) {
+  RawConnection conn(port);
+  if (!conn.connected() || !conn.Send(request)) return "";
+  return conn.ReceiveUntil(marker);
+}
+
+// Puts key = "v" on the server on `port`.
+bool PutValue(int port, const std::string& key) {
+  RemoteDB db;
+  return db.Open("127.0.0.1", port, 10).ok() && db.Put(key, "v").ok();
+}
+
+TEST_F(ReplTest, MasterReportsEachSlavesAcknowledgedPositionAndLag) {
+  const int metrics_port = FreePort();
+  auto master = StartServer("master", 1, 0, 0, {"--metrics-port", std::to_string(metrics_port)});
+  auto slave = StartServer("slave", 2, master->port());
+  std::atomic<bool> stop{false};
+  ASSERT_EQ(WriteLoad(master->port(), "a", 2, &stop, 100), 200u);
+  ExpectCaughtUp("master", master->port(), slave->port());
+  EXPECT_EQ(StatField(master->port(), "repl_ext"), "1");
+  const std::string last = std::to_string(Summarize(dir_.Join("master-ulog")).last_ts);
+  EXPECT_TRUE(Eventually(5, [&] {
+    return FirstSlaveShows(master->port(), {"sid=2 ", "connected=1", "acks=1",
+                                            "acked_ts=" + last + " ", "lag=0.000000"});
+  })) << StatField(master->port(), "repl_slave1");
+
+  // A slave that applies nothing (stopped) trails by the age of what it was sent.
+  ASSERT_EQ(kill(slave->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(PutValue(master->port(), "while-stopped"));
+  EXPECT_TRUE(Eventually(5, [&] {
+    const std::string line = StatField(master->port(), "repl_slave1");
+    const size_t at = line.find("lag=");
+    return at != std::string::npos && std::stod(line.substr(at + 4)) >= 0.5;
+  })) << StatField(master->port(), "repl_slave1");
+  ASSERT_EQ(kill(slave->pid(), SIGCONT), 0);
+  EXPECT_TRUE(Eventually(5, [&] { return FirstSlaveShows(master->port(), {"lag=0.000000"}); }))
+      << StatField(master->port(), "repl_slave1");
+  const std::string newest = std::to_string(Summarize(dir_.Join("master-ulog")).last_ts);
+
+  const std::string metrics =
+      Exchange(metrics_port, "GET /metrics HTTP/1.0\r\n\r\n", "ttserver_replication_slave_lag");
+  EXPECT_NE(metrics.find("ttserver_replication_slave_acked_timestamp{sid=\"2\"} " + newest + "\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("ttserver_replication_slaves 1\n"), std::string::npos);
+
+  // A slave that stopped is still reported, and registered beside the log,
+  // with the position it acknowledged.
+  EXPECT_EQ(slave->Stop(SIGTERM), 0);
+  EXPECT_TRUE(Eventually(5, [&] {
+    return FirstSlaveShows(master->port(), {"sid=2 ", "connected=0", "acked_ts=" + newest + " "});
+  })) << StatField(master->port(), "repl_slave1");
+  EXPECT_EQ(master->Stop(SIGTERM), 0);
+  const std::string registry = ReadFile(dir_.Join("master-ulog/ttserver.slaves"));
+  EXPECT_EQ(registry.rfind("2\t" + newest + "\t", 0), 0u) << registry;
+}
+
+TEST_F(ReplTest, MemcachedFlagsAndExpiryReachOurSlaves) {
+  auto master = StartServer("master", 1, 0);
+  auto slave = StartServer("slave", 2, master->port());
+  ASSERT_EQ(Exchange(master->port(), "set flagged 42 0 3\r\nabc\r\nset brief 7 1000 1\r\nx\r\n",
+                     "STORED\r\nSTORED\r\n"),
+            "STORED\r\nSTORED\r\n");
+  ExpectCaughtUp("master", master->port(), slave->port());
+  EXPECT_EQ(Exchange(slave->port(), "get flagged brief\r\n", "END\r\n"),
+            "VALUE flagged 42 3\r\nabc\r\nVALUE brief 7 1\r\nx\r\nEND\r\n");
+  // The expiry travelled too: the slave counts down the same 1000 seconds.
+  const std::string ttl = Exchange(slave->port(), "mg brief t\r\n", "\r\n");
+  ASSERT_EQ(ttl.rfind("HD t", 0), 0u) << ttl;
+  const int seconds = std::stoi(ttl.substr(4));
+  EXPECT_GT(seconds, 900);
+  EXPECT_LE(seconds, 1000);
+}
+
+TEST_F(ReplTest, NewSlaveBootstrapsWhatTheMastersLogNeverHeld) {
+  // Written before the master had an update log: no record exists of it.
+  {
+    ServerProcess plain({"-log", dir_.Join("plain.log")}, dir_.Join("master.kch"));
+    ASSERT_TRUE(plain.started());
+    RemoteDB db;
+    ASSERT_TRUE(db.Open("127.0.0.1", plain.port(), 10).ok());
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db.Put("early" + std::to_string(i), "v").ok());
+    EXPECT_EQ(plain.Stop(SIGTERM), 0);
+  }
+  auto master = StartServer("master", 1, 0);
+  RemoteDB db;
+  ASSERT_TRUE(db.Open("127.0.0.1", master->port(), 10).ok());
+  ASSERT_TRUE(db.Put("late", "logged").ok());
+  ASSERT_TRUE(db.Out("early7").ok());
+  auto slave = StartServer("slave", 2, master->port());
+  ExpectCaughtUp("master", master->port(), slave->port());
+  const Contents contents = Dump(slave->port());
+  EXPECT_EQ(contents.size(), 1000u);
+  EXPECT_EQ(contents.count("early7"), 0u);
+  EXPECT_EQ(contents.count("early8"), 1u);
+}
+
+// A bootstrap cut short by kill -9 leaves part of the snapshot; the
+// restarted slave must not take that for data of its own and stream only
+// the log (which never held these keys): it asks for a replacing snapshot.
+TEST_F(ReplTest, BootstrapCutShortByKill9IsRedoneInFull) {
+  {
+    ServerProcess plain({"-log", dir_.Join("plain.log")}, dir_.Join("master.kch"));
+    ASSERT_TRUE(plain.started());
+    std::string out, err;
+    ASSERT_EQ(RunProgram({TTBENCH_PATH, "--port", std::to_string(plain.port()), "--protocol", "tt",
+                          "--mode", "write", "--requests", "300000", "--conns", "2",
+                          "--pipeline", "64", "--value-size", "20"},
+                         &out, &err),
+              0)
+        << out << err;
+    EXPECT_EQ(plain.Stop(SIGTERM), 0);
+  }
+  auto master = StartServer("master", 1, 0);
+  ASSERT_TRUE(PutValue(master->port(), "logged"));
+  auto slave = StartServer("slave", 2, master->port());
+  const int slave_port = slave->port();
+  ASSERT_TRUE(Eventually(30, [&] {
+    return StatField(slave_port, "repl_state") == "bootstrapping" ||
+           StatField(slave_port, "rts") != "0";
+  }));
+  ASSERT_EQ(StatField(slave_port, "rts"), "0") << "the bootstrap ended before the kill";
+  slave->Kill();
+  slave = StartServer("slave", 2, master->port(), slave_port);
+  ExpectCaughtUp("master", master->port(), slave_port, 60);
+  EXPECT_EQ(Dump(slave_port).size(), Dump(master->port()).size());
+}
+
+// Dual masters where only one side is written: the other side's records
+// for it are all its own, filtered, yet it is known to need nothing before
+// the log's end (else retention would keep that log forever).
+TEST_F(ReplTest, AFilteredSlaveIsCoveredUpToTheEndOfTheLog) {
+  const int port_a = FreePort();
+  int port_b = FreePort();
+  while (port_b == port_a) port_b = FreePort();
+  auto a = StartServer("a", 1, port_b, port_a);
+  auto b = StartServer("b", 2, port_a, port_b);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(PutValue(port_b, "k" + std::to_string(i)));
+  ASSERT_TRUE(Eventually(10, [&] { return Dump(port_a).size() == 100; }));
+  const std::string a_last = std::to_string(Summarize(dir_.Join("a-ulog")).last_ts);
+  EXPECT_TRUE(Eventually(5, [&] {
+    return FirstSlaveShows(port_a, {"sid=2 ", "acked_ts=" + a_last + " ", "lag=0.000000"});
+  })) << StatField(port_a, "repl_slave1") << " vs a's last record " << a_last;
+}
+
+TEST_F(ReplTest, SlaveWhosePositionWasPurgedIsReplacedBySnapshot) {
+  // Small files, so the log rotates often.
+  auto master = StartServer("master", 1, 0, 0, {"-ulim", "4096"});
+  const int master_port = master->port();
+  auto slave = StartServer("slave", 2, master_port);
+  RemoteDB db;
+  ASSERT_TRUE(db.Open("127.0.0.1", master_port, 10).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db.Put("old" + std::to_string(i), "v").ok());
+  ExpectCaughtUp("master", master_port, slave->port());
+  const int slave_port = slave->port();
+  EXPECT_EQ(slave->Stop(SIGTERM), 0);
+
+  // While the slave is away, keys go, others come, and the files holding
+  // what it has not seen are deleted (as an operator's purge would).
+  ASSERT_TRUE(db.Out("old1").ok());
+  ASSERT_TRUE(db.Put("old2", "changed").ok());
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db.Put("new" + std::to_string(i), "w").ok());
+  std::vector<uint32_t> files;
+  ASSERT_TRUE(ListUlogFiles(dir_.Join("master-ulog"), &files).ok());
+  ASSERT_GT(files.size(), 4u);
+  for (size_t i = 0; i + 2 < files.size(); ++i) {
+    ASSERT_EQ(unlink(UlogFileName(dir_.Join("master-ulog"), files[i]).c_str()), 0);
+  }
+  // A key only the slave has must go too: it becomes a copy of its master.
+  {
+    ServerProcess alone({"-log", dir_.Join("alone.log")}, dir_.Join("slave.kch"), slave_port);
+    RemoteDB local;
+    ASSERT_TRUE(local.Open("127.0.0.1", slave_port, 10).ok());
+    ASSERT_TRUE(local.Put("stray", "only-here").ok());
+    EXPECT_EQ(alone.Stop(SIGTERM), 0);
+  }
+  slave = StartServer("slave", 2, master_port, slave_port);
+  ExpectCaughtUp("master", master_port, slave_port);
+  const Contents contents = Dump(slave_port);
+  EXPECT_EQ(contents.count("old1"), 0u);
+  EXPECT_EQ(contents.count("stray"), 0u);
+  EXPECT_EQ(contents.at("old2"), "changed");
+  EXPECT_EQ(contents.size(), 99u + 1000u);
+}
+
+// The ttulmgr export line of a record from an original master (sid 9) with
+// the body `body_hex` (ulog-and-replication.md §3, §8.1).
+std::string ExportLine(uint64_t ts, const std::string& name, const std::string& body_hex) {
+  return std::to_string(ts) + "\t9:0\t" + name + "\t" + body_hex + "\n";
+}
+
+// An addint of 1 to "counter" as the original logs it: the command, not its effect.
+const char kAddIntCounter[] = "C8 60 00000007 00000001 636F756E746572 00";
+// A putcat of "x" to "log".
+const char kPutCatLog[] = "C8 12 00000003 00000001 6C6F67 78 00";
+
+// An original master's log holds commands (addint deltas, putcat suffixes).
+// Our slave applies each exactly once however often it is killed mid-stream:
+// a command record is noted in the .rts file before it is applied, and a
+// restart tells by the key's version whether it was.
+TEST_F(ReplTest, CommandRecordsOfAnOriginalMasterAreAppliedExactlyOnceThroughKill9) {
+  constexpr int kRecords = 60000;
+  std::string lines;
+  const uint64_t base = 1700000000000000;
+  for (int i = 0; i < kRecords; ++i) {
+    lines += i % 2 == 0 ? ExportLine(base + i, "addint", kAddIntCounter)
+                        : ExportLine(base + i, "putcat", kPutCatLog);
+  }
+  ASSERT_EQ(mkdir(dir_.Join("master-ulog").c_str(), 0755), 0);
+  std::string out, err;
+  ASSERT_EQ(RunProgram({TTULMGR_PATH, "import", dir_.Join("master-ulog")}, &out, &err, lines), 0)
+      << err;
+  // Its stat masked, our master offers no extended stream: the slave asks
+  // for the original's, as it must of an original master.
+  auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
+  auto slave = StartServer("slave", 2, master->port());
+  const int slave_port = slave->port();
+  const uint64_t last = base + kRecords - 1;
+  // Four kills, each once the slave has applied another fifth of the stream.
+  for (int kill = 1; kill <= 4; ++kill) {
+    const uint64_t mark = base + kill * kRecords / 5;
+    uint64_t rts = 0;
+    ASSERT_TRUE(Eventually(60, [&] {
+      rts = std::stoull("0" + StatField(slave_port, "rts"));
+      return rts >= mark;
+    }));
+    // Mid-stream, or the kill proves nothing.
+    ASSERT_LT(rts, last) << "the stream ended before kill " << kill;
+    slave->Kill();
+    slave = StartServer("slave", 2, master->port(), slave_port);
+  }
+  EXPECT_TRUE(Eventually(120, [&] { return StatField(slave_port, "rts") == std::to_string(last); }))
+      << StatField(slave_port, "rts");
+  const Contents contents = Dump(slave_port);
+  ASSERT_EQ(contents.count("counter"), 1u);
+  EXPECT_EQ(AddIntValue(contents.at("counter")), kRecords / 2);
+  const std::string& log = contents.at("log");
+  EXPECT_EQ(log.size(), static_cast<size_t>(kRecords / 2));
+  EXPECT_EQ(log.find_first_not_of('x'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tt::testing
