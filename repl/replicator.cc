@@ -19,6 +19,14 @@ using Clock = std::chrono::steady_clock;
 
 using namespace stream_timing;
 
+// The master broke the extended stream's order: the session ends and the
+// next one asks again.
+Status StreamOutOfOrder(const std::string& what) {
+  return Status::Protocol("the master sent " + what +
+                          "; reconnecting (if it repeats, run the same ttserver version on the "
+                          "master and this slave)");
+}
+
 // How often an idle or halted replicator looks at the master settings.
 constexpr double kIdleCheckS = 1;
 
@@ -226,7 +234,7 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         if (extended && !(s = db.ReplAck(rts_.saved())).ok()) return s;
         break;
       case RemoteDB::ReplItem::kRecord:
-        if (in_snapshot) return Status::Protocol("a log record inside a snapshot");
+        if (in_snapshot) return StreamOutOfOrder("a log record inside a snapshot");
         s = Apply(record, origin_sid, check, halted);
         if (!s.ok() || *halted) return s;
         break;
@@ -238,14 +246,14 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         snapshot_keys = 0;
         break;
       case RemoteDB::ReplItem::kSnapshotRecord: {
-        if (!in_snapshot) return Status::Protocol("a snapshot record outside a snapshot");
+        if (!in_snapshot) return StreamOutOfOrder("a snapshot record outside a snapshot");
         s = ApplySnapshotRecord(record, origin_sid);
         if (!s.ok()) return s;
         ++snapshot_keys;
         break;
       }
       case RemoteDB::ReplItem::kSnapshotEnd:
-        if (!in_snapshot) return Status::Protocol("a snapshot end without its beginning");
+        if (!in_snapshot) return StreamOutOfOrder("a snapshot end without its beginning");
         in_snapshot = false;
         // Everything up to the snapshot's timestamp is here now.
         s = rts_.Reset(snapshot_ts);
@@ -282,7 +290,7 @@ Status Replicator::ApplySnapshotRecord(const UlogRecord& record, uint16_t origin
   ParsedBody body;
   Status s = ParseBody(record.body, &body);
   if (s.ok() && body.command != kCmdPut && body.command != kRecordPutMeta) {
-    s = Status::Protocol("a snapshot record of kind " + std::string(RecordKindName(body.command)));
+    s = StreamOutOfOrder("a snapshot record of kind " + std::string(RecordKindName(body.command)));
   }
   if (!s.ok()) return Status::Failed("cannot apply a snapshot record: " + s.ToString());
   // A key present here was written here after the bootstrap began (the

@@ -69,6 +69,8 @@ TEST_F(ReplTest, DualMastersConvergeWithEachRecordOnceInEachLog) {
   while (port_b == port_a) port_b = FreePort();
   auto a = StartServer("a", 1, port_b, port_a);
   auto b = StartServer("b", 2, port_a, port_b);
+  WaitStreaming(port_a);
+  WaitStreaming(port_b);
   std::atomic<bool> stop{false};
   uint64_t rounds = 0;
   std::thread on_a([&] { rounds += WriteLoad(port_a, "a", 2, &stop, 150); });
@@ -152,6 +154,7 @@ TEST_F(ReplTest, SlaveFollowsThroughAKill9OfTheMasterMidLoad) {
   auto slave = StartServer("slave", 2, master->port());
   const int master_port = master->port();
   const int slave_port = slave->port();
+  WaitStreaming(slave_port);
   constexpr int kClients = 3;
   LoadTally tally(kClients);
   BackgroundLoad load(master_port, "m", kClients, &tally);
@@ -190,6 +193,8 @@ TEST_F(ReplTest, ChainAToBToCConverges) {
   auto a = StartServer("a", 1, 0);
   auto b = StartServer("b", 2, a->port());
   auto c = StartServer("c", 3, b->port());
+  WaitStreaming(b->port());
+  WaitStreaming(c->port());
   std::atomic<bool> stop{false};
   ASSERT_EQ(WriteLoad(a->port(), "a", 3, &stop, 200), 600u);
   ExpectCaughtUp("a", a->port(), b->port());

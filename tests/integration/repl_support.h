@@ -196,6 +196,13 @@ class ReplTest : public ::testing::Test {
     EXPECT_TRUE(server->started());
     return server;
   }
+  // Waits until the slave on `port` streams its master's log (a new slave
+  // first loads a snapshot, which folds the writes before it into one record
+  // per key: tests that count log records start their load after this).
+  void WaitStreaming(int port) {
+    EXPECT_TRUE(Eventually(15, [&] { return StatField(port, "repl_state") == "streaming"; }))
+        << "repl_state " << StatField(port, "repl_state");
+  }
   // Waits (up to `seconds`) until the slave has applied the master's last
   // record, then compares their contents.
   void ExpectCaughtUp(const std::string& master, int master_port, int slave_port,
