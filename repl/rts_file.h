@@ -4,9 +4,10 @@
 //   rts-file := [decimal-ts] "\n" [anything]      (empty or no digits = 0)
 //
 // The original overwrites the file in place after every record, without
-// fsync; we replace it atomically (common/atomic_file.h) and in batches, but
-// only ever with a timestamp whose record has been applied (synchronised
-// only when the data it covers is: see the constructor). Records at or
+// fsync; we save it in batches, only ever with a timestamp whose record has
+// been applied: overwritten in place (one pwrite) against a process crash,
+// replaced atomically (common/atomic_file.h) against a power loss, as the
+// data it covers is synchronised or not (see the constructor). Records at or
 // below the saved timestamp are skipped, so after a crash at most the records
 // applied since the last save are applied again.
 //
@@ -106,8 +107,13 @@ class RtsFile {
   uint64_t applied_ = 0;
   uint64_t saved_ = 0;
   uint64_t unsaved_ = 0;
+  // Save() against a process crash: `text` over the file's start, one write.
+  Status OverwriteInPlace(const std::string& text);
+
   std::optional<PendingRecord> pending_;
-  int pending_fd_ = -1;  // PATH.pending, opened at the first note
+  int pending_fd_ = -1;   // PATH.pending, opened at the first note
+  int position_fd_ = -1;  // PATH, opened at the first in-place save
+  size_t written_size_ = 0;
   bool bootstrapping_ = false;
 };
 

@@ -134,6 +134,24 @@ TEST(RtsFileTest, ResetSavesAtOnce) {
   EXPECT_FALSE(rts.Wanted(50));
 }
 
+TEST(RtsFileTest, AgainstAProcessCrashTheFileIsOverwrittenInPlace) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  WriteAll(path, "123456789012345678\n");
+  RtsFile rts(path, FileDurability::kProcessCrash);
+  ASSERT_TRUE(rts.Load().ok());
+  struct stat before;
+  ASSERT_EQ(stat(path.c_str(), &before), 0);
+  rts.MarkApplied(123456789012345679);
+  ASSERT_TRUE(rts.Save().ok());
+  EXPECT_EQ(ReadAll(path), "123456789012345679\n");
+  rts.Reset(7);  // shorter: nothing of the longer text is left behind
+  EXPECT_EQ(ReadAll(path), "7\n");
+  struct stat after;
+  ASSERT_EQ(stat(path.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the same file, not a replacement";
+}
+
 TEST(PendingNoteTest, RoundTripsAnyKey) {
   std::string key;
   for (int c = 0; c < 256; ++c) key.push_back(static_cast<char>(c));
