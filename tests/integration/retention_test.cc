@@ -28,10 +28,15 @@ std::vector<uint32_t> FileNumbers(const std::string& dir) {
   return numbers;
 }
 
+// The size of the files of the log in `dir`; a file the server deletes
+// between the listing and its size counts as gone.
 uint64_t TotalBytes(const std::string& dir) {
   uint64_t total = 0;
-  for (uint32_t number : FileNumbers(dir))
-    total += std::filesystem::file_size(UlogFileName(dir, number));
+  for (uint32_t number : FileNumbers(dir)) {
+    std::error_code gone;
+    const uintmax_t size = std::filesystem::file_size(UlogFileName(dir, number), gone);
+    if (!gone) total += size;
+  }
   return total;
 }
 
