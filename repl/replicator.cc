@@ -313,7 +313,6 @@ bool OffersExtendedStream(std::string_view stat) {
 }
 
 Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted) {
-  if (!rts_.Wanted(record.ts)) return Status::Ok();
   // An original master logs commands: applied twice, an addint adds twice.
   // Such a record is noted before it is applied (repl/rts_file.h).
   ParsedBody body;

@@ -88,7 +88,9 @@ class Replicator {
   Status BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid);
   // Stores a snapshot record's value unless the key exists here.
   Status ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid);
-  // Applies one record, skipping what is at or below the position.
+  // Applies one record. Every record the master streams is applied: it sends
+  // only those after the position we asked from, and an original master's
+  // timestamps may repeat or go back within a stream.
   Status Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted);
   // True when Stop() was called or the master settings changed since
   // `generation`.

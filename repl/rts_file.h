@@ -7,9 +7,9 @@
 // fsync; we save it in batches, only ever with a timestamp whose record has
 // been applied: overwritten in place (one pwrite) against a process crash,
 // replaced atomically (common/atomic_file.h) against a power loss, as the
-// data it covers is synchronised or not (see the constructor). Records at or
-// below the saved timestamp are skipped, so after a crash at most the records
-// applied since the last save are applied again.
+// data it covers is synchronised or not (see the constructor). A session asks
+// its master for the records after the saved timestamp, so after a crash at
+// most the records applied since the last save are applied again.
 //
 // Ours also keeps PATH.pending, rewritten in place (one pwrite) before each
 // record whose application is not idempotent, and PATH.bootstrap while a
@@ -19,6 +19,7 @@
 //   note         := applied SP ts SP version SP spaced-hex-key "\n"
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,13 +72,12 @@ class RtsFile {
   // the end of a bootstrap); forgets a pending note and the bootstrap marker.
   Status Reset(uint64_t ts);
 
-  // The skip rule: true when a record with timestamp `ts` has not been
-  // applied yet.
-  bool Wanted(uint64_t ts) const { return ts > applied_; }
-  // Records that the record with timestamp `ts` has been applied.
-  // REQUIRES: Wanted(ts).
+  // Records that the record with timestamp `ts` has been applied. The
+  // position is the newest timestamp applied: an original master's
+  // timestamps may repeat or go back (its clock), and a session asks for
+  // what follows the position, so the position never goes back.
   void MarkApplied(uint64_t ts) {
-    applied_ = ts;
+    applied_ = std::max(applied_, ts);
     ++unsaved_;
   }
   // Saves the applied position if it moved since the last save.

@@ -1,5 +1,6 @@
 #include "repl/tail_output.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -27,7 +28,7 @@ class StdoutOutput : public TailOutput {
     const std::string line = FormatTailLine(record, format_, encoding_, master_sid);
     if (fwrite(line.data(), 1, line.size(), stdout) != line.size()) return WriteError();
     ++unflushed_;
-    if (checkpoint_ && checkpoint_->Wanted(record.ts)) checkpoint_->MarkApplied(record.ts);
+    if (checkpoint_) checkpoint_->MarkApplied(record.ts);
     return Status::Ok();
   }
 
@@ -65,7 +66,6 @@ class SinkOutput : public TailOutput {
   }
 
   Status Deliver(const UlogRecord& record, uint32_t /*master_sid*/) override {
-    if (record.ts <= position_) return Status::Ok();  // applied already (exactly once)
     if (unflushed_ == 0) {
       Status s = sink_->Begin();
       if (!s.ok()) return s;
@@ -84,7 +84,7 @@ class SinkOutput : public TailOutput {
                             "ts to " + std::to_string(record.ts) +
                             " in the tttail_checkpoint row '" + source_ + "'");
     }
-    position_ = record.ts;
+    position_ = std::max(position_, record.ts);
     return Status::Ok();
   }
 
@@ -103,7 +103,7 @@ class SinkOutput : public TailOutput {
   std::unique_ptr<Sink> sink_;
   std::string source_;
   uint64_t committed_ = 0;  // the checkpoint in the sink
-  uint64_t position_ = 0;   // timestamp of the last record applied (committed or not)
+  uint64_t position_ = 0;   // newest timestamp applied (committed or not)
   uint64_t unflushed_ = 0;  // records in the open transaction
 };
 

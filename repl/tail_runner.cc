@@ -176,10 +176,12 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
       continue;
     }
     caught_up_ = false;
-    if (record.ts < next_ts_) continue;  // a master must not send these; never deliver twice
+    // Every record the master sends is new: it sends only those from next_ts_
+    // on, though an original master's timestamps may repeat or go back
+    // within the stream (its clock).
     s = output_->Deliver(record, master_sid);
     if (!s.ok()) return s;
-    next_ts_ = record.ts + 1;
+    next_ts_ = std::max(next_ts_, record.ts + 1);
     last_record_ts_ = record.ts;
     ++delivered_;
     if (options_.stop_at_end && end_ts > 0 && record.ts >= end_ts) {

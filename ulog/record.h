@@ -49,7 +49,7 @@ constexpr uint8_t kRecordPutMeta = 0xB0;
 std::string_view RecordKindName(uint8_t id);
 
 struct UlogRecord {
-  uint64_t ts = 0;    // µs timestamp, strictly increasing within one server's log
+  uint64_t ts = 0;    // µs timestamp: strictly increasing in our logs, not in the original's
   uint16_t sid = 0;   // origin server id
   uint16_t mid = 0;   // master the record came from; 0 = written locally
   std::string body;

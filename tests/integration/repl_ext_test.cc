@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "tests/integration/repl_support.h"
+#include "ulog/export_line.h"
+#include "ulog/record.h"
 #include "ulog/ulog_reader.h"
 
 namespace tt::testing {
@@ -279,6 +281,30 @@ TEST_F(ReplTest, CommandRecordsOfAnOriginalMasterAreAppliedExactlyOnceThroughKil
   const std::string& log = contents.at("log");
   EXPECT_EQ(log.size(), static_cast<size_t>(kRecords / 2));
   EXPECT_EQ(log.find_first_not_of('x'), std::string::npos);
+}
+
+
+// The original's timestamps are neither unique nor monotonic (spec §2.1):
+// two writes in one microsecond share one, and a clock stepped back writes
+// smaller ones. Its slave applies every record its master streams; so does
+// ours, and its position is the newest timestamp seen.
+TEST_F(ReplTest, RepeatedAndSteppedBackTimestampsOfAnOriginalMasterAreAllApplied) {
+  const uint64_t t = 1700000000000000;
+  const std::vector<std::pair<uint64_t, std::string>> records = {
+      {t, "a"}, {t, "b"}, {t - 5000, "c"}, {t + 1, "d"}};
+  std::string lines;
+  for (const auto& [ts, key] : records) {
+    lines += FormatExportLine({.ts = ts, .sid = 9, .mid = 0, .body = PutBody(key, key + "!")});
+  }
+  ASSERT_EQ(mkdir(dir_.Join("master-ulog").c_str(), 0755), 0);
+  std::string out, err;
+  ASSERT_EQ(RunProgram({TTULMGR_PATH, "import", dir_.Join("master-ulog")}, &out, &err, lines), 0)
+      << err;
+  auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
+  auto slave = StartServer("slave", 2, master->port());
+  EXPECT_TRUE(Eventually(15, [&] { return Dump(slave->port()).size() == records.size(); }))
+      << Dump(slave->port()).size() << " of " << records.size() << " keys applied";
+  EXPECT_EQ(StatField(slave->port(), "rts"), std::to_string(t + 1));
 }
 
 }  // namespace

@@ -30,6 +30,8 @@
 #include "tests/repl/sink_semantics.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "ulog/export_line.h"
+#include "ulog/record.h"
 #include "ulog/ulog_reader.h"
 
 namespace tt::testing {
@@ -379,6 +381,44 @@ TEST_F(TttailTest, SqliteSinkIsExactlyOnceThroughKillMinusNine) {
   KillMidStreamThenCompare(
       {"--sqlite", path}, [&] { return SqliteTable(path); },
       [&] { return SqliteCheckpoint(path); });
+}
+
+// An original master's timestamps may repeat (two writes in one
+// microsecond) and go back (a clock stepped back): tttail delivers every
+// record its master streams, to stdout and into a sink, and checkpoints the
+// newest timestamp.
+TEST(TttailOriginalMasterTest, RepeatedAndSteppedBackTimestampsAreAllDelivered) {
+  TempDir dir;
+  const uint64_t t = 1700000000000000;
+  const std::vector<std::pair<uint64_t, std::string>> records = {
+      {t, "a"}, {t, "b"}, {t - 5000, "c"}, {t + 1, "d"}};
+  std::string lines;
+  for (const auto& [ts, key] : records) {
+    lines += FormatExportLine({.ts = ts, .sid = 9, .mid = 0, .body = PutBody(key, key + "!")});
+  }
+  ASSERT_EQ(mkdir(dir.Join("ulog").c_str(), 0755), 0);
+  std::string out, err;
+  ASSERT_EQ(RunProgram({TtulmgrPath(), "import", dir.Join("ulog")}, &out, &err, lines), 0) << err;
+  // With its stat masked, our master looks like an original to tttail.
+  ServerProcess master({"-ulog", dir.Join("ulog"), "-sid", "1", "-mask", "stat"},
+                       dir.Join("m.kch"));
+  ASSERT_TRUE(master.started());
+  const std::vector<std::string> to_master = {"--port", std::to_string(master.port()),
+                                              "--stop-at-end"};
+  auto args = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), to_master.begin(), to_master.end());
+    more.push_back("127.0.0.1");
+    return more;
+  };
+  const std::string checkpoint = dir.Join("tail.ts");
+  ASSERT_EQ(RunTail(args({"--checkpoint", checkpoint}), &out, &err), 0) << err;
+  EXPECT_EQ(Lines(out).size(), records.size()) << out;
+  EXPECT_EQ(ReadFile(checkpoint), std::to_string(t + 1) + "\n");
+  const std::string sqlite = dir.Join("tail.sqlite");
+  ASSERT_EQ(RunTail(args({"--sqlite", sqlite}), &out, &err), 0) << err;
+  EXPECT_EQ(SqliteTable(sqlite),
+            (Contents{{"a", "a!"}, {"b", "b!"}, {"c", "c!"}, {"d", "d!"}}));
+  EXPECT_EQ(SqliteCheckpoint(sqlite), t + 1);
 }
 
 // A PostgreSQL server of its own in a temporary directory on a free port,

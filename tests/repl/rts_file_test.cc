@@ -65,18 +65,20 @@ TEST(RtsFileTest, UnreadableFileIsAnError) {
   EXPECT_FALSE(rts.Load().ok());
 }
 
-TEST(RtsFileTest, RecordsAtOrBelowThePositionAreNotWanted) {
+TEST(RtsFileTest, ThePositionIsTheNewestTimestampAppliedAndNeverGoesBack) {
   testing::TempDir dir;
   const std::string path = dir.Join("slave.rts");
   WriteAll(path, "100\n");
   RtsFile rts(path);
   ASSERT_TRUE(rts.Load().ok());
-  EXPECT_FALSE(rts.Wanted(99));
-  EXPECT_FALSE(rts.Wanted(100));
-  EXPECT_TRUE(rts.Wanted(101));
+  EXPECT_EQ(rts.applied(), 100u);
   rts.MarkApplied(101);
-  EXPECT_FALSE(rts.Wanted(101));
-  EXPECT_TRUE(rts.Wanted(102));
+  rts.MarkApplied(101);  // an original master may repeat a timestamp
+  rts.MarkApplied(60);   // or go back with its clock
+  EXPECT_EQ(rts.applied(), 101u);
+  EXPECT_EQ(rts.unsaved(), 3u);
+  ASSERT_TRUE(rts.Save().ok());
+  EXPECT_EQ(ReadAll(path), "101\n");
 }
 
 TEST(RtsFileTest, SaveWritesTheOriginalsFormatOnlyWhenMoved) {
@@ -130,8 +132,7 @@ TEST(RtsFileTest, ResetSavesAtOnce) {
   ASSERT_TRUE(rts.Load().ok());
   ASSERT_TRUE(rts.Reset(50).ok());
   EXPECT_EQ(ReadAll(path), "50\n");
-  EXPECT_TRUE(rts.Wanted(51));
-  EXPECT_FALSE(rts.Wanted(50));
+  EXPECT_EQ(rts.applied(), 50u);
 }
 
 TEST(RtsFileTest, AgainstAProcessCrashTheFileIsOverwrittenInPlace) {
