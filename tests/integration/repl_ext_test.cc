@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "tests/integration/repl_support.h"
-#include "ulog/export_line.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
 
@@ -227,12 +226,6 @@ TEST_F(ReplTest, SlaveWhosePositionWasPurgedIsReplacedBySnapshot) {
   EXPECT_EQ(contents.size(), 99u + 1000u);
 }
 
-// The ttulmgr export line of a record from an original master (sid 9) with
-// the body `body_hex` (ulog-and-replication.md §3, §8.1).
-std::string ExportLine(uint64_t ts, const std::string& name, const std::string& body_hex) {
-  return std::to_string(ts) + "\t9:0\t" + name + "\t" + body_hex + "\n";
-}
-
 // An addint of 1 to "counter" as the original logs it: the command, not its effect.
 const char kAddIntCounter[] = "C8 60 00000007 00000001 636F756E746572 00";
 // A putcat of "x" to "log".
@@ -244,16 +237,12 @@ const char kPutCatLog[] = "C8 12 00000003 00000001 6C6F67 78 00";
 // restart tells by the key's version whether it was.
 TEST_F(ReplTest, CommandRecordsOfAnOriginalMasterAreAppliedExactlyOnceThroughKill9) {
   constexpr int kRecords = 60000;
-  std::string lines;
   const uint64_t base = 1700000000000000;
+  std::vector<UlogRecord> records;
   for (int i = 0; i < kRecords; ++i) {
-    lines += i % 2 == 0 ? ExportLine(base + i, "addint", kAddIntCounter)
-                        : ExportLine(base + i, "putcat", kPutCatLog);
+    records.push_back({.ts = base + i, .sid = 9, .body = Bytes(i % 2 == 0 ? kAddIntCounter : kPutCatLog)});
   }
-  ASSERT_EQ(mkdir(dir_.Join("master-ulog").c_str(), 0755), 0);
-  std::string out, err;
-  ASSERT_EQ(RunProgram({TTULMGR_PATH, "import", dir_.Join("master-ulog")}, &out, &err, lines), 0)
-      << err;
+  ASSERT_NO_FATAL_FAILURE(ImportLog(dir_.Join("master-ulog"), records));
   // Its stat masked, our master offers no extended stream: the slave asks
   // for the original's, as it must of an original master.
   auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
@@ -290,16 +279,11 @@ TEST_F(ReplTest, CommandRecordsOfAnOriginalMasterAreAppliedExactlyOnceThroughKil
 // ours, and its position is the newest timestamp seen.
 TEST_F(ReplTest, RepeatedAndSteppedBackTimestampsOfAnOriginalMasterAreAllApplied) {
   const uint64_t t = 1700000000000000;
-  const std::vector<std::pair<uint64_t, std::string>> records = {
-      {t, "a"}, {t, "b"}, {t - 5000, "c"}, {t + 1, "d"}};
-  std::string lines;
-  for (const auto& [ts, key] : records) {
-    lines += FormatExportLine({.ts = ts, .sid = 9, .mid = 0, .body = PutBody(key, key + "!")});
-  }
-  ASSERT_EQ(mkdir(dir_.Join("master-ulog").c_str(), 0755), 0);
-  std::string out, err;
-  ASSERT_EQ(RunProgram({TTULMGR_PATH, "import", dir_.Join("master-ulog")}, &out, &err, lines), 0)
-      << err;
+  const std::vector<UlogRecord> records = {{.ts = t, .sid = 9, .body = PutBody("a", "1")},
+                                           {.ts = t, .sid = 9, .body = PutBody("b", "2")},
+                                           {.ts = t - 5000, .sid = 9, .body = PutBody("c", "3")},
+                                           {.ts = t + 1, .sid = 9, .body = PutBody("d", "4")}};
+  ASSERT_NO_FATAL_FAILURE(ImportLog(dir_.Join("master-ulog"), records));
   auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
   auto slave = StartServer("slave", 2, master->port());
   EXPECT_TRUE(Eventually(15, [&] { return Dump(slave->port()).size() == records.size(); }))

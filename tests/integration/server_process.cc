@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "common/hex.h"
+#include "ulog/export_line.h"
 
 namespace tt::testing {
 
@@ -177,5 +179,13 @@ std::string Bytes(const std::string& hex) {
 std::string TtserverPath() { return TTSERVER_PATH; }
 std::string TcrmgrPath() { return TCRMGR_PATH; }
 std::string TtulmgrPath() { return TTULMGR_PATH; }
+
+void ImportLog(const std::string& dir, const std::vector<UlogRecord>& records) {
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << dir;
+  std::string lines;
+  for (const UlogRecord& record : records) lines += FormatExportLine(record);
+  std::string out, err;
+  ASSERT_EQ(RunProgram({TtulmgrPath(), "import", dir}, &out, &err, lines), 0) << err;
+}
 
 }  // namespace tt::testing

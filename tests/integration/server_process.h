@@ -14,6 +14,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "ulog/record.h"
 
 namespace tt::testing {
 
@@ -78,6 +79,12 @@ class RawConnection {
 
 // Hex string ("C8 10 00 ...", spaces optional) to bytes; aborts the test on bad hex.
 std::string Bytes(const std::string& hex);
+
+// Makes the directory `dir` and writes `records` into it as an update log
+// with `ttulmgr import`, as a test's stand-in for an original master's log
+// (whose timestamps may repeat or go back and whose records are commands).
+// A failure fails the test.
+void ImportLog(const std::string& dir, const std::vector<UlogRecord>& records);
 
 // Paths of the built programs (set by CMake).
 std::string TtserverPath();
