@@ -23,8 +23,9 @@ Status PutKeep(Sink* sink, std::string_view key, std::string_view value, uint64_
   return sink->Upsert(key, value, ts, 0, 0);
 }
 
-// putcat, and putshl when `width` is set: the current value followed by `value`
-// (only its last `width` bytes for putshl).
+// putcat, and putshl when `width` is set: the current value followed by
+// `value`, of which putshl keeps the last `width` bytes. On a missing key
+// putshl stores `value` whole, as the original (and Engine::PutShl) does.
 Status PutCat(Sink* sink, std::string_view key, std::string_view value, uint64_t ts,
               std::optional<int32_t> width = std::nullopt) {
   std::optional<std::string> current;
@@ -32,7 +33,7 @@ Status PutCat(Sink* sink, std::string_view key, std::string_view value, uint64_t
   if (!s.ok()) return s;
   std::string joined = current.value_or("");
   joined.append(value);
-  if (width && *width >= 0 && joined.size() > static_cast<size_t>(*width)) {
+  if (current && width && *width >= 0 && joined.size() > static_cast<size_t>(*width)) {
     joined.erase(0, joined.size() - static_cast<size_t>(*width));
   }
   return sink->Upsert(key, joined, ts, 0, 0);

@@ -65,6 +65,8 @@ inline void ExpectSinkSemantics(Sink* sink) {
                                  Record(10, Logged(KeyValue(kCmdPutCat, "cat", "cd"))),
                                  Record(11, Logged(requests::PutShl("shl", "abcdef", 4))),
                                  Record(12, Logged(requests::PutShl("shl", "gh", 4))),
+                                 // On a missing key the whole value is stored, not its tail.
+                                 Record(12, Logged(requests::PutShl("newshl", "abcdef", 2))),
                                  Record(13, Logged(requests::AddInt("int", 5))),
                                  Record(14, Logged(requests::AddInt("int", -7))),
                                  Record(15, Logged(requests::AddDouble("dbl", 1.25))),
@@ -74,6 +76,7 @@ inline void ExpectSinkSemantics(Sink* sink) {
   EXPECT_EQ(SinkValue(sink, "keep"), "first");
   EXPECT_EQ(SinkValue(sink, "cat"), "abcd");
   EXPECT_EQ(SinkValue(sink, "shl"), "efgh");
+  EXPECT_EQ(SinkValue(sink, "newshl"), "abcdef");
   int32_t sum = 0;
   std::string stored = SinkValue(sink, "int");
   ASSERT_EQ(stored.size(), sizeof sum);
