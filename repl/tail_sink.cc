@@ -41,14 +41,18 @@ Status PutCat(Sink* sink, std::string_view key, std::string_view value, uint64_t
 
 // addint and adddouble: the stored number is in the origin's native byte
 // order (little-endian on every platform we build for), as the original keeps it.
+// The original logs result 01 both when the row held no number (nothing
+// changed) and when the sum is INT_MIN or NaN (stored all the same), and
+// its redo re-executes the command either way: so does this.
 template <typename Number>
-Status AddNumber(Sink* sink, std::string_view key, Number delta, uint64_t ts) {
+Status AddNumber(Sink* sink, std::string_view key, Number delta, uint64_t ts, bool origin_failed) {
   std::optional<std::string> current;
   Status s = sink->Get(key, &current);
   if (!s.ok()) return s;
   Number value = 0;
   if (current) {
     if (current->size() != sizeof(Number)) {
+      if (origin_failed) return Status::Ok();  // not a number there either
       return Status::Failed("the origin added to the number under key " + Quoted(key) +
                             ", but the row here holds " + std::to_string(current->size()) +
                             " bytes instead of a " + std::to_string(sizeof(Number)) +
@@ -115,8 +119,13 @@ Status ApplyRecordToSink(const UlogRecord& record, Sink* sink) {
     return Status::Corruption("the record of timestamp " + std::to_string(record.ts) +
                               " does not parse: " + s.ToString());
   }
-  if (!body.expect_success) return Status::Ok();  // it changed nothing on its origin
   const uint64_t ts = record.ts;
+  const bool origin_failed = !body.expect_success;
+  // A record that failed on its origin changed nothing there, except an
+  // addint or adddouble (see AddNumber).
+  if (origin_failed && body.command != kCmdAddInt && body.command != kCmdAddDouble) {
+    return Status::Ok();
+  }
   switch (body.command) {
     case kCmdPut:
     case kCmdPutNr:
@@ -132,10 +141,11 @@ Status ApplyRecordToSink(const UlogRecord& record, Sink* sink) {
     case kCmdOut:
       return sink->Delete(body.key);
     case kCmdAddInt:
-      return AddNumber<int32_t>(sink, body.key, body.int_delta, ts);
+      return AddNumber<int32_t>(sink, body.key, body.int_delta, ts, origin_failed);
     case kCmdAddDouble:
       return AddNumber<double>(sink, body.key,
-                               DecodeTtDouble({body.double_integ, body.double_fract}), ts);
+                               DecodeTtDouble({body.double_integ, body.double_fract}), ts,
+                               origin_failed);
     case kCmdVanish:
       return sink->DeleteAll();
     case kCmdMisc:

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "repl/tail_sink.h"
@@ -113,6 +116,26 @@ inline void ExpectSinkSemantics(Sink* sink) {
   EXPECT_EQ(SinkValue(sink, "n"), "<none>");
   s = ApplyAndCommit(sink, {Record(25, MiscBody("setindex", {"x"}))});
   EXPECT_EQ(s.code(), Status::Code::kUnsupported) << s.ToString();
+
+  // The original stores a sum of INT_MIN or NaN and logs result 01 for it;
+  // an addint the origin refused (not a number there either) changes nothing.
+  ASSERT_TRUE(ApplyAndCommit(
+                  sink, {Record(26, Logged(requests::AddInt("min", INT32_MIN), false)),
+                         Record(27, Logged(requests::AddDouble(
+                                               "nan", std::numeric_limits<double>::quiet_NaN()),
+                                           false)),
+                         Record(28, PutBody("text", "abc")),
+                         Record(29, Logged(requests::AddInt("text", 1), false))})
+                  .ok());
+  stored = SinkValue(sink, "min");
+  ASSERT_EQ(stored.size(), sizeof sum);
+  std::memcpy(&sum, stored.data(), sizeof sum);
+  EXPECT_EQ(sum, INT32_MIN);
+  stored = SinkValue(sink, "nan");
+  ASSERT_EQ(stored.size(), sizeof total);
+  std::memcpy(&total, stored.data(), sizeof total);
+  EXPECT_TRUE(std::isnan(total)) << total;
+  EXPECT_EQ(SinkValue(sink, "text"), "abc");
 }
 
 }  // namespace tt::testing
