@@ -100,7 +100,9 @@ Status ApplyMisc(const ParsedBody& body, uint64_t ts, Sink* sink) {
   if (name == "vanish") return sink->DeleteAll();
   if (IsReadOnlyMisc(name)) return Status::Ok();
   if (name == "out" && !args.empty()) return sink->Delete(args[0]);
-  if (args.size() >= 2) {
+  // Only a hash or tree database's form (key, value): a table database's is
+  // the key and then column/value pairs, which a kv row cannot hold.
+  if (args.size() == 2) {
     if (name == "put") return sink->Upsert(args[0], args[1], ts, 0, 0);
     if (name == "putkeep") return PutKeep(sink, args[0], args[1], ts);
     if (name == "putcat") return PutCat(sink, args[0], args[1], ts);

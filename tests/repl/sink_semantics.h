@@ -116,6 +116,12 @@ inline void ExpectSinkSemantics(Sink* sink) {
   EXPECT_EQ(SinkValue(sink, "n"), "<none>");
   s = ApplyAndCommit(sink, {Record(25, MiscBody("setindex", {"x"}))});
   EXPECT_EQ(s.code(), Status::Code::kUnsupported) << s.ToString();
+  // A table database's misc put: the key, then column/value pairs.
+  for (const char* name : {"put", "putkeep", "putcat"}) {
+    s = ApplyAndCommit(sink, {Record(25, MiscBody(name, {"row", "name", "alice"}))});
+    EXPECT_EQ(s.code(), Status::Code::kUnsupported) << name << ": " << s.ToString();
+    EXPECT_EQ(SinkValue(sink, "row"), "<none>") << name;
+  }
 
   // The original stores a sum of INT_MIN or NaN and logs result 01 for it;
   // an addint the origin refused (not a number there either) changes nothing.
