@@ -210,6 +210,8 @@ Status PostgresSink::Delete(std::string_view key) { return Run("tttail_delete", 
 Status PostgresSink::DeleteAll() { return RunText("DELETE FROM kv"); }
 
 Status PostgresSink::Commit(std::string_view source, uint64_t ts) {
+  // Outside a transaction the checkpoint would commit by itself.
+  if (!in_transaction_) return Status::Failed("PostgreSQL: no transaction is open to commit");
   Status s = Run("tttail_save", {source, BigEndian64(ts)});
   if (s.ok()) s = RunText("COMMIT");
   Status synced = Sync();

@@ -144,6 +144,10 @@ Status SqliteSink::Delete(std::string_view key) {
 Status SqliteSink::DeleteAll() { return Exec("DELETE FROM kv"); }
 
 Status SqliteSink::Commit(std::string_view source, uint64_t ts) {
+  // Outside a transaction the checkpoint would commit by itself.
+  if (sqlite3_get_autocommit(db_)) {
+    return Status::Failed("SQLite database " + path_ + ": no transaction is open to commit");
+  }
   sqlite3_stmt* stmt = nullptr;
   Status s = Statement(kSaveCheckpoint, &stmt);
   if (!s.ok()) return s;

@@ -44,7 +44,9 @@ class StdoutOutput : public TailOutput {
 
  private:
   static Status WriteError() {
-    return Status::IoError(std::string("cannot write to standard output: ") + strerror(errno));
+    return Status::IoError(std::string("cannot write to standard output: ") + strerror(errno) +
+                           "; the checkpoint covers only the lines flushed before, so running "
+                           "tttail again resumes after them");
   }
 
   TailFormat format_;
@@ -66,32 +68,40 @@ class SinkOutput : public TailOutput {
   }
 
   Status Deliver(const UlogRecord& record, uint32_t /*master_sid*/) override {
-    if (unflushed_ == 0) {
-      Status s = sink_->Begin();
-      if (!s.ok()) return s;
+    if (!failed_.ok()) return failed_;
+    Status s = unflushed_ == 0 ? sink_->Begin() : Status::Ok();
+    if (s.ok()) {
+      ++unflushed_;
+      s = ApplyRecordToSink(record, sink_.get());
     }
-    ++unflushed_;
-    Status s = ApplyRecordToSink(record, sink_.get());
-    if (!s.ok()) {
-      // Never commit part of a record: drop the whole batch, so the
-      // checkpoint stays where the tables are.
-      sink_->Rollback();
-      unflushed_ = 0;
-      position_ = committed_;
-      if (s.code() != Status::Code::kFailed && s.code() != Status::Code::kUnsupported) return s;
-      return Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
-                            ": " + s.message() + "; fix the table, or skip the record by setting " +
-                            "ts to " + std::to_string(record.ts) +
-                            " in the tttail_checkpoint row '" + source_ + "'");
+    if (s.ok()) {
+      position_ = std::max(position_, record.ts);
+      return Status::Ok();
     }
-    position_ = std::max(position_, record.ts);
-    return Status::Ok();
+    // Never commit part of a record: drop the whole batch, so the
+    // checkpoint stays where the tables are.
+    if (s.code() == Status::Code::kFailed || s.code() == Status::Code::kUnsupported) {
+      return Abandon(Status::Failed(
+          "cannot apply the record of timestamp " + std::to_string(record.ts) + ": " +
+          s.message() + "; fix the table, or skip the record by setting ts to " +
+          std::to_string(record.ts) + " in the tttail_checkpoint row '" + source_ + "'"));
+    }
+    if (s.code() == Status::Code::kCorruption) return Abandon(s);
+    return Abandon(Status::IoError("the sink failed while applying the records after timestamp " +
+                                   std::to_string(committed_) + BatchRolledBack() + ": " +
+                                   s.message()));
   }
 
   Status Flush() override {
+    if (!failed_.ok()) return failed_;
     if (unflushed_ == 0) return Status::Ok();
     Status s = sink_->Commit(source_, position_);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      return Abandon(Status::IoError("cannot commit the records after timestamp " +
+                                     std::to_string(committed_) + " up to " +
+                                     std::to_string(position_) + BatchRolledBack() + ": " +
+                                     s.message()));
+    }
     unflushed_ = 0;
     committed_ = position_;
     return Status::Ok();
@@ -100,11 +110,28 @@ class SinkOutput : public TailOutput {
   uint64_t unflushed() const override { return unflushed_; }
 
  private:
+  std::string BatchRolledBack() const {
+    return " (the batch was rolled back and the checkpoint stays at " +
+           std::to_string(committed_) + ", so running tttail again retries them)";
+  }
+
+  // Rolls the open batch back (a failed COMMIT may leave the transaction
+  // open) and makes `s` the answer to every later call: after a failure
+  // nothing more may reach the sink, least of all a checkpoint.
+  Status Abandon(Status s) {
+    sink_->Rollback();
+    unflushed_ = 0;
+    position_ = committed_;
+    failed_ = s;
+    return s;
+  }
+
   std::unique_ptr<Sink> sink_;
   std::string source_;
   uint64_t committed_ = 0;  // the checkpoint in the sink
   uint64_t position_ = 0;   // newest timestamp applied (committed or not)
   uint64_t unflushed_ = 0;  // records in the open transaction
+  Status failed_;           // the first failure; Ok while there was none
 };
 
 }  // namespace

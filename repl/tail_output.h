@@ -43,7 +43,9 @@ std::unique_ptr<TailOutput> NewStdoutOutput(TailFormat format, TailEncoding enco
                                             std::optional<std::string> checkpoint_path);
 
 // Applies records to `sink` in transactions that also store the checkpoint of
-// `source` (tail_sink.h). REQUIRES: sink->Prepare() succeeded.
+// `source` (tail_sink.h). A failed Deliver or Flush rolls the open batch
+// back; that first error is then the answer to every later Deliver and
+// Flush, which change nothing. REQUIRES: sink->Prepare() succeeded.
 std::unique_ptr<TailOutput> NewSinkOutput(std::unique_ptr<Sink> sink, std::string source);
 
 }  // namespace tt

@@ -43,6 +43,8 @@ class Sink {
   // Deletes every row of kv.
   virtual Status DeleteAll() = 0;
   // Sets the checkpoint of `source` to `ts` and commits the transaction.
+  // Failed, writing nothing, when no transaction is open. On any failure
+  // nothing of the transaction is committed; it may still be open (Rollback).
   virtual Status Commit(std::string_view source, uint64_t ts) = 0;
   // Abandons the open transaction, if any.
   virtual void Rollback() = 0;

@@ -99,9 +99,10 @@ int Main(int argc, char** argv) {
   if (!s.ok()) {
     std::string what = s.message().empty() ? s.ToString() : s.message();
     const Status::Code code = s.code();
+    // A failure of the stream; an output's failure says itself what was kept.
     if (runner.delivered() > 0 &&
-        (code == Status::Code::kNetwork || code == Status::Code::kIoError ||
-         code == Status::Code::kTimeout || code == Status::Code::kProtocol)) {
+        (code == Status::Code::kNetwork || code == Status::Code::kTimeout ||
+         code == Status::Code::kProtocol)) {
       what += "; what was delivered is checkpointed, so running tttail again resumes after it";
     }
     return Fail(what);

@@ -3,7 +3,8 @@
 // checkpoint file, clear refusals, and exactly-once delivery into SQLite and
 // into a real PostgreSQL (Debian's postgresql, started by the test) through
 // kill -9 of tttail mid-stream while the master is under write load: after a
-// restart and --stop-at-end, the table equals the master key by key.
+// restart and --stop-at-end, the table equals the master key by key; and
+// failures of a sink that leave the checkpoint where the table is.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -79,13 +80,29 @@ class TailProcess {
   // Sends `sig` and reaps the process; its exit status (128 + signal if killed).
   int Signal(int sig) {
     kill(pid_, sig);
+    return Reap(0);
+  }
+  // Waits up to `seconds` for the process to exit by itself; its exit status
+  // as Signal gives it, or -1 when it still runs.
+  int Wait(double seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      const int status = Reap(WNOHANG);
+      if (status >= 0) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Reap(WNOHANG);
+  }
+
+ private:
+  // waitpid with `options`; -1 when it did not reap the process.
+  int Reap(int options) {
     int status = 0;
-    waitpid(pid_, &status, 0);
+    if (waitpid(pid_, &status, options) != pid_) return -1;
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
- private:
   pid_t pid_ = -1;
 };
 
@@ -515,26 +532,71 @@ bool NoPostgresHere(const std::string& why) {
   return why.starts_with("PostgreSQL 15 is not installed") && geteuid() != 0;
 }
 
-TEST(TttailPostgresTest, EveryRecordKindHasItsEffect) {
-  PostgresServer postgres;
-  const std::string why = postgres.Start();
-  if (NoPostgresHere(why)) GTEST_SKIP() << why;
-  ASSERT_EQ(why, "");
+// Runs `sql` on the database of `conninfo` as a test's set-up.
+void PostgresExec(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGresult* result = PQexec(conn, sql.c_str());
+  EXPECT_EQ(PQresultStatus(result), PGRES_COMMAND_OK) << PQerrorMessage(conn);
+  PQclear(result);
+  PQfinish(conn);
+}
+
+// A master as TttailTest's, and a PostgreSQL server with database "tail".
+class TttailPostgresTest : public TttailTest {
+ protected:
+  void SetUp() override {
+    TttailTest::SetUp();
+    const std::string why = postgres_.Start();
+    if (NoPostgresHere(why)) GTEST_SKIP() << why;
+    ASSERT_EQ(why, "");
+    conninfo_ = postgres_.ConnInfo("tail");
+  }
+
+  PostgresServer postgres_;
+  std::string conninfo_;
+};
+
+TEST_F(TttailPostgresTest, EveryRecordKindHasItsEffect) {
   std::unique_ptr<PostgresSink> sink;
-  ASSERT_TRUE(PostgresSink::Open(postgres.ConnInfo("tail"), &sink).ok());
+  ASSERT_TRUE(PostgresSink::Open(conninfo_, &sink).ok());
   ASSERT_TRUE(sink->Prepare().ok());
   ExpectSinkSemantics(sink.get());
 }
 
-TEST_F(TttailTest, PostgresSinkIsExactlyOnceThroughKillMinusNine) {
-  PostgresServer postgres;
-  const std::string why = postgres.Start();
-  if (NoPostgresHere(why)) GTEST_SKIP() << why;
-  ASSERT_EQ(why, "");
-  const std::string conninfo = postgres.ConnInfo("tail");
+// A COMMIT that PostgreSQL refuses (here a deferred constraint trigger
+// rejecting key 'bad') stops tttail with that error, and saves no
+// checkpoint past records it did not store.
+TEST_F(TttailPostgresTest, RefusedCommitSavesNoCheckpoint) {
+  {
+    std::unique_ptr<PostgresSink> sink;
+    ASSERT_TRUE(PostgresSink::Open(conninfo_, &sink).ok());
+    ASSERT_TRUE(sink->Prepare().ok());
+  }
+  PostgresExec(conninfo_,
+               "CREATE FUNCTION reject_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "IF NEW.key = 'bad'::bytea THEN RAISE EXCEPTION 'injected: key bad refused'; "
+               "END IF; RETURN NULL; END $$;"
+               "CREATE CONSTRAINT TRIGGER reject_bad AFTER INSERT OR UPDATE ON kv "
+               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reject_bad()");
+  ASSERT_TRUE(db_.Put("a", "1").ok());
+  ASSERT_TRUE(db_.Put("bad", "2").ok());
+  ASSERT_TRUE(db_.Put("c", "3").ok());
+  // Follow mode: the batch is committed before waiting for the master.
+  TailProcess tail(Args({"--postgres", conninfo_}), dir_.Join("pg.out"));
+  EXPECT_EQ(tail.Wait(20), 1);
+  const std::string err = ReadFile(dir_.Join("pg.out.err"));
+  EXPECT_NE(err.find("tttail: error: "), std::string::npos) << err;
+  EXPECT_NE(err.find("injected: key bad refused"), std::string::npos) << err;
+  EXPECT_NE(err.find("the checkpoint stays at 0"), std::string::npos) << err;
+  EXPECT_EQ(err.find("what was delivered is checkpointed"), std::string::npos) << err;
+  EXPECT_EQ(PostgresCheckpoint(conninfo_), 0u);
+  EXPECT_EQ(PostgresTable(conninfo_), Contents{});
+}
+
+TEST_F(TttailPostgresTest, SinkIsExactlyOnceThroughKillMinusNine) {
   KillMidStreamThenCompare(
-      {"--postgres", conninfo}, [&] { return PostgresTable(conninfo); },
-      [&] { return PostgresCheckpoint(conninfo); });
+      {"--postgres", conninfo_}, [&] { return PostgresTable(conninfo_); },
+      [&] { return PostgresCheckpoint(conninfo_); });
 }
 
 }  // namespace

@@ -142,6 +142,11 @@ inline void ExpectSinkSemantics(Sink* sink) {
   std::memcpy(&total, stored.data(), sizeof total);
   EXPECT_TRUE(std::isnan(total)) << total;
   EXPECT_EQ(SinkValue(sink, "text"), "abc");
+
+  // Without a transaction (a failed one was rolled back) nothing is saved.
+  EXPECT_FALSE(sink->Commit("test", 1000).ok());
+  ASSERT_TRUE(sink->LoadCheckpoint("test", &checkpoint).ok());
+  EXPECT_EQ(checkpoint, 29u);
 }
 
 }  // namespace tt::testing

@@ -98,6 +98,61 @@ TEST_F(TailSinkTest, ChangesAreNotCommittedWithoutTheirCheckpoint) {
   EXPECT_EQ(Value("a"), "<none>");
 }
 
+// A sink whose first Commit fails as a refused COMMIT does: the database
+// rolls the transaction back.
+class CommitFailsOnce : public Sink {
+ public:
+  explicit CommitFailsOnce(std::unique_ptr<Sink> sink) : sink_(std::move(sink)) {}
+  Status Prepare() override { return sink_->Prepare(); }
+  Status LoadCheckpoint(std::string_view source, uint64_t* ts) override {
+    return sink_->LoadCheckpoint(source, ts);
+  }
+  Status Begin() override { return sink_->Begin(); }
+  Status Get(std::string_view key, std::optional<std::string>* value) override {
+    return sink_->Get(key, value);
+  }
+  Status Upsert(std::string_view key, std::string_view value, uint64_t ts, uint32_t flags,
+                int64_t expires_at) override {
+    return sink_->Upsert(key, value, ts, flags, expires_at);
+  }
+  Status Delete(std::string_view key) override { return sink_->Delete(key); }
+  Status DeleteAll() override { return sink_->DeleteAll(); }
+  Status Commit(std::string_view source, uint64_t ts) override {
+    if (++commits_ > 1) return sink_->Commit(source, ts);
+    sink_->Rollback();
+    return Status::IoError("injected: COMMIT refused");
+  }
+  void Rollback() override { sink_->Rollback(); }
+
+  int commits_ = 0;
+
+ private:
+  std::unique_ptr<Sink> sink_;
+};
+
+TEST_F(TailSinkTest, AFailedCommitLeavesTheCheckpointAndIsNeverRetried) {
+  auto failing = std::make_unique<CommitFailsOnce>(std::move(sink_));
+  CommitFailsOnce* sink = failing.get();
+  {
+    std::unique_ptr<TailOutput> output = NewSinkOutput(std::move(failing), "test");
+    uint64_t position = 0;
+    ASSERT_TRUE(output->LoadPosition(&position).ok());
+    ASSERT_TRUE(output->Deliver(Record(7, PutBody("a", "1")), 1).ok());
+    const Status s = output->Flush();
+    EXPECT_NE(s.message().find("injected: COMMIT refused"), std::string::npos) << s.ToString();
+    // Says what became of the batch.
+    EXPECT_NE(s.message().find("checkpoint stays at 0"), std::string::npos) << s.ToString();
+    EXPECT_EQ(output->unflushed(), 0u);
+    // The first error stays the answer; nothing reaches the sink any more.
+    EXPECT_EQ(output->Flush().message(), s.message());
+    EXPECT_EQ(output->Deliver(Record(8, PutBody("b", "2")), 1).message(), s.message());
+    EXPECT_EQ(sink->commits_, 1);
+  }
+  Reopen();
+  EXPECT_EQ(Checkpoint(), 0u);
+  EXPECT_EQ(Value("a"), "<none>");
+}
+
 TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
   std::unique_ptr<TailOutput> output = NewSinkOutput(std::move(sink_), "test");
   uint64_t position = 0;
@@ -110,7 +165,9 @@ TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
   EXPECT_NE(s.message().find("in the tttail_checkpoint row 'test'"), std::string::npos)
       << s.message();
   EXPECT_EQ(output->unflushed(), 0u);
-  ASSERT_TRUE(output->Flush().ok());
+  // Nothing after the failed record is taken, nor committed.
+  EXPECT_EQ(output->Deliver(Record(3, PutBody("m", "1")), 1).message(), s.message());
+  EXPECT_EQ(output->Flush().message(), s.message());
   output.reset();
   Reopen();
   EXPECT_EQ(Checkpoint(), 0u);
