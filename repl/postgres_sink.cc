@@ -43,10 +43,27 @@ std::string BigEndian64(uint64_t n) {
   return out;
 }
 
-std::string Message(pg_conn* conn) {
-  std::string text = PQerrorMessage(conn);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+// `text` on one line (tttail's errors are one line each).
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
+}
+
+std::string Message(pg_conn* conn) { return OneLine(PQerrorMessage(conn)); }
+
+// The error of `result`: its primary message and detail, without severity,
+// context or hint (the hint for a key too long proposes another schema).
+std::string ResultMessage(const PGresult* result, pg_conn* conn) {
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  if (primary == nullptr) return Message(conn);
+  std::string text = primary;
+  if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) {
+    text += std::string(" (") + detail + ")";
+  }
+  return OneLine(std::move(text));
 }
 
 }  // namespace
@@ -90,7 +107,7 @@ Status PostgresSink::Prepare() {
 }
 
 Status PostgresSink::Run(const char* name, std::initializer_list<std::string_view> params,
-                         std::optional<std::string>* first) {
+                         std::optional<std::string>* first, bool wait) {
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
@@ -107,7 +124,7 @@ Status PostgresSink::Run(const char* name, std::initializer_list<std::string_vie
                              Message(conn_));
     }
     ++pending_;
-    if (first != nullptr || pending_ >= kMaxPending) return Drain(first);
+    if (first != nullptr || wait || pending_ >= kMaxPending) return Drain(first);
     return Status::Ok();
   }
   PGresult* result = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
@@ -127,10 +144,13 @@ Status PostgresSink::TakeResult(PGresult* result, const char* what,
     }
   }
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::Ok();
-  const char* message = PQresultErrorMessage(result);
-  std::string text = message != nullptr && *message != '\0' ? message : Message(conn_);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return Status::IoError("PostgreSQL: " + text + " (in " + what + ")");
+  std::string text = "PostgreSQL: " + ResultMessage(result, conn_);
+  if (what != nullptr) text += std::string(" (in ") + what + ")";
+  // Class 54, "program limit exceeded": this statement's data, not the
+  // database, is at fault.
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  if (state != nullptr && std::string_view(state).starts_with("54")) return Status::Failed(text);
+  return Status::IoError(text);
 }
 
 Status PostgresSink::Drain(std::optional<std::string>* last) {
@@ -143,7 +163,7 @@ Status PostgresSink::Drain(std::optional<std::string>* last) {
     PGresult* result = PQgetResult(conn_);
     if (result == nullptr)
       return Status::IoError("PostgreSQL: lost the connection: " + Message(conn_));
-    Status s = TakeResult(result, "a pipelined statement", pending_ == 1 ? last : nullptr);
+    Status s = TakeResult(result, nullptr, pending_ == 1 ? last : nullptr);
     PQclear(result);
     while ((result = PQgetResult(conn_)) != nullptr) PQclear(result);  // the end of this query
     if (first_error.ok() && !s.ok()) first_error = s;
@@ -201,8 +221,21 @@ Status PostgresSink::Get(std::string_view key, std::optional<std::string>* value
 
 Status PostgresSink::Upsert(std::string_view key, std::string_view value, uint64_t ts,
                             uint32_t flags, int64_t expires_at) {
-  return Run("tttail_upsert", {key, value, BigEndian64(ts), BigEndian64(flags),
-                               BigEndian64(static_cast<uint64_t>(expires_at))});
+  // A key that may not fit an index entry is waited for, so that its
+  // failure is this record's and not a later statement's.
+  const bool long_key = key.size() > kLongKeyBytes;
+  Status s = Run("tttail_upsert",
+                 {key, value, BigEndian64(ts), BigEndian64(flags),
+                  BigEndian64(static_cast<uint64_t>(expires_at))},
+                 nullptr, long_key);
+  if (long_key && s.code() == Status::Code::kFailed) {
+    return Status::Failed("PostgreSQL cannot index keys that long: this key has " +
+                          std::to_string(key.size()) +
+                          " bytes, and the primary key of table kv (a btree) takes entries of "
+                          "about 2700 bytes at most, after compression [" +
+                          s.message() + "]");
+  }
+  return s;
 }
 
 Status PostgresSink::Delete(std::string_view key) { return Run("tttail_delete", {key}); }
@@ -222,7 +255,10 @@ Status PostgresSink::Commit(std::string_view source, uint64_t ts) {
 
 void PostgresSink::Rollback() {
   if (!in_transaction_) return;
-  // Whatever failed, the server rolls the transaction back at this ROLLBACK.
+  // After an error the server skips every statement up to the next sync
+  // point, a ROLLBACK too, and then leaves the transaction open (aborted):
+  // the ROLLBACK follows a sync of its own.
+  Sync();
   RunText("ROLLBACK");
   Sync();
   EndPipeline();

@@ -40,17 +40,24 @@ class PostgresSink : public Sink {
   // Results read at once at the latest: bounds what waits in the socket
   // buffers, so that neither side blocks writing while the other does too.
   static constexpr int kMaxPending = 256;
+  // Keys longer than this may exceed what a btree index entry holds (about
+  // 2700 bytes after compression); their upserts are waited for.
+  static constexpr size_t kLongKeyBytes = 2000;
 
   // Runs the prepared statement `name` with binary parameters; the first
   // column of the first row (binary) into *first when it is not null. In a
-  // transaction it is pipelined, and an error may show at a later call.
+  // transaction it is pipelined, and an error may show at a later call,
+  // unless `wait` (or `first`) asks to read its result now.
   Status Run(const char* name, std::initializer_list<std::string_view> params,
-             std::optional<std::string>* first = nullptr);
+             std::optional<std::string>* first = nullptr, bool wait = false);
   // Runs `sql` without parameters (pipelined in a transaction).
   Status RunText(const char* sql);
   // Runs `sql` outside a transaction and waits for it.
   Status Exec(const char* sql);
-  // Ok for a successful result; fills *first as Run says.
+  // Ok for a successful result; fills *first as Run says. The error names
+  // the statement `what` unless it is null. Failed for an
+  // error of class 54 (a limit the statement's data exceeds, such as an
+  // index entry's size), else IoError.
   Status TakeResult(pg_result* result, const char* what, std::optional<std::string>* first);
   // Reads the results of the pending statements, the last one's first column
   // into *last; the first error among them.

@@ -83,8 +83,9 @@ class SinkOutput : public TailOutput {
     if (s.code() == Status::Code::kFailed || s.code() == Status::Code::kUnsupported) {
       return Abandon(Status::Failed(
           "cannot apply the record of timestamp " + std::to_string(record.ts) + ": " +
-          s.message() + "; fix the table, or skip the record by setting ts to " +
-          std::to_string(record.ts) + " in the tttail_checkpoint row '" + source_ + "'"));
+          s.message() + "; skip the record by setting ts to " + std::to_string(record.ts) +
+          " in the tttail_checkpoint row '" + source_ +
+          "' (or fix the table, when it no longer matches the master)"));
     }
     if (s.code() == Status::Code::kCorruption) return Abandon(s);
     return Abandon(Status::IoError("the sink failed while applying the records after timestamp " +
