@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "common/coding.h"
@@ -66,14 +68,79 @@ std::string ResultMessage(const PGresult* result, pg_conn* conn) {
   return OneLine(std::move(text));
 }
 
+constexpr std::string_view kMask = "***";
+
+// The URI form: postgresql://[user[:password]@]host...[?param=value&...].
+std::string UriWithoutPassword(std::string_view uri) {
+  std::string out(uri);
+  const size_t authority = out.find("://") + 3;
+  const size_t authority_end = std::min(out.find_first_of("/?#", authority), out.size());
+  const size_t at = out.rfind('@', authority_end);
+  if (at != std::string::npos && at >= authority) {
+    const size_t colon = out.find(':', authority);
+    if (colon < at) out.replace(colon + 1, at - colon - 1, kMask);
+  }
+  const size_t query = out.find('?');
+  for (size_t param = query; param != std::string::npos; param = out.find('&', param + 1)) {
+    const size_t name = param + 1;
+    const size_t end = std::min(out.find('&', name), out.size());
+    if (out.compare(name, 9, "password=") == 0 && name + 9 <= end) {
+      out.replace(name + 9, end - name - 9, kMask);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string ConninfoWithoutPassword(std::string_view conninfo) {
+  if (conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://")) {
+    return UriWithoutPassword(conninfo);
+  }
+  // keyword [ws] = [ws] value, where value is 'quoted' or runs to the next
+  // blank; a backslash escapes the next character in either (libpq's rules).
+  std::string out;
+  size_t i = 0;
+  auto blank = [&](size_t at) { return at < conninfo.size() && isspace(static_cast<unsigned char>(conninfo[at])); };
+  while (i < conninfo.size()) {
+    const size_t start = i;
+    while (blank(i)) ++i;
+    const size_t keyword = i;
+    while (i < conninfo.size() && conninfo[i] != '=' && !blank(i)) ++i;
+    const std::string_view name = conninfo.substr(keyword, i - keyword);
+    while (blank(i)) ++i;
+    if (i >= conninfo.size() || conninfo[i] != '=') return std::string(conninfo);
+    ++i;
+    while (blank(i)) ++i;
+    out.append(conninfo.substr(start, i - start));
+    const size_t value = i;
+    const bool quoted = i < conninfo.size() && conninfo[i] == '\'';
+    if (quoted) ++i;
+    for (; i < conninfo.size(); ++i) {
+      if (conninfo[i] == '\\') {
+        ++i;
+      } else if (quoted ? conninfo[i] == '\'' : blank(i)) {
+        break;
+      }
+    }
+    if (quoted) {
+      if (i >= conninfo.size()) return std::string(conninfo);
+      ++i;
+    }
+    i = std::min(i, conninfo.size());
+    out.append(name == "password" ? kMask : conninfo.substr(value, i - value));
+  }
+  return out;
+}
 
 Status PostgresSink::Open(const std::string& conninfo, std::unique_ptr<PostgresSink>* sink) {
   std::unique_ptr<PostgresSink> opened(new PostgresSink());
   opened->conn_ = PQconnectdb(conninfo.c_str());
   if (opened->conn_ == nullptr || PQstatus(opened->conn_) != CONNECTION_OK) {
-    return Status::IoError("cannot connect to PostgreSQL with '" + conninfo +
-                           "': " + Message(opened->conn_));
+    return Status::IoError("cannot connect to PostgreSQL with '" +
+                           ConninfoWithoutPassword(conninfo) + "': " + Message(opened->conn_) +
+                           "; check the --postgres connection string, that the server runs "
+                           "there, and that it lets this user in");
   }
   // NOTICEs ("relation kv already exists, skipping") are not for the user.
   PQsetNoticeProcessor(

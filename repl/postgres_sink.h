@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "repl/tail_sink.h"
 
@@ -16,11 +17,16 @@ struct pg_result;
 
 namespace tt {
 
+// `conninfo` (key=value pairs or a postgresql:// URI) as errors may show
+// it: every password value (password=..., or the URI's user:password@) is
+// replaced by ***. What does not parse is left as it is.
+std::string ConninfoWithoutPassword(std::string_view conninfo);
+
 class PostgresSink : public Sink {
  public:
   // Connects with the libpq connection string `conninfo` (e.g.
   // "host=127.0.0.1 port=5432 user=me dbname=app"). IoError with libpq's
-  // message on failure.
+  // message and `conninfo` without its password on failure.
   static Status Open(const std::string& conninfo, std::unique_ptr<PostgresSink>* sink);
   ~PostgresSink() override;
 

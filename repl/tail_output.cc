@@ -81,11 +81,11 @@ class SinkOutput : public TailOutput {
     // Never commit part of a record: drop the whole batch, so the
     // checkpoint stays where the tables are.
     if (s.code() == Status::Code::kFailed || s.code() == Status::Code::kUnsupported) {
-      return Abandon(Status::Failed(
-          "cannot apply the record of timestamp " + std::to_string(record.ts) + ": " +
-          s.message() + "; skip the record by setting ts to " + std::to_string(record.ts) +
-          " in the tttail_checkpoint row '" + source_ +
-          "' (or fix the table, when it no longer matches the master)"));
+      return Abandon(
+          Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
+                         ": " + s.message() + "; skip the record by setting ts to " +
+                         std::to_string(record.ts) + " in the tttail_checkpoint row '" + source_ +
+                         "' (or fix the table, when it no longer matches the master)"));
     }
     if (s.code() == Status::Code::kCorruption) return Abandon(s);
     return Abandon(Status::IoError("the sink failed while applying the records after timestamp " +
@@ -98,10 +98,9 @@ class SinkOutput : public TailOutput {
     if (unflushed_ == 0) return Status::Ok();
     Status s = sink_->Commit(source_, position_);
     if (!s.ok()) {
-      return Abandon(Status::IoError("cannot commit the records after timestamp " +
-                                     std::to_string(committed_) + " up to " +
-                                     std::to_string(position_) + BatchRolledBack() + ": " +
-                                     s.message()));
+      return Abandon(Status::IoError(
+          "cannot commit the records after timestamp " + std::to_string(committed_) + " up to " +
+          std::to_string(position_) + BatchRolledBack() + ": " + s.message()));
     }
     unflushed_ = 0;
     committed_ = position_;
@@ -112,8 +111,8 @@ class SinkOutput : public TailOutput {
 
  private:
   std::string BatchRolledBack() const {
-    return " (the batch was rolled back and the checkpoint stays at " +
-           std::to_string(committed_) + ", so running tttail again retries them)";
+    return " (the batch was rolled back and the checkpoint stays at " + std::to_string(committed_) +
+           ", so running tttail again retries them)";
   }
 
   // Rolls the open batch back (a failed COMMIT may leave the transaction

@@ -55,15 +55,16 @@ class Sink {
 // vanish, misc putlist/outlist); the command records of an original master
 // (putkeep, putcat, putshl, addint, adddouble, misc out and misc
 // put/putkeep/putcat of a key and a value) are computed from the row's
-// current value inside the transaction, with the original's semantics. A record that failed on its origin (result byte 01)
-// changes nothing, except addint and adddouble, which the original logs with
-// 01 also when it stored a sum of INT_MIN or NaN and re-executes either way;
-// sync, optimize and read-only misc functions change nothing.
+// current value inside the transaction, with the original's semantics.
+// A record that failed on its origin (result byte 01) changes nothing,
+// except addint and adddouble, which the original logs with 01 also when it
+// stored a sum of INT_MIN or NaN, and re-executes either way; sync, optimize
+// and read-only misc functions change nothing.
 // Failed (naming the key and the reason) when the row cannot take a command
-// record the origin accepted (addint on a value that is not 4 bytes); Unsupported
-// for a misc function or record kind whose effect is unknown (a misc put
-// with other than two arguments: a table database's); Corruption for a body
-// that does not parse.
+// record the origin accepted (addint on a value that is not 4 bytes);
+// Unsupported for a misc function or record kind whose effect is unknown (a
+// misc put with other than two arguments: a table database's); Corruption
+// for a body that does not parse.
 Status ApplyRecordToSink(const UlogRecord& record, Sink* sink);
 
 }  // namespace tt

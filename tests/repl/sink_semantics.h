@@ -125,14 +125,15 @@ inline void ExpectSinkSemantics(Sink* sink) {
 
   // The original stores a sum of INT_MIN or NaN and logs result 01 for it;
   // an addint the origin refused (not a number there either) changes nothing.
-  ASSERT_TRUE(ApplyAndCommit(
-                  sink, {Record(26, Logged(requests::AddInt("min", INT32_MIN), false)),
-                         Record(27, Logged(requests::AddDouble(
-                                               "nan", std::numeric_limits<double>::quiet_NaN()),
-                                           false)),
-                         Record(28, PutBody("text", "abc")),
-                         Record(29, Logged(requests::AddInt("text", 1), false))})
-                  .ok());
+  ASSERT_TRUE(
+      ApplyAndCommit(
+          sink,
+          {Record(26, Logged(requests::AddInt("min", INT32_MIN), false)),
+           Record(27, Logged(requests::AddDouble("nan", std::numeric_limits<double>::quiet_NaN()),
+                             false)),
+           Record(28, PutBody("text", "abc")),
+           Record(29, Logged(requests::AddInt("text", 1), false))})
+          .ok());
   stored = SinkValue(sink, "min");
   ASSERT_EQ(stored.size(), sizeof sum);
   std::memcpy(&sum, stored.data(), sizeof sum);

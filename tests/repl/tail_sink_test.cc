@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "repl/postgres_sink.h"
 #include "repl/sqlite_sink.h"
 #include "repl/tail_output.h"
 #include "tests/repl/sink_semantics.h"
@@ -172,6 +173,31 @@ TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
   Reopen();
   EXPECT_EQ(Checkpoint(), 0u);
   EXPECT_EQ(Value("n"), "<none>");
+}
+
+TEST(PostgresConninfoTest, PasswordsAreMaskedInBothForms) {
+  EXPECT_EQ(ConninfoWithoutPassword("host=h password=secret dbname=app"),
+            "host=h password=*** dbname=app");
+  EXPECT_EQ(ConninfoWithoutPassword("password = 'se cr\\'et' user=u"), "password = *** user=u");
+  EXPECT_EQ(ConninfoWithoutPassword("passfile=/p password=a\\ b"), "passfile=/p password=***");
+  EXPECT_EQ(ConninfoWithoutPassword("host=h dbname=app"), "host=h dbname=app");
+  EXPECT_EQ(
+      ConninfoWithoutPassword("postgresql://me:secret@db:5432/app?password=other&sslmode=require"),
+      "postgresql://me:***@db:5432/app?password=***&sslmode=require");
+  EXPECT_EQ(ConninfoWithoutPassword("postgres://:secret@db"), "postgres://:***@db");
+  EXPECT_EQ(ConninfoWithoutPassword("postgresql://me@db/app"), "postgresql://me@db/app");
+  EXPECT_EQ(ConninfoWithoutPassword("postgresql://db:5432/app"), "postgresql://db:5432/app");
+}
+
+TEST(PostgresConninfoTest, ConnectionErrorShowsNoPassword) {
+  std::unique_ptr<PostgresSink> sink;
+  const Status s = PostgresSink::Open(
+      "host=127.0.0.1 port=1 user=app password=secret connect_timeout=5", &sink);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().find("secret"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("password=***"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("check the --postgres connection string"), std::string::npos)
+      << s.message();
 }
 
 }  // namespace
