@@ -101,7 +101,9 @@ std::string ConninfoWithoutPassword(std::string_view conninfo) {
   // blank; a backslash escapes the next character in either (libpq's rules).
   std::string out;
   size_t i = 0;
-  auto blank = [&](size_t at) { return at < conninfo.size() && isspace(static_cast<unsigned char>(conninfo[at])); };
+  auto blank = [&](size_t at) {
+    return at < conninfo.size() && isspace(static_cast<unsigned char>(conninfo[at]));
+  };
   while (i < conninfo.size()) {
     const size_t start = i;
     while (blank(i)) ++i;

@@ -175,7 +175,7 @@ TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
   EXPECT_EQ(Value("n"), "<none>");
 }
 
-TEST(PostgresConninfoTest, PasswordsAreMaskedInBothForms) {
+TEST(PostgresSinkConninfoTest, PasswordsAreMaskedInBothForms) {
   EXPECT_EQ(ConninfoWithoutPassword("host=h password=secret dbname=app"),
             "host=h password=*** dbname=app");
   EXPECT_EQ(ConninfoWithoutPassword("password = 'se cr\\'et' user=u"), "password = *** user=u");
@@ -189,10 +189,10 @@ TEST(PostgresConninfoTest, PasswordsAreMaskedInBothForms) {
   EXPECT_EQ(ConninfoWithoutPassword("postgresql://db:5432/app"), "postgresql://db:5432/app");
 }
 
-TEST(PostgresConninfoTest, ConnectionErrorShowsNoPassword) {
+TEST(PostgresSinkConninfoTest, ConnectionErrorShowsNoPassword) {
   std::unique_ptr<PostgresSink> sink;
-  const Status s = PostgresSink::Open(
-      "host=127.0.0.1 port=1 user=app password=secret connect_timeout=5", &sink);
+  const Status s =
+      PostgresSink::Open("host=127.0.0.1 port=1 user=app password=secret connect_timeout=5", &sink);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message().find("secret"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("password=***"), std::string::npos) << s.message();
