@@ -1,6 +1,7 @@
 // tttail: streams a master's changes to standard output or into an SQLite or
 // PostgreSQL table (man/tttail.1). Errors print `tttail: error: <what>; <what
-// to do>` and exit 1; SIGINT/SIGTERM flush, save the checkpoint and exit 0.
+// to do>` and exit 1 (a closed standard output too: SIGPIPE is ignored);
+// SIGINT/SIGTERM flush, save the checkpoint and exit 0.
 #include <pthread.h>
 #include <unistd.h>
 
@@ -63,6 +64,9 @@ int Main(int argc, char** argv) {
     printf("tttail (ttserver) %s, compatible with Tokyo Tyrant 1.1.41\n", TT_VERSION);
     return 0;
   }
+  // A reader that goes away (`tttail | head`) is a write error to report,
+  // with the checkpoint left at what was flushed, not a silent death.
+  signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<TailOutput> output;
   Status s = MakeOutput(options, &output);
   if (!s.ok()) return Fail(s.message().empty() ? s.ToString() : s.message());

@@ -57,17 +57,23 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// A tttail running in the background, its stdout and stderr in files.
+// A tttail running in the background, with SIGPIPE at its default (as a
+// shell leaves it).
 class TailProcess {
  public:
-  TailProcess(const std::vector<std::string>& args, const std::string& out_path) {
+  // Its stdout into `out_path`, its stderr into `out_path`.err.
+  TailProcess(const std::vector<std::string>& args, const std::string& out_path)
+      : TailProcess(args, open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
+                    out_path + ".err") {}
+  // Its stdout to `out_fd` (closed here), its stderr into `err_path`.
+  TailProcess(const std::vector<std::string>& args, int out_fd, const std::string& err_path) {
     std::vector<std::string> argv = {TTTAIL_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = fork();
     if (pid_ == 0) {
-      const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = open((out_path + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out, STDOUT_FILENO);
+      signal(SIGPIPE, SIG_DFL);
+      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out_fd, STDOUT_FILENO);
       dup2(err, STDERR_FILENO);
       std::vector<char*> raw;
       for (std::string& arg : argv) raw.push_back(arg.data());
@@ -75,6 +81,7 @@ class TailProcess {
       execv(raw[0], raw.data());
       _exit(127);
     }
+    close(out_fd);
   }
   ~TailProcess() {
     if (pid_ > 0) Signal(SIGKILL);
@@ -112,6 +119,20 @@ int RunTail(const std::vector<std::string>& args, std::string* out, std::string*
   std::vector<std::string> argv = {TTTAIL_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, out, err);
+}
+
+// Runs tttail with `args`, its standard output a pipe whose reader is gone
+// (as in `tttail ... | head -1` once head has exited); its exit status as
+// TailProcess::Wait gives it, its standard error into *err.
+int RunTailIntoClosedPipe(const std::vector<std::string>& args, const std::string& err_path,
+                          std::string* err) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  close(fds[0]);
+  TailProcess tail(args, fds[1], err_path);
+  const int status = tail.Wait(30);
+  *err = ReadFile(err_path);
+  return status;
 }
 
 // Polls `done` every 10 ms for up to `seconds`.
@@ -345,6 +366,20 @@ TEST_F(TttailTest, FollowStreamsNewRecordsAndSigtermSavesTheCheckpoint) {
   EXPECT_EQ(tail.Signal(SIGTERM), 0);
   const std::string line = ReadFile(dir_.Join("follow.out"));
   EXPECT_EQ(ReadFile(checkpoint), line.substr(6, line.find(',') - 6) + "\n");
+}
+
+TEST_F(TttailTest, ClosedStandardOutputIsAnErrorNotASignal) {
+  ASSERT_TRUE(db_.Put("one", "1").ok());
+  ASSERT_TRUE(db_.Put("two", "2").ok());
+  const std::string checkpoint = dir_.Join("tail.ts");
+  std::string err;
+  EXPECT_EQ(RunTailIntoClosedPipe(Args({"--stop-at-end", "--checkpoint", checkpoint}),
+                                  dir_.Join("pipe.err"), &err),
+            1);
+  EXPECT_TRUE(err.starts_with("tttail: error: cannot write to standard output: Broken pipe"))
+      << err;
+  // Nothing reached a reader: the checkpoint did not move.
+  EXPECT_EQ(ReadFile(checkpoint), "");
 }
 
 TEST_F(TttailTest, ErrorsSayWhatWentWrong) {
