@@ -303,6 +303,12 @@ Status Replicator::ApplySnapshotRecord(const UlogRecord& record, uint16_t origin
                                  });
 }
 
+bool IsMalformed(const Status& apply_error) {
+  return apply_error.code() == Status::Code::kCorruption ||
+         apply_error.code() == Status::Code::kUnsupported ||
+         apply_error.code() == Status::Code::kInvalidArgument;
+}
+
 bool IsCommandRecord(uint8_t command) {
   return command == kCmdAddInt || command == kCmdAddDouble || command == kCmdPutCat ||
          command == kCmdPutShl;
@@ -323,13 +329,21 @@ Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool che
   }
   bool consistent = true;
   Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent);
-  // As the original, the position passes a record that cannot be applied:
-  // it would fail the same way at every attempt.
+  if (!s.ok() && !IsMalformed(s)) {
+    // This server could not store it now (a full disk, an I/O error): the
+    // position stays before it, so the next session applies it again.
+    return Status::IoError("cannot apply the record of timestamp " + std::to_string(record.ts) +
+                           " here (" + s.ToString() +
+                           "); it is applied again when replication reconnects: fix the cause "
+                           "(free disk space, check the database)");
+  }
+  // As the original, the position passes a record that cannot be applied
+  // anywhere: it would fail the same way at every attempt.
   rts_.MarkApplied(record.ts);
   options_.status->rts.store(record.ts);
   if (!s.ok()) {
     return Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
-                          " (skipped): " + s.ToString());
+                          " (skipped; this server now lacks that change): " + s.ToString());
   }
   if (consistent) return Status::Ok();
   if (check) {

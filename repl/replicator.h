@@ -36,6 +36,12 @@ namespace tt {
 // the commands they were; ours log their effects as puts.
 bool IsCommandRecord(uint8_t command);
 
+// True when `apply_error`, an error of ApplyRecord, is the record's own fault
+// (undecodable, of an unknown kind, an invalid argument): applying it again
+// fails again, so replication passes it. Other errors (I/O, a full disk) are
+// this server's, and the record is applied again later.
+bool IsMalformed(const Status& apply_error);
+
 // True when a master's stat text offers our extended replication stream
 // (a "repl_ext TAB 1" line).
 bool OffersExtendedStream(std::string_view stat);

@@ -86,8 +86,15 @@ Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool*
   if (!s.ok()) return s;
   if (body.command == kCmdAddInt || body.command == kCmdAddDouble) {
     *consistent = succeeded || !body.expect_success;  // only "expected success, got error" counts
+  } else if (succeeded == body.expect_success) {
+    *consistent = true;
+  } else if (body.expect_success && body.command == kCmdOut) {
+    *consistent = true;  // the key is absent here as on the origin
+  } else if (body.expect_success && body.command == kCmdPutKeep) {
+    std::string value;
+    *consistent = engine.Get(body.key, &value).ok() && value == body.value;
   } else {
-    *consistent = succeeded == body.expect_success;
+    *consistent = false;
   }
   return Status::Ok();
 }

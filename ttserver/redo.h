@@ -13,8 +13,12 @@ namespace tt {
 
 // Applies `record` through the Engine's write path, logged with the record's
 // sid and `mid`. *consistent is false when the local outcome differs from the
-// result byte stored in the record. Corruption/Unsupported for a body that
-// cannot be applied.
+// result byte stored in the record, unless the state it leaves is the one the
+// record describes: an out that finds no key, a putkeep that finds its own
+// value (a record applied again after a slave's restart). Only "expected
+// success, got an error" counts for addint and adddouble. Corruption or
+// Unsupported for a body that cannot be applied; other errors are this
+// server's (I/O).
 Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent);
 
 // Replays the log directory `dir` from timestamp `ts` on (inclusive),
