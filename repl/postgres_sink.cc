@@ -155,24 +155,27 @@ PostgresSink::~PostgresSink() { PQfinish(conn_); }  // an open transaction is ro
 
 Status PostgresSink::Exec(const char* sql) {
   PGresult* result = PQexec(conn_, sql);
-  const ExecStatusType status = PQresultStatus(result);
+  Status s = TakeResult(result, sql, nullptr);
   PQclear(result);
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::Ok();
-  return Status::IoError("PostgreSQL: " + Message(conn_) + " (in: " + sql + ")");
+  return s;
 }
 
 Status PostgresSink::Prepare() {
-  Status s = Exec(kSchema);
-  if (!s.ok()) return s;
+  PGresult* result = PQexec(conn_, kSchema);
+  Status s = TakeResult(result, nullptr, nullptr);
+  PQclear(result);
   for (const Prepared& statement : kStatements) {
-    PGresult* result = PQprepare(conn_, statement.name, statement.sql, 0, nullptr);
-    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (!s.ok()) break;
+    result = PQprepare(conn_, statement.name, statement.sql, 0, nullptr);
+    s = TakeResult(result, statement.sql, nullptr);
     PQclear(result);
-    if (!ok)
-      return Status::IoError("PostgreSQL: cannot prepare " + std::string(statement.sql) + ": " +
-                             Message(conn_));
   }
-  return Status::Ok();
+  if (s.ok()) return s;
+  return Status::IoError(s.message() +
+                         "; the --postgres user needs the right to create tables kv and "
+                         "tttail_checkpoint (in the first schema of its search_path), or both "
+                         "tables made beforehand as tttail(1) shows under SINKS, and the right "
+                         "to read and write them");
 }
 
 Status PostgresSink::Run(const char* name, std::initializer_list<std::string_view> params,

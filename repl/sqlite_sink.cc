@@ -34,15 +34,21 @@ void BindBlob(sqlite3_stmt* stmt, int index, std::string_view bytes) {
 
 Status SqliteSink::Open(const std::string& path, std::unique_ptr<SqliteSink>* sink) {
   std::unique_ptr<SqliteSink> opened(new SqliteSink(path));
-  if (sqlite3_open_v2(path.c_str(), &opened->db_,
+  const bool open =
+      sqlite3_open_v2(path.c_str(), &opened->db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return opened->Error("cannot open the database");
-  }
+                      nullptr) == SQLITE_OK;
   // Another reader or writer holding a lock briefly is waited for.
-  sqlite3_busy_timeout(opened->db_, 10000);
-  Status s = opened->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
-  if (!s.ok()) return s;
+  if (open) sqlite3_busy_timeout(opened->db_, 10000);
+  // The file is first read here (a file that is not a database fails here).
+  if (!open || sqlite3_exec(opened->db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                            nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Status::IoError(
+        "cannot open the SQLite database " + path + " (" +
+        (opened->db_ != nullptr ? sqlite3_errmsg(opened->db_) : "out of memory") + "); " +
+        CheckDirectoryOf(path) + ", and that " + path +
+        ", if it exists, is an SQLite 3 database this user may write");
+  }
   *sink = std::move(opened);
   return Status::Ok();
 }

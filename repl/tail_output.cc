@@ -20,24 +20,45 @@ class StdoutOutput : public TailOutput {
     *ts = 0;
     if (!checkpoint_) return Status::Ok();
     Status s = checkpoint_->Load();
-    if (s.ok()) *ts = checkpoint_->applied();
-    return s;
+    if (!s.ok()) {
+      // RtsFile's message names a slave's file; only its cause is kept.
+      const size_t cause = s.message().rfind(": ");
+      return Status::IoError(
+          "cannot read or create tttail's checkpoint file " + checkpoint_->path() +
+          " (--checkpoint): " +
+          (cause == std::string::npos ? s.message() : s.message().substr(cause + 2)) + "; " +
+          CheckDirectoryOf(checkpoint_->path()));
+    }
+    *ts = checkpoint_->applied();
+    return Status::Ok();
   }
 
   Status Deliver(const UlogRecord& record, uint32_t master_sid) override {
+    if (!failed_.ok()) return failed_;
     const std::string line = FormatTailLine(record, format_, encoding_, master_sid);
-    if (fwrite(line.data(), 1, line.size(), stdout) != line.size()) return WriteError();
+    if (fwrite(line.data(), 1, line.size(), stdout) != line.size()) return failed_ = WriteError();
     ++unflushed_;
     if (checkpoint_) checkpoint_->MarkApplied(record.ts);
     return Status::Ok();
   }
 
   Status Flush() override {
+    if (!failed_.ok()) return failed_;
     if (unflushed_ == 0) return Status::Ok();
     // The lines first: the checkpoint must never pass a line not yet written.
-    if (fflush(stdout) != 0) return WriteError();
+    if (fflush(stdout) != 0) return failed_ = WriteError();
+    if (checkpoint_) {
+      Status s = checkpoint_->Save();
+      if (!s.ok()) {
+        return failed_ = Status::IoError(
+                   "cannot save tttail's checkpoint file " + checkpoint_->path() + " (" +
+                   s.message() + "); it stays at " + std::to_string(checkpoint_->saved()) +
+                   ", so running tttail again prints the lines after that again; " +
+                   CheckDirectoryOf(checkpoint_->path()));
+      }
+    }
     unflushed_ = 0;
-    return checkpoint_ ? checkpoint_->Save() : Status::Ok();
+    return Status::Ok();
   }
 
   uint64_t unflushed() const override { return unflushed_; }
@@ -53,6 +74,7 @@ class StdoutOutput : public TailOutput {
   TailEncoding encoding_;
   std::optional<RtsFile> checkpoint_;
   uint64_t unflushed_ = 0;
+  Status failed_;  // the first failure; Ok while there was none
 };
 
 class SinkOutput : public TailOutput {

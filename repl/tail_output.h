@@ -4,7 +4,10 @@
 //
 // Both batch: Deliver() buffers, Flush() makes everything delivered so far
 // durable and moves the checkpoint to the last delivered timestamp. The
-// checkpoint is never ahead of what was flushed.
+// checkpoint is never ahead of what was flushed. After a Deliver or Flush
+// fails, that first error is the answer to every later Deliver and Flush,
+// which change nothing: a failure is never followed by a success that
+// would hide it.
 #pragma once
 
 #include <cstdint>
@@ -43,9 +46,8 @@ std::unique_ptr<TailOutput> NewStdoutOutput(TailFormat format, TailEncoding enco
                                             std::optional<std::string> checkpoint_path);
 
 // Applies records to `sink` in transactions that also store the checkpoint of
-// `source` (tail_sink.h). A failed Deliver or Flush rolls the open batch
-// back; that first error is then the answer to every later Deliver and
-// Flush, which change nothing. REQUIRES: sink->Prepare() succeeded.
+// `source` (tail_sink.h); a failed Deliver or Flush rolls the open batch
+// back. REQUIRES: sink->Prepare() succeeded.
 std::unique_ptr<TailOutput> NewSinkOutput(std::unique_ptr<Sink> sink, std::string source);
 
 }  // namespace tt

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <span>
 #include <type_traits>
 
@@ -113,6 +114,12 @@ Status ApplyMisc(const ParsedBody& body, uint64_t ts, Sink* sink) {
 }
 
 }  // namespace
+
+std::string CheckDirectoryOf(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return "check that directory " + (dir.empty() ? std::string(".") : dir) +
+         " exists and that this user may create and write files in it";
+}
 
 Status ApplyRecordToSink(const UlogRecord& record, Sink* sink) {
   ParsedBody body;

@@ -67,4 +67,9 @@ class Sink {
 // for a body that does not parse.
 Status ApplyRecordToSink(const UlogRecord& record, Sink* sink);
 
+// For an error about a file at `path` that cannot be created or written:
+// "check that directory D exists and that this user may create and write
+// files in it".
+std::string CheckDirectoryOf(const std::string& path);
+
 }  // namespace tt

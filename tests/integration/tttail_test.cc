@@ -666,6 +666,19 @@ TEST_F(TttailPostgresTest, KeyTooLongToIndexFailsItsRecord) {
   EXPECT_EQ(checkpoint, 0u);
 }
 
+TEST_F(TttailPostgresTest, ErrorsSayWhatToDo) {
+  // PostgreSQL 15 lets only the owner of schema public create tables there.
+  PostgresExec(conninfo_, "CREATE ROLE reader LOGIN");
+  std::string out, err;
+  const std::string as_reader = conninfo_ + " user=reader";
+  EXPECT_EQ(RunTail(Args({"--stop-at-end", "--postgres", as_reader}), &out, &err), 1);
+  EXPECT_TRUE(err.starts_with("tttail: error: PostgreSQL: permission denied for schema public"))
+      << err;
+  EXPECT_NE(err.find("the --postgres user needs the right to create tables"), std::string::npos)
+      << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
 TEST_F(TttailPostgresTest, SinkIsExactlyOnceThroughKillMinusNine) {
   KillMidStreamThenCompare(
       {"--postgres", conninfo_}, [&] { return PostgresTable(conninfo_); },

@@ -4,8 +4,16 @@
 // commits together with the changes (exactly once across a crash).
 #include "repl/tail_sink.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 
 #include "repl/postgres_sink.h"
 #include "repl/sqlite_sink.h"
@@ -173,6 +181,96 @@ TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
   Reopen();
   EXPECT_EQ(Checkpoint(), 0u);
   EXPECT_EQ(Value("n"), "<none>");
+}
+
+TEST_F(TailSinkTest, OpenFailureSaysWhatToCheck) {
+  std::unique_ptr<SqliteSink> sink;
+  Status s = SqliteSink::Open(dir_.Join("missing/tail.sqlite"), &sink);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot open the SQLite database " + dir_.Join("missing/tail.sqlite")),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("check that directory " + dir_.Join("missing") + " exists"),
+            std::string::npos)
+      << s.message();
+  // A file that is not a database.
+  ASSERT_EQ(system(("echo 'not a database, but long enough for SQLite to look at its header "
+                    "and find no magic string there' > " +
+                    dir_.Join("text.sqlite"))
+                       .c_str()),
+            0);
+  s = SqliteSink::Open(dir_.Join("text.sqlite"), &sink);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is an SQLite 3 database"), std::string::npos) << s.message();
+}
+
+// Standard output with a checkpoint file.
+class TailStdoutOutputTest : public ::testing::Test {
+ protected:
+  // Runs `op` with standard output (the lines it writes or flushes) going to
+  // /dev/null; gtest's own output stays.
+  static Status Quietly(const std::function<Status()>& op) {
+    fflush(stdout);
+    const int saved = dup(STDOUT_FILENO);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    close(null);
+    Status s = op();
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return s;
+  }
+  Status Deliver(TailOutput* output, uint64_t ts) {
+    return Quietly([&] { return output->Deliver(Record(ts, PutBody("k", "v")), 1); });
+  }
+  Status Flush(TailOutput* output) {
+    return Quietly([&] { return output->Flush(); });
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(TailStdoutOutputTest, AFailedCheckpointSaveIsNeverForgotten) {
+  const std::string path = dir_.Join("tail.ts");
+  std::unique_ptr<TailOutput> output =
+      NewStdoutOutput(TailFormat::kJson, TailEncoding::kText, path);
+  uint64_t position = 1;
+  ASSERT_TRUE(output->LoadPosition(&position).ok());
+  ASSERT_TRUE(Deliver(output.get(), 5).ok());
+  ASSERT_TRUE(Flush(output.get()).ok());
+  // The atomic replacement writes PATH.tmp first: a directory there fails it.
+  ASSERT_EQ(mkdir((path + ".tmp").c_str(), 0755), 0);
+  ASSERT_TRUE(Deliver(output.get(), 6).ok());
+  const Status s = Flush(output.get());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot save tttail's checkpoint file " + path), std::string::npos)
+      << s.message();
+  // A later flush (at SIGTERM, say) must not report success.
+  EXPECT_EQ(Flush(output.get()).message(), s.message());
+  EXPECT_EQ(Deliver(output.get(), 7).message(), s.message());
+  rmdir((path + ".tmp").c_str());
+  EXPECT_EQ(Flush(output.get()).message(), s.message());
+  std::ifstream in(path);
+  std::string saved;
+  std::getline(in, saved);
+  EXPECT_EQ(saved, "5");
+}
+
+TEST_F(TailStdoutOutputTest, CheckpointFileThatCannotBeCreatedSaysWhatToCheck) {
+  const std::string path = dir_.Join("missing/tail.ts");
+  std::unique_ptr<TailOutput> output =
+      NewStdoutOutput(TailFormat::kJson, TailEncoding::kText, path);
+  uint64_t position = 0;
+  const Status s = output->LoadPosition(&position);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("tttail's checkpoint file " + path + " (--checkpoint)"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("check that directory " + dir_.Join("missing") + " exists"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find("replication timestamp file"), std::string::npos) << s.message();
 }
 
 TEST(PostgresSinkConninfoTest, PasswordsAreMaskedInBothForms) {
