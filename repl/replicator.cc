@@ -130,7 +130,7 @@ void Replicator::Run() {
     }
     bool connected = false;
     Status s = Session(master, &halted, &connected);
-    Status saved = rts_.Save();
+    Status saved = SavePosition();
     if (s.ok()) s = saved;
     if (connected) {
       backoff = kMinBackoffS;
@@ -146,8 +146,25 @@ void Replicator::Run() {
     Sleep(backoff, generation);
     backoff = std::min(backoff * 2, kMaxBackoffS);
   }
-  Status s = rts_.Save();
+  Status s = SavePosition();
   if (!s.ok()) LogError("cannot save the replication position at shutdown: ", s.ToString());
+}
+
+Status Replicator::FlushUnlogged() {
+  if (options_.engine->ulog() != nullptr) return Status::Ok();
+  Status s = options_.engine->store().Synchronize(/*hard=*/false);
+  if (!s.ok()) {
+    return Status::IoError("cannot write the applied records to the database files before saving "
+                           "the replication position (" + s.ToString() +
+                           "); they are applied again after a restart");
+  }
+  return Status::Ok();
+}
+
+Status Replicator::SavePosition() {
+  if (rts_.unsaved() == 0) return Status::Ok();
+  Status s = FlushUnlogged();
+  return s.ok() ? rts_.Save() : s;
 }
 
 Status Replicator::Session(const MasterSettings::Snapshot& master, bool* halted, bool* connected) {
@@ -217,7 +234,7 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
     if (!in_snapshot && rts_.unsaved() > 0 &&
         (rts_.unsaved() >= kSaveRecords || Clock::now() - last_save >= kSaveInterval ||
          !db.ReplPending())) {
-      s = rts_.Save();
+      s = SavePosition();
       if (!s.ok()) return s;
       last_save = Clock::now();
       if (extended && !(s = db.ReplAck(rts_.saved())).ok()) return s;
@@ -256,7 +273,8 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         if (!in_snapshot) return StreamOutOfOrder("a snapshot end without its beginning");
         in_snapshot = false;
         // Everything up to the snapshot's timestamp is here now.
-        s = rts_.Reset(snapshot_ts);
+        s = FlushUnlogged();
+        if (s.ok()) s = rts_.Reset(snapshot_ts);
         if (!s.ok()) return s;
         options_.status->rts.store(snapshot_ts);
         SetState(ReplicaStatus::State::kStreaming);

@@ -94,6 +94,13 @@ class Replicator {
   Status BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid);
   // Stores a snapshot record's value unless the key exists here.
   Status ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid);
+  // Saves the position (RtsFile::Save) after FlushUnlogged.
+  Status SavePosition();
+  // Without an update log, nothing re-applies the records of a crash: the
+  // database's changed pages (a tree database keeps them in process memory)
+  // are written to its files before a position covering them is saved.
+  // No-op with an update log, whose recovery re-applies them.
+  Status FlushUnlogged();
   // Applies one record. Every record the master streams is applied: it sends
   // only those after the position we asked from, and an original master's
   // timestamps may repeat or go back within a stream.

@@ -107,6 +107,34 @@ TEST_F(ReplTest, ARecordTheSlaveCannotStoreIsRetriedNotSkipped) {
   ExpectCaughtUp("master", master->port(), slave->port(), 30);
 }
 
+// A slave without an update log has no log to recover from: a tree
+// database keeps changed pages in process memory, so the position it saves
+// must never cover records whose pages a kill -9 can still take away.
+TEST_F(ReplTest, SlaveWithoutUpdateLogLosesNothingToKill9) {
+  auto master = StartServer("master", 1, 0);
+  auto start_slave = [&](int port) {
+    auto slave = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"-log", dir_.Join("slave.log"), "-sid", "2", "-mhost",
+                                 "127.0.0.1", "-mport", std::to_string(master->port()), "-rts",
+                                 dir_.Join("slave.rts")},
+        dir_.Join("slave.kct"), port);
+    EXPECT_TRUE(slave->started());
+    return slave;
+  };
+  auto slave = start_slave(0);
+  const int slave_port = slave->port();
+  std::atomic<bool> stop{false};
+  std::thread load([&] { WriteLoad(master->port(), "a", 2, &stop); });
+  for (int kill = 0; kill < 3; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    slave->Kill();
+    slave = start_slave(slave_port);
+  }
+  stop = true;
+  load.join();
+  ExpectCaughtUp("master", master->port(), slave_port);
+}
+
 TEST_F(ReplTest, DualMastersConvergeWithEachRecordOnceInEachLog) {
   const int port_a = FreePort();
   int port_b = FreePort();
