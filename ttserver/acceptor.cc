@@ -155,7 +155,11 @@ void Acceptor::CloseListener() {
 void Acceptor::OnAccept(evconnlistener*, int fd, ::sockaddr*, int, void* arg) {
   auto* self = static_cast<Acceptor*>(arg);
   Stats& stats = *self->stats_;
-  if (stats.conns_current.load(std::memory_order_relaxed) >= self->max_conns_) {
+  // A replication stream has left its worker (repl/feeder.h) but still holds
+  // a socket and a thread: it counts against the limit.
+  const uint64_t open = stats.conns_current.load(std::memory_order_relaxed) +
+                        stats.repl_slaves.load(std::memory_order_relaxed);
+  if (open >= self->max_conns_) {
     stats.conns_rejected.fetch_add(1, std::memory_order_relaxed);
     close(fd);
     ++self->unlogged_rejects_;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <thread>
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -201,6 +202,32 @@ TEST_F(ReplMasterTest, StreamsDoNotHoldTheOnlyWorker) {
   EXPECT_NE(stat.find("\nrepl_slaves\t3\n"), std::string::npos) << stat;
   // The slaves are not client connections: client_ and other are.
   EXPECT_NE(stat.find("\ncurr_connections\t2\n"), std::string::npos) << stat;
+}
+
+// A stream leaves its worker for a thread of its own, but still counts
+// against --max-conns: any peer can send a repl handshake.
+TEST(ReplMasterLimitTest, StreamsCountAgainstMaxConns) {
+  TempDir dir;
+  ServerProcess server({"-ulog", dir.Join("ulog"), "-sid", "1", "--max-conns", "3"},
+                       dir.Join("casket.kch"));
+  ASSERT_TRUE(server.started());
+  std::vector<std::unique_ptr<RawConnection>> streams;
+  for (uint32_t sid = 2; sid <= 4; ++sid) {
+    streams.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(streams.back()->Send(ReplRequest(1, sid)));
+    ASSERT_EQ(streams.back()->Receive(4), Bytes("00 00 00 01")) << "stream " << sid;
+  }
+  RawConnection beyond(server.port());
+  EXPECT_TRUE(beyond.ClosedByPeer(3000));
+  streams.pop_back();  // a stream ends: its place is free again
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    RemoteDB client;
+    uint64_t records = 0;
+    served = client.Open("127.0.0.1", server.port(), 5).ok() && client.Rnum(&records).ok();
+  }
+  EXPECT_TRUE(served);
 }
 
 TEST_F(ReplMasterTest, SigtermWithSlavesConnectedExitsPromptly) {
