@@ -15,6 +15,7 @@
 #include "common/hex.h"
 #include "common/limits.h"
 #include "common/tt_double.h"
+#include "repl/feeder.h"
 #include "ulog/record.h"
 
 namespace tt {
@@ -598,10 +599,10 @@ Status RemoteDB::ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace,
   Status s = [&]() -> Status {
     TT_RETURN_IF_ERROR(Fill(1));
     const uint8_t magic = static_cast<uint8_t>(rbuf_[rpos_]);
-    const bool known = magic == kMagicNop || magic == kMagicRecord ||
-                       (extended_ && (magic == kMagicSnapshotBegin ||
-                                      magic == kMagicSnapshotRecord ||
-                                      magic == kMagicSnapshotEnd));
+    const bool known =
+        magic == kMagicNop || magic == kMagicRecord ||
+        (extended_ && (magic == kMagicSnapshotBegin || magic == kMagicSnapshotRecord ||
+                       magic == kMagicSnapshotEnd || magic == kMagicLogGap));
     if (!known) {
       return Status::Protocol("unexpected byte " + HexByte(magic) + " in the replication stream");
     }
@@ -610,15 +611,23 @@ Status RemoteDB::ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace,
       *item = magic == kMagicNop ? ReplItem::kNop : ReplItem::kSnapshotEnd;
       return Status::Ok();
     }
-    if (magic == kMagicSnapshotBegin) {
-      std::string begin;
-      TT_RETURN_IF_ERROR(ReadBytes(10, &begin));
-      *item = ReplItem::kSnapshotBegin;
-      record->ts = DecodeU64(begin.data() + 1);
+    if (magic == kMagicSnapshotBegin || magic == kMagicLogGap) {
+      // The byte and a ts u64; a snapshot's beginning adds its replace flag.
+      const bool begin = magic == kMagicSnapshotBegin;
+      std::string bytes;
+      TT_RETURN_IF_ERROR(ReadBytes(begin ? 10 : 9, &bytes));
+      record->ts = DecodeU64(bytes.data() + 1);
       record->sid = 0;
       record->mid = 0;
       record->body.clear();
-      *replace = begin[9] != 0;
+      if (!begin) {
+        return Status::NotFound("the update log of " + HostPort(host_, port_) +
+                                " no longer reaches the timestamp asked for: its oldest record is "
+                                "at " +
+                                std::to_string(record->ts));
+      }
+      *item = ReplItem::kSnapshotBegin;
+      *replace = bytes[9] != 0;
       return Status::Ok();
     }
     *item = magic == kMagicRecord ? ReplItem::kRecord : ReplItem::kSnapshotRecord;

@@ -129,8 +129,11 @@ class RemoteDB {
   Status ReplStartExtended(uint64_t ts, int64_t sid, uint32_t flags, uint32_t* master_sid);
   // One item of either stream. For kSnapshotBegin, record.ts is the
   // snapshot's timestamp and *replace its flag; for kSnapshotRecord, record
-  // holds a key's put/putmeta body. Extension items on a plain stream are
-  // Protocol errors.
+  // holds a key's put/putmeta body. NotFound when the master answers a
+  // request with kReplExtNoGap (repl/feeder.h) whose ts its log no longer
+  // reaches: record.ts is then the timestamp of its oldest record, and the
+  // stream is over (the connection is closed). Extension items on a plain
+  // stream are Protocol errors.
   enum class ReplItem { kRecord, kNop, kSnapshotBegin, kSnapshotRecord, kSnapshotEnd };
   Status ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace, double timeout_s = 60);
   // Extended stream only: tells the master that records up to `ts` are

@@ -346,7 +346,7 @@ bool Feeder::NeedsSnapshot(uint64_t start_ts) const {
   return start_ts <= 1 || !LogReaches(start_ts);
 }
 
-bool Feeder::LogReaches(uint64_t start_ts) const {
+bool Feeder::LogReaches(uint64_t start_ts, uint64_t* oldest_ts) const {
   std::vector<uint32_t> files;
   if (!ListUlogFiles(options_.ulog->dir(), &files).ok() || files.empty() || files.front() == 1) {
     return true;
@@ -362,6 +362,7 @@ bool Feeder::LogReaches(uint64_t start_ts) const {
     if (!s.IsNotFound()) LogError("replication: cannot read the oldest log record: ", s.ToString());
     return true;
   }
+  if (oldest_ts != nullptr) *oldest_ts = first.ts;
   return start_ts >= first.ts;
 }
 
@@ -421,7 +422,16 @@ void Feeder::Stream(Slave* slave, int fd, const std::string& preamble, uint64_t 
       ((flags & kReplExtReplace) != 0 || NeedsSnapshot(start_ts))) {
     const bool replace = start_ts > 1 || (flags & kReplExtReplace) != 0;
     if (!SendSnapshot(slave, fd, replace, &start_ts)) return;
-  } else if (!LogReaches(start_ts)) {
+  } else if (uint64_t oldest_ts = 0; !LogReaches(start_ts, &oldest_ts)) {
+    if (slave->extended && (flags & kReplExtNoGap) != 0) {
+      LogInfo("replication: slave ", slave_sid, " at ", slave->address, " asks for ts ", start_ts,
+              ", which the update log no longer reaches (its oldest record is at ts ", oldest_ts,
+              "), and takes no gap: told so, stream closed");
+      std::string gap(1, static_cast<char>(kMagicLogGap));
+      PutU64(&gap, oldest_ts);
+      SendAll(fd, gap, slave_sid);
+      return;
+    }
     LogError("replication: slave ", slave_sid, " at ", slave->address, " asks for ts ", start_ts,
              " which the update log no longer reaches, and takes no snapshot (an original "
              "ttserver, or one holding data but no position): it misses the records before the "

@@ -16,7 +16,8 @@
 // in our stat first, so the original never sees it):
 //
 //   request   C8 A1 | ts u64 | sid u32 | flags u32
-//             (bit 0: bootstrap allowed; bit 1: the slave's data is partial)
+//             (bit 0: bootstrap allowed; bit 1: the slave's data is partial;
+//              bit 2: no gap, see CF)
 //   reply     master sid u32, then items:
 //     C9 ...                wire record, putmeta included (flags, expiry)
 //     CA                    NOP, as the original's
@@ -24,6 +25,9 @@
 //                           replace 1: the slave clears its database first
 //     CC ts u64 sid u32 size u32 body    one key of the snapshot
 //     CD                    snapshot ends; the log from ts + 1 follows
+//     CF oldest_ts u64      (no-gap requests only) the log no longer reaches
+//                           the requested ts: its oldest record is at
+//                           oldest_ts; the master closes the stream after it
 //   slave to master, any time:
 //     CE ts u64             acknowledgement: records up to ts are applied
 //
@@ -32,7 +36,9 @@
 // its position (the oldest file was purged and begins after ts); it replaces
 // the slave's data unless the slave had no position and whole data. Records are idempotent effects, so
 // keys written while the snapshot is read and sent again from the log
-// converge.
+// converge. Without a snapshot, a stream whose position the log no longer
+// reaches has a gap (the records of the deleted files); a slave that asks
+// with the no-gap flag (tttail) is told so with CF instead.
 #pragma once
 
 #include <atomic>
@@ -64,6 +70,10 @@ bool AppendForSlave(UlogRecord* rec, uint32_t slave_sid, bool extended, std::str
 // Flags of the extended repl request.
 constexpr uint32_t kReplExtBootstrap = 1;  // the slave accepts a snapshot
 constexpr uint32_t kReplExtReplace = 2;    // its data is partial: a snapshot must replace it
+constexpr uint32_t kReplExtNoGap = 4;      // CF and close rather than stream with a gap
+// The item that answers kReplExtNoGap when the log no longer reaches the
+// requested ts: + the oldest record's ts u64 (see the top of this file).
+constexpr uint8_t kMagicLogGap = 0xCF;
 
 // Reads the database for a snapshot: calls `emit` with the body of a put or
 // putmeta record (ulog/record.h StoreBody) for each key, stopping early when
@@ -143,8 +153,9 @@ class Feeder {
   // snapshot first: it has no position, or the log was purged past it.
   bool NeedsSnapshot(uint64_t start_ts) const;
   // Whether the log still holds every record from `start_ts` on: true unless
-  // its first files were deleted and the oldest left begins after it.
-  bool LogReaches(uint64_t start_ts) const;
+  // its first files were deleted and the oldest left begins after it, at
+  // *oldest_ts (when not null).
+  bool LogReaches(uint64_t start_ts, uint64_t* oldest_ts = nullptr) const;
   // Sends the snapshot items (`replace`: the slave clears its data first);
   // *next_ts = where the log stream continues.
   bool SendSnapshot(Slave* slave, int fd, bool replace, uint64_t* next_ts);

@@ -62,6 +62,12 @@ class StdoutOutput : public TailOutput {
   }
 
   uint64_t unflushed() const override { return unflushed_; }
+  std::optional<uint64_t> durable_position() const override {
+    return checkpoint_ ? std::optional<uint64_t>(checkpoint_->saved()) : std::nullopt;
+  }
+  std::string checkpoint_name() const override {
+    return checkpoint_ ? "the checkpoint file " + checkpoint_->path() : "";
+  }
 
  private:
   static Status WriteError() {
@@ -130,6 +136,10 @@ class SinkOutput : public TailOutput {
   }
 
   uint64_t unflushed() const override { return unflushed_; }
+  std::optional<uint64_t> durable_position() const override { return committed_; }
+  std::string checkpoint_name() const override {
+    return "ts of the tttail_checkpoint row '" + source_ + "'";
+  }
 
  private:
   std::string BatchRolledBack() const {

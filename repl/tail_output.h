@@ -37,6 +37,12 @@ class TailOutput {
   virtual Status Flush() = 0;
   // Records delivered since the last Flush.
   virtual uint64_t unflushed() const = 0;
+  // The timestamp up to which delivery is durable (the saved checkpoint);
+  // nullopt when nothing is remembered (standard output without a file).
+  virtual std::optional<uint64_t> durable_position() const = 0;
+  // Where the checkpoint is kept, for messages ("the checkpoint file X");
+  // empty when nothing is remembered.
+  virtual std::string checkpoint_name() const = 0;
 };
 
 // Lines on standard output (tail_format.h), the checkpoint in an rts-format

@@ -5,6 +5,7 @@
 
 #include "common/args.h"
 #include "common/clock.h"
+#include "repl/feeder.h"
 #include "repl/stream_timing.h"
 
 namespace tt {
@@ -136,8 +137,16 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
     return Status::Network("cannot connect to the master at " + HostPort(options_) + " (" +
                            s.ToString() + "); check that it runs there and the --port");
   }
+  // Our masters offer the extended stream (memcached metadata, acknowledged
+  // positions); an original master, or one whose stat is masked, never sees
+  // it asked. Without a snapshot the stream starts at tttail's position,
+  // and with one (next_ts_ > 1) a log that no longer reaches it is an error.
+  std::string stat;
+  const bool extended = db.Stat(&stat).ok() && StatField(stat, "repl_ext") == "1";
+  const uint32_t flags = next_ts_ > 1 ? kReplExtNoGap : 0;
   uint32_t master_sid = 0;
-  s = db.ReplStart(next_ts_, options_.sid, &master_sid);
+  s = extended ? db.ReplStartExtended(next_ts_, options_.sid, flags, &master_sid)
+               : db.ReplStart(next_ts_, options_.sid, &master_sid);
   if (!s.ok()) {
     return Status::Network("the master at " + HostPort(options_) +
                            " refused the replication handshake (" + s.ToString() +
@@ -148,14 +157,16 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
   bool any_item = false;
   UlogRecord record;
   for (;;) {
-    s = MaybeFlush(db);
+    s = MaybeFlush(db, extended);
     if (!s.ok()) return s;
     if (options_.progress && Clock::now() - progress_at_ >= kProgressInterval) {
       ShowProgress(false);
     }
-    bool is_nop = false;
-    s = db.ReplNext(&record, &is_nop, kReadTimeoutS);
+    RemoteDB::ReplItem item = RemoteDB::ReplItem::kNop;
+    bool replace = false;
+    s = db.ReplNextItem(&item, &record, &replace, kReadTimeoutS);
     if (stopping()) return Status::Ok();
+    if (s.IsNotFound()) return LogGap(record.ts);
     if (!s.ok()) {
       if (!any_item) {
         return Status::Network("the master at " + HostPort(options_) +
@@ -166,14 +177,22 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
     }
     any_item = true;
     *streamed = true;
-    if (is_nop) {
-      caught_up_ = !db.ReplPending();
-      // The first NOP comes at once; the second after all the master had.
-      if (options_.stop_at_end && ++nops >= 2) {
-        *done = true;
-        return Status::Ok();
-      }
-      continue;
+    switch (item) {
+      case RemoteDB::ReplItem::kNop:
+        caught_up_ = !db.ReplPending();
+        // Only what is durable: the master may let its log go up to there.
+        if (extended && !(s = Acknowledge(db)).ok()) return s;
+        // The first NOP comes at once; the second after all the master had.
+        if (options_.stop_at_end && ++nops >= 2) {
+          *done = true;
+          return FlushAtEnd(db, extended);
+        }
+        continue;
+      case RemoteDB::ReplItem::kRecord:
+        break;
+      default:
+        return Status::Protocol("the master at " + HostPort(options_) +
+                                " sent a snapshot, which tttail never asks for");
     }
     caught_up_ = false;
     // Every record the master sends is new: it sends only those from next_ts_
@@ -186,21 +205,49 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
     ++delivered_;
     if (options_.stop_at_end && end_ts > 0 && record.ts >= end_ts) {
       *done = true;
-      return Status::Ok();
+      return FlushAtEnd(db, extended);
     }
   }
 }
 
-Status TailRunner::MaybeFlush(RemoteDB& db) {
+Status TailRunner::LogGap(uint64_t oldest_ts) {
+  const std::string checkpoint = output_->checkpoint_name();
+  return Status::Failed(
+      "the master's update log no longer reaches tttail's position: the records from timestamp " +
+      std::to_string(next_ts_) + " to " + std::to_string(oldest_ts - 1) +
+      " were deleted from it (--ulog-retain or ttulmgr purge; its oldest record is at " +
+      std::to_string(oldest_ts) +
+      ") and cannot be delivered; rebuild what tttail feeds from a copy of the master (e.g. "
+      "tcrmgr copy, after reading ulog_ts from its stat), then " +
+      (checkpoint.empty() ? std::string("start tttail with --ts set to")
+                          : "set " + checkpoint + " to") +
+      " the ulog_ts of that copy; the master keeps its log for the position a tttail "
+      "acknowledges under its --sid, so give each tttail a --sid of its own");
+}
+
+Status TailRunner::Acknowledge(RemoteDB& db) {
+  const std::optional<uint64_t> durable = output_->durable_position();
+  if (!durable || *durable == 0) return Status::Ok();
+  return db.ReplAck(*durable);
+}
+
+Status TailRunner::FlushAtEnd(RemoteDB& db, bool extended) {
+  Status s = output_->Flush();
+  // A lost acknowledgement only makes the master keep more of its log.
+  if (s.ok() && extended) Acknowledge(db);
+  return s;
+}
+
+Status TailRunner::MaybeFlush(RemoteDB& db, bool extended) {
   const uint64_t pending = output_->unflushed();
   if (pending == 0) return Status::Ok();
   // Flush before waiting for the master, and now and then under a steady stream.
-  if (pending >= kFlushRecords || Clock::now() - last_flush_ >= kFlushInterval ||
-      !db.ReplPending()) {
-    last_flush_ = Clock::now();
-    return output_->Flush();
+  if (pending < kFlushRecords && Clock::now() - last_flush_ < kFlushInterval && db.ReplPending()) {
+    return Status::Ok();
   }
-  return Status::Ok();
+  last_flush_ = Clock::now();
+  Status s = output_->Flush();
+  return s.ok() && extended ? Acknowledge(db) : s;
 }
 
 void TailRunner::ShowProgress(bool final_line) {

@@ -1,8 +1,14 @@
-// The loop of tttail: connect to the master as a pseudo-slave (the plain
-// `repl` handshake, ulog-and-replication.md §4), deliver every record to a
-// TailOutput, save the checkpoint in batches, reconnect with backoff (follow
-// mode), and in stop-at-end mode stop once the master's log as it stood at
-// the start is delivered:
+// The loop of tttail: connect to the master as a pseudo-slave, deliver
+// every record to a TailOutput, save the checkpoint in batches, reconnect
+// with backoff (follow mode), and in stop-at-end mode stop once the master's
+// log as it stood at the start is delivered. With our master (repl_ext in
+// its stat) it asks for the extended stream (repl/feeder.h) without a
+// snapshot: putmeta records arrive as they are, tttail acknowledges its
+// durable position after each flush and heartbeat (so that the master's log
+// retention keeps what it has not delivered), and, when it has a position,
+// asks for no gap: a log that no longer reaches it is an error. An original
+// master gets the plain `repl` handshake (ulog-and-replication.md §4).
+// The end in stop-at-end mode is
 //   - after a record whose ts >= the master's `ulog_ts` stat (our ttserver),
 //   - or at the second NOP of the stream: a master sends one NOP at once and
 //     the next only after it has sent every record it had (the original too).
@@ -54,8 +60,19 @@ class TailRunner {
   Status Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* streamed);
   // The master's `ulog_ts` stat (0 when it has none: an original master).
   Status ReadEndTimestamp(uint64_t* end_ts);
-  // Flushes the output when a batch is due.
-  Status MaybeFlush(RemoteDB& db);
+  // Flushes the output when a batch is due and then, on an `extended`
+  // stream, acknowledges.
+  Status MaybeFlush(RemoteDB& db, bool extended);
+  // Flushes the output at the end of --stop-at-end and acknowledges as
+  // MaybeFlush does, but a failed acknowledgement is no error there.
+  Status FlushAtEnd(RemoteDB& db, bool extended);
+  // Tells the master (extended stream) the output's durable position, so
+  // that its log retention keeps what tttail has not delivered yet. Nothing
+  // without one (standard output without --checkpoint).
+  Status Acknowledge(RemoteDB& db);
+  // The error for a master whose log no longer reaches next_ts_: its oldest
+  // record is at `oldest_ts`.
+  Status LogGap(uint64_t oldest_ts);
   void ShowProgress(bool final_line);
   bool stopping();
   void SleepUnlessStopped(double seconds);

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -29,6 +30,8 @@
 
 #include "client/remote_db.h"
 #include "repl/postgres_sink.h"
+#include "repl/rts_file.h"
+#include "tests/integration/protocol_support.h"
 #include "tests/integration/server_process.h"
 #include "tests/repl/sink_semantics.h"
 #include "tests/support/process.h"
@@ -42,13 +45,6 @@ namespace {
 using Contents = std::map<std::string, std::string>;
 
 const char kPostgresBin[] = "/usr/lib/postgresql/15/bin";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -131,7 +127,7 @@ int RunTailIntoClosedPipe(const std::vector<std::string>& args, const std::strin
   close(fds[0]);
   TailProcess tail(args, fds[1], err_path);
   const int status = tail.Wait(30);
-  *err = ReadFile(err_path);
+  *err = ReadWholeFile(err_path);
   return status;
 }
 
@@ -180,11 +176,16 @@ class TttailTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(mkdir(dir_.Join("ulog").c_str(), 0755), 0);
-    master_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"-ulog", dir_.Join("ulog"), "-sid", "1"}, dir_.Join("m.kch"));
+    std::vector<std::string> args = {"-ulog", dir_.Join("ulog"), "-sid", "1"};
+    const std::vector<std::string> more = MoreMasterArgs();
+    args.insert(args.end(), more.begin(), more.end());
+    master_ = std::make_unique<ServerProcess>(args, dir_.Join("m.kch"));
     ASSERT_TRUE(master_->started());
     ASSERT_TRUE(db_.Open("127.0.0.1", master_->port(), 10).ok());
   }
+
+  // Options of the master besides its update log.
+  virtual std::vector<std::string> MoreMasterArgs() const { return {}; }
 
   std::vector<std::string> Args(std::vector<std::string> more) {
     more.insert(more.begin(), {"--port", std::to_string(master_->port())});
@@ -240,7 +241,7 @@ class TttailTest : public ::testing::Test {
       TailProcess tail(Args(sink_args), dir_.Join("sink.out"));
       const uint64_t before = checkpoint();
       ASSERT_TRUE(Eventually(20, [&] { return checkpoint() > before; }))
-          << ReadFile(dir_.Join("sink.out.err"));
+          << ReadWholeFile(dir_.Join("sink.out.err"));
       EXPECT_EQ(tail.Signal(SIGKILL), 128 + SIGKILL);
       // The first kill landed mid-stream, inside the preloaded records.
       if (round == 0) {
@@ -321,6 +322,38 @@ TEST_F(TttailTest, StopAtEndPrintsEveryRecordAsJson) {
   }
 }
 
+// The master speaks memcached on the same port; a set's flags and expiry
+// travel in a putmeta record, which our master streams to tttail as it is.
+TEST_F(TttailTest, MemcachedFlagsAndExpiryReachJsonAndSqlite) {
+  RawConnection memcached(master_->port());
+  ASSERT_EQ(TextExchange(memcached, "set k 42 3600 5\r\nvalue\r\n"), "STORED\r\n");
+  const int64_t expected_expiry = time(nullptr) + 3600;
+  auto near_expected = [&](int64_t expires_at) {
+    return expires_at >= expected_expiry - 5 && expires_at <= expected_expiry + 5;
+  };
+  std::string out, err;
+  ASSERT_EQ(RunTail(Args({"--stop-at-end"}), &out, &err), 0) << err;
+  ASSERT_EQ(Lines(out).size(), 1u) << out;
+  const std::string fields = R"("op":"putmeta","ok":true,"key":"k","value":"value","flags":42,)";
+  const std::string expiry = R"("expires_at":)";
+  ASSERT_NE(out.find(fields + expiry), std::string::npos) << out;
+  EXPECT_TRUE(near_expected(std::stoll(out.substr(out.find(expiry) + expiry.size())))) << out;
+
+  const std::string path = dir_.Join("tail.sqlite");
+  ASSERT_EQ(RunTail(Args({"--stop-at-end", "--sqlite", path}), &out, &err), 0) << err;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT flags, expires_at FROM kv WHERE key = CAST('k' AS BLOB)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 42);
+  EXPECT_TRUE(near_expected(sqlite3_column_int64(stmt, 1))) << sqlite3_column_int64(stmt, 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
 TEST_F(TttailTest, TsvIsTheExportOfTheMastersLog) {
   ASSERT_TRUE(db_.Put("k1", "v1").ok());
   ASSERT_TRUE(db_.Put(std::string("k\0\t2", 4), std::string("\xff\x00", 2)).ok());
@@ -347,7 +380,7 @@ TEST_F(TttailTest, CheckpointResumesAfterTheLastDeliveredRecord) {
   std::string out, err;
   ASSERT_EQ(RunTail(Args({"--stop-at-end", "--checkpoint", checkpoint}), &out, &err), 0) << err;
   ASSERT_EQ(Lines(out).size(), 2u) << out;
-  EXPECT_EQ(ReadFile(checkpoint), Lines(out)[1].substr(6, Lines(out)[1].find(',') - 6) + "\n");
+  EXPECT_EQ(ReadWholeFile(checkpoint), Lines(out)[1].substr(6, Lines(out)[1].find(',') - 6) + "\n");
 
   ASSERT_EQ(RunTail(Args({"--stop-at-end", "--checkpoint", checkpoint}), &out, &err), 0) << err;
   EXPECT_EQ(out, "");
@@ -361,11 +394,12 @@ TEST_F(TttailTest, FollowStreamsNewRecordsAndSigtermSavesTheCheckpoint) {
   const std::string checkpoint = dir_.Join("tail.ts");
   TailProcess tail(Args({"--checkpoint", checkpoint}), dir_.Join("follow.out"));
   ASSERT_TRUE(db_.Put("live", "1").ok());
-  ASSERT_TRUE(Eventually(
-      10, [&] { return ReadFile(dir_.Join("follow.out")).find("live") != std::string::npos; }));
+  ASSERT_TRUE(Eventually(10, [&] {
+    return ReadWholeFile(dir_.Join("follow.out")).find("live") != std::string::npos;
+  }));
   EXPECT_EQ(tail.Signal(SIGTERM), 0);
-  const std::string line = ReadFile(dir_.Join("follow.out"));
-  EXPECT_EQ(ReadFile(checkpoint), line.substr(6, line.find(',') - 6) + "\n");
+  const std::string line = ReadWholeFile(dir_.Join("follow.out"));
+  EXPECT_EQ(ReadWholeFile(checkpoint), line.substr(6, line.find(',') - 6) + "\n");
 }
 
 TEST_F(TttailTest, ClosedStandardOutputIsAnErrorNotASignal) {
@@ -379,7 +413,7 @@ TEST_F(TttailTest, ClosedStandardOutputIsAnErrorNotASignal) {
   EXPECT_TRUE(err.starts_with("tttail: error: cannot write to standard output: Broken pipe"))
       << err;
   // Nothing reached a reader: the checkpoint did not move.
-  EXPECT_EQ(ReadFile(checkpoint), "");
+  EXPECT_EQ(ReadWholeFile(checkpoint), "");
 }
 
 TEST_F(TttailTest, ErrorsSayWhatWentWrong) {
@@ -392,6 +426,88 @@ TEST_F(TttailTest, ErrorsSayWhatWentWrong) {
   EXPECT_NE(err.find("refused the replication handshake"), std::string::npos) << err;
   EXPECT_EQ(RunTail({"--format", "yaml", "h"}, &out, &err), 1);
   EXPECT_NE(err.find("json or tsv"), std::string::npos) << err;
+}
+
+// A master that keeps its update log near 4 KiB in files of 2 KiB, checked
+// every 0.1 s: files nobody needs go soon.
+class TttailRetentionTest : public TttailTest {
+ protected:
+  std::vector<std::string> MoreMasterArgs() const override {
+    return {"-ulim",
+            "2k",
+            "--ulog-retain",
+            "size=4k",
+            "--ulog-retain-interval",
+            "0.1",
+            "--checkpoint-interval",
+            "0.1",
+            "-log",
+            dir_.Join("master.log")};
+  }
+
+  // Puts `count` keys `prefix`0, `prefix`1, ... with values that fill the log.
+  void Write(const std::string& prefix, int count) {
+    for (int i = 0; i < count; ++i) {
+      const std::string key = prefix + std::to_string(i);
+      ASSERT_TRUE(db_.Put(key, "value of " + key + " padded to fill the log faster").ok());
+    }
+  }
+
+  uint32_t OldestFile() {
+    std::vector<uint32_t> numbers;
+    EXPECT_TRUE(ListUlogFiles(dir_.Join("ulog"), &numbers).ok());
+    return numbers.empty() ? 0 : numbers.front();
+  }
+};
+
+// tttail acknowledges what it has checkpointed: while it is stopped, the
+// master keeps the log files it has not delivered (it acknowledged within
+// --ulog-retain-hold, 7 days by default).
+TEST_F(TttailRetentionTest, StoppedTailHoldsTheLogItHasNotDelivered) {
+  const std::string checkpoint = dir_.Join("tail.ts");
+  Write("first-", 300);
+  {
+    TailProcess tail(Args({"--checkpoint", checkpoint}), dir_.Join("held.out"));
+    const uint64_t last = LastLoggedTimestamp();
+    ASSERT_TRUE(Eventually(20, [&] { return ParseRts(ReadWholeFile(checkpoint)) >= last; }))
+        << ReadWholeFile(dir_.Join("held.out.err"));
+    // A heartbeat or two: the master has its acknowledgement.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(tail.Signal(SIGTERM), 0);
+  }
+  Write("second-", 600);
+  // Retention deletes what nobody needs any more...
+  EXPECT_TRUE(Eventually(10, [&] { return OldestFile() > 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a few more passes
+  // ... but not what the stopped tttail will ask for.
+  std::string out, err;
+  ASSERT_EQ(RunTail(Args({"--stop-at-end", "--checkpoint", checkpoint}), &out, &err), 0) << err;
+  EXPECT_EQ(Lines(out).size(), 600u);
+  EXPECT_NE(out.find("\"key\":\"second-0\""), std::string::npos);
+}
+
+TEST_F(TttailRetentionTest, LogThatNoLongerReachesTheCheckpointStopsTttail) {
+  Write("k", 300);
+  ASSERT_TRUE(Eventually(10, [&] { return OldestFile() > 1; }));
+  const std::string checkpoint = dir_.Join("tail.ts");
+  WriteWholeFile(checkpoint, "1000\n");
+  std::string out, err;
+  EXPECT_EQ(RunTail(Args({"--stop-at-end", "--checkpoint", checkpoint}), &out, &err), 1);
+  EXPECT_EQ(out, "");
+  // Which records are missing, and what to do.
+  EXPECT_NE(err.find("tttail: error: the master's update log no longer reaches tttail's "
+                     "position: the records from timestamp 1001 to "),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("rebuild what tttail feeds from a copy of the master"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("set the checkpoint file " + checkpoint + " to the ulog_ts of that copy"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(ReadWholeFile(checkpoint), "1000\n");
+  // Without a position tttail starts at the oldest record the master has.
+  ASSERT_EQ(RunTail(Args({"--stop-at-end"}), &out, &err), 0) << err;
+  EXPECT_FALSE(out.empty());
 }
 
 // SQLite: the rows of table kv and the checkpoint row.
@@ -463,7 +579,7 @@ TEST(TttailOriginalMasterTest, RepeatedAndSteppedBackTimestampsAreAllDelivered) 
   const std::string checkpoint = dir.Join("tail.ts");
   ASSERT_EQ(RunTail(args({"--checkpoint", checkpoint}), &out, &err), 0) << err;
   EXPECT_EQ(Lines(out).size(), records.size()) << out;
-  EXPECT_EQ(ReadFile(checkpoint), std::to_string(t + 1) + "\n");
+  EXPECT_EQ(ReadWholeFile(checkpoint), std::to_string(t + 1) + "\n");
   const std::string sqlite = dir.Join("tail.sqlite");
   ASSERT_EQ(RunTail(args({"--sqlite", sqlite}), &out, &err), 0) << err;
   EXPECT_EQ(SqliteTable(sqlite),
@@ -621,7 +737,7 @@ TEST_F(TttailPostgresTest, RefusedCommitSavesNoCheckpoint) {
   // Follow mode: the batch is committed before waiting for the master.
   TailProcess tail(Args({"--postgres", conninfo_}), dir_.Join("pg.out"));
   EXPECT_EQ(tail.Wait(20), 1);
-  const std::string err = ReadFile(dir_.Join("pg.out.err"));
+  const std::string err = ReadWholeFile(dir_.Join("pg.out.err"));
   EXPECT_NE(err.find("tttail: error: "), std::string::npos) << err;
   EXPECT_NE(err.find("injected: key bad refused"), std::string::npos) << err;
   EXPECT_NE(err.find("the checkpoint stays at 0"), std::string::npos) << err;
@@ -635,8 +751,7 @@ TEST_F(TttailPostgresTest, RefusedCommitSavesNoCheckpoint) {
 TEST_F(TttailPostgresTest, KeyTooLongToIndexFailsItsRecord) {
   // Random bytes: PostgreSQL would compress a regular key below the limit.
   std::mt19937 random(42);
-  std::string long_key;
-  while (long_key.size() < 3000) long_key.push_back(static_cast<char>(random()));
+  const std::string long_key = RandomBytes(random, 3000);
   ASSERT_TRUE(db_.Put("before", "1").ok());
   ASSERT_TRUE(db_.Put(long_key, "2").ok());
   const uint64_t long_key_ts = LastLoggedTimestamp();
