@@ -13,11 +13,13 @@
 #include <deque>
 #include <set>
 #include <string_view>
+#include <system_error>
 
 #include "common/clock.h"
 #include "common/coding.h"
 #include "common/commands.h"
 #include "common/logging.h"
+#include "ulog/checkpoint.h"
 #include "ulog/ulog_reader.h"
 
 namespace tt {
@@ -68,7 +70,8 @@ struct Feeder::Slave {
   bool extended = false;
   uint64_t next_ts = 0;  // the stream has read the log up to here
   uint64_t sent_ts = 0;
-  uint64_t acked_ts = 0;
+  uint64_t acked_ts = 0;    // it needs nothing up to here (applied, or not for it)
+  uint64_t applied_ts = 0;  // the newest it acknowledged as applied
   std::deque<Batch> unacked;
 };
 
@@ -152,17 +155,28 @@ void Feeder::Start(int fd, std::string preamble, uint64_t start_ts, uint32_t sla
   raw->next_ts = start_ts;
   // It asked for start_ts: it holds everything before (its saved position).
   raw->acked_ts = extended && start_ts > 0 ? start_ts - 1 : 0;
+  raw->applied_ts = raw->acked_ts;
   raw->sent_ts = raw->acked_ts;
   options_.slaves->fetch_add(1, std::memory_order_relaxed);
-  raw->thread = std::thread([this, raw, fd, preamble = std::move(preamble), start_ts, flags] {
-    LogInfo("replication: streaming to slave ", raw->sid, " at ", raw->address,
-            raw->extended ? " (extended)" : "", " from ts ", start_ts);
-    Stream(raw, fd, preamble, start_ts, flags);
-    close(fd);
+  try {
+    raw->thread = std::thread([this, raw, fd, preamble = std::move(preamble), start_ts, flags] {
+      LogInfo("replication: streaming to slave ", raw->sid, " at ", raw->address,
+              raw->extended ? " (extended)" : "", " from ts ", start_ts);
+      Stream(raw, fd, preamble, start_ts, flags);
+      close(fd);
+      options_.slaves->fetch_sub(1, std::memory_order_relaxed);
+      LogInfo("replication: stream to slave ", raw->sid, " at ", raw->address, " ended");
+      raw->done = true;
+    });
+  } catch (const std::system_error& e) {
+    // Out of threads (ulimit -u, pids.max): this slave is refused, the server goes on.
     options_.slaves->fetch_sub(1, std::memory_order_relaxed);
-    LogInfo("replication: stream to slave ", raw->sid, " at ", raw->address, " ended");
-    raw->done = true;
-  });
+    LogError("replication: cannot start a thread to stream to slave ", slave_sid, " at ",
+             raw->address, " (", e.what(), "); its connection is closed and it retries; lower "
+             "--max-conns or raise the process's thread limit");
+    close(fd);
+    return;
+  }
   slaves_.push_back(std::move(slave));
 }
 
@@ -265,6 +279,7 @@ void Feeder::NoteAck(Slave* slave, uint64_t ts) {
   std::lock_guard lock(mu_);
   // Nothing beyond what was sent can have been applied.
   ts = std::min(ts, slave->sent_ts);
+  slave->applied_ts = std::max(slave->applied_ts, ts);
   if (ts > slave->acked_ts) slave->acked_ts = ts;
   while (!slave->unacked.empty() && slave->unacked.front().last_ts <= slave->acked_ts) {
     slave->unacked.pop_front();
@@ -279,6 +294,7 @@ void Feeder::NoteAck(Slave* slave, uint64_t ts) {
   SlaveAck& ack = acks_[slave->sid];
   ack.sid = slave->sid;
   ack.acked_ts = slave->acked_ts;
+  ack.applied_ts = slave->applied_ts;
   ack.last_ack_unix = NowMicros() / 1e6;
   ack.address = slave->address;
   acks_dirty_ = true;
@@ -342,8 +358,20 @@ bool Feeder::ReadAcks(Slave* slave, int fd, std::string* pending) {
   return true;
 }
 
-bool Feeder::NeedsSnapshot(uint64_t start_ts) const {
-  return start_ts <= 1 || !LogReaches(start_ts);
+uint64_t Feeder::NeededFrom(uint64_t start_ts, uint32_t slave_sid) const {
+  std::lock_guard lock(mu_);
+  auto it = acks_.find(slave_sid);
+  if (it == acks_.end()) return start_ts;
+  const SlaveAck& ack = it->second;
+  // Only a slave that still holds all it acknowledged (not one restored from
+  // an older copy) has the records up to acked_ts: those after applied_ts
+  // were left out of its stream as its own.
+  if (start_ts == 0 || start_ts - 1 < ack.applied_ts) return start_ts;
+  return std::max(start_ts, ack.acked_ts + 1);
+}
+
+bool Feeder::NeedsSnapshot(uint64_t start_ts, uint32_t slave_sid) const {
+  return start_ts <= 1 || !LogReaches(NeededFrom(start_ts, slave_sid));
 }
 
 bool Feeder::LogReaches(uint64_t start_ts, uint64_t* oldest_ts) const {
@@ -358,8 +386,17 @@ bool Feeder::LogReaches(uint64_t start_ts, uint64_t* oldest_ts) const {
   UlogRecord first;
   Status s = UlogReader::Open(options_.ulog->dir(), 0, &reader);
   if (s.ok()) s = reader->Next(&first);
+  if (s.IsNotFound()) {
+    // No record is left: every one up to the newest ever written is gone
+    // (after a restart the checkpoint remembers the newest).
+    uint64_t checkpoint = 0;
+    if (!ReadCheckpoint(options_.ulog->dir(), &checkpoint).ok()) checkpoint = 0;
+    const uint64_t newest = std::max(checkpoint, options_.ulog->NewestTimestamp());
+    if (oldest_ts != nullptr) *oldest_ts = newest + 1;
+    return start_ts > newest;
+  }
   if (!s.ok()) {
-    if (!s.IsNotFound()) LogError("replication: cannot read the oldest log record: ", s.ToString());
+    LogError("replication: cannot read the oldest log record: ", s.ToString());
     return true;
   }
   if (oldest_ts != nullptr) *oldest_ts = first.ts;
@@ -419,10 +456,10 @@ void Feeder::Stream(Slave* slave, int fd, const std::string& preamble, uint64_t 
   const uint32_t slave_sid = slave->sid;
   if (!SendAll(fd, preamble, slave_sid)) return;
   if (slave->extended && (flags & kReplExtBootstrap) != 0 && options_.snapshot &&
-      ((flags & kReplExtReplace) != 0 || NeedsSnapshot(start_ts))) {
+      ((flags & kReplExtReplace) != 0 || NeedsSnapshot(start_ts, slave_sid))) {
     const bool replace = start_ts > 1 || (flags & kReplExtReplace) != 0;
     if (!SendSnapshot(slave, fd, replace, &start_ts)) return;
-  } else if (uint64_t oldest_ts = 0; !LogReaches(start_ts, &oldest_ts)) {
+  } else if (uint64_t oldest_ts = 0; !LogReaches(NeededFrom(start_ts, slave_sid), &oldest_ts)) {
     if (slave->extended && (flags & kReplExtNoGap) != 0) {
       LogInfo("replication: slave ", slave_sid, " at ", slave->address, " asks for ts ", start_ts,
               ", which the update log no longer reaches (its oldest record is at ts ", oldest_ts,

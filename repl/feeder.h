@@ -149,12 +149,21 @@ class Feeder {
   // The stream of one slave; returns when it ends (the caller closes `fd`).
   void Stream(Slave* slave, int fd, const std::string& preamble, uint64_t start_ts,
               uint32_t flags);
-  // Whether a slave asking for records from `start_ts` must be sent a
-  // snapshot first: it has no position, or the log was purged past it.
-  bool NeedsSnapshot(uint64_t start_ts) const;
+  // The oldest record the log must still hold for slave `slave_sid` asking
+  // for records from `start_ts`: start_ts, or later when the registry says
+  // the records after it were its own (left out of its stream, so a purge of
+  // them loses it nothing; a dual master's partner that wrote, then was
+  // away). Not later for a slave asking from before what it acknowledged as
+  // applied (its data is older than it was). Thread-safe.
+  uint64_t NeededFrom(uint64_t start_ts, uint32_t slave_sid) const;
+  // Whether slave `slave_sid` asking for records from `start_ts` must be
+  // sent a snapshot first: it has no position, or the log was purged past
+  // what it needs (NeededFrom).
+  bool NeedsSnapshot(uint64_t start_ts, uint32_t slave_sid) const;
   // Whether the log still holds every record from `start_ts` on: true unless
   // its first files were deleted and the oldest left begins after it, at
-  // *oldest_ts (when not null).
+  // *oldest_ts (when not null), or none is left and the newest written was
+  // at or after it.
   bool LogReaches(uint64_t start_ts, uint64_t* oldest_ts = nullptr) const;
   // Sends the snapshot items (`replace`: the slave clears its data first);
   // *next_ts = where the log stream continues.

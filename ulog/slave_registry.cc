@@ -19,7 +19,8 @@ Status WriteSlaveRegistry(const std::string& dir, const std::vector<SlaveAck>& s
     char line[128];
     snprintf(line, sizeof line, "%u\t%llu\t%.6f\t", slave.sid,
              static_cast<unsigned long long>(slave.acked_ts), slave.last_ack_unix);
-    text.append(line).append(slave.address).append("\n");
+    text.append(line).append(slave.address);
+    text.append("\t").append(std::to_string(slave.applied_ts)).append("\n");
   }
   return ReplaceFileAtomically(SlaveRegistryPath(dir), text);
 }
@@ -48,7 +49,15 @@ Status ReadSlaveRegistry(const std::string& dir, std::vector<SlaveAck>* slaves) 
           "acknowledges again)");
     }
     slave.acked_ts = acked;
+    slave.applied_ts = acked;
     slave.address = line.substr(static_cast<size_t>(address_at));
+    if (const size_t tab = slave.address.find('\t'); tab != std::string::npos) {
+      unsigned long long applied = 0;
+      if (sscanf(slave.address.c_str() + tab + 1, "%llu", &applied) == 1) {
+        slave.applied_ts = std::min<uint64_t>(applied, acked);
+      }
+      slave.address.resize(tab);
+    }
     slaves->push_back(std::move(slave));
   }
   return Status::Ok();

@@ -228,6 +228,7 @@ class UlogWriter::Impl {
   }
 
   const std::string& dir() const { return options_.dir; }
+  uint64_t NewestTimestamp() const { return options_.clock->Last(); }
 
  private:
   // REQUIRES: mu_ held. Appends one record, `head` then `tail` (header and
@@ -383,5 +384,6 @@ uint64_t UlogWriter::WaitForAppend(uint64_t seq, int timeout_ms, std::stop_token
 uint64_t UlogWriter::LastSeq() const { return impl_->LastSeq(); }
 UlogPosition UlogWriter::Position() const { return impl_->Position(); }
 const std::string& UlogWriter::dir() const { return impl_->dir(); }
+uint64_t UlogWriter::NewestTimestamp() const { return impl_->NewestTimestamp(); }
 
 }  // namespace tt

@@ -78,6 +78,9 @@ class UlogWriter {
   uint64_t LastSeq() const;
   UlogPosition Position() const;
   const std::string& dir() const;
+  // The newest record's timestamp (the clock's last: observed from the files
+  // at Open, then each append's); 0 when the log never held a record.
+  uint64_t NewestTimestamp() const;
 
  private:
   UlogWriter() = default;

@@ -10,11 +10,13 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/integration/protocol_support.h"
 #include "tests/integration/repl_support.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
@@ -224,6 +226,99 @@ TEST_F(ReplTest, SlaveWhosePositionWasPurgedIsReplacedBySnapshot) {
   EXPECT_EQ(contents.count("stray"), 0u);
   EXPECT_EQ(contents.at("old2"), "changed");
   EXPECT_EQ(contents.size(), 99u + 1000u);
+}
+
+// A dual master's partner that wrote and was then away: its master's log
+// holds, after the partner's position, only the partner's own records (never
+// sent back to it), so purging them loses nothing the partner needs. It must
+// get no replacing snapshot, which would delete the writes it made meanwhile.
+TEST_F(ReplTest, DualMasterPartnerIsNotReplacedAfterItsOwnRecordsArePurged) {
+  auto a = StartServer("a", 1, 0, 0, {"-ulim", "4096"});
+  auto b = StartServer("b", 2, a->port());
+  const int a_port = a->port();
+  const int b_port = b->port();
+  ASSERT_TRUE(PutValue(a_port, "a0"));
+  ExpectCaughtUp("a", a_port, b_port);
+  // a follows b; b's writes fill files of a's log that b never needs.
+  EXPECT_EQ(a->Stop(SIGTERM), 0);
+  a = StartServer("a", 1, b_port, a_port, {"-ulim", "4096"});
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(PutValue(b_port, "b" + std::to_string(i)));
+  ExpectCaughtUp("b", b_port, a_port);
+  const std::string a_last = std::to_string(Summarize(dir_.Join("a-ulog")).last_ts);
+  EXPECT_TRUE(Eventually(5, [&] { return FirstSlaveShows(a_port, {"acked_ts=" + a_last + " "}); }))
+      << StatField(a_port, "repl_slave1") << " vs a's last record " << a_last;
+  // Both stop (a's registry says b has everything of a's log), a's log is purged.
+  EXPECT_EQ(b->Stop(SIGTERM), 0);
+  EXPECT_EQ(a->Stop(SIGTERM), 0);
+  std::string out, err;
+  ASSERT_EQ(RunProgram({TtulmgrPath(), "purge", "-size", "1", dir_.Join("a-ulog")}, &out, &err), 0)
+      << err;
+  ASSERT_NE(out.find("deleted"), std::string::npos) << out;
+  // b comes back alone and is written to; a returns, b follows it again,
+  // and only then a follows b.
+  b = StartServer("b", 2, a_port, b_port);
+  ASSERT_TRUE(PutValue(b_port, "b-late"));
+  a = StartServer("a", 1, 0, a_port, {"-ulim", "4096"});
+  WaitStreaming(b_port);
+  EXPECT_EQ(Dump(b_port).count("b-late"), 1u) << "b's own write was replaced away";
+  RemoteDB on_a;
+  ASSERT_TRUE(on_a.Open("127.0.0.1", a_port, 10).ok());
+  ASSERT_TRUE(on_a.SetMst("127.0.0.1", b_port, 0, 0).ok());
+  ExpectCaughtUp("b", b_port, a_port);
+}
+
+class ReplPurgeTest : public ReplTest {
+ protected:
+  // The slave is stopped after acknowledging everything, the master writes
+  // on and stops, `before_purge` runs, and `ttulmgr purge` with `extra`
+  // options deletes every file the slave needs. On their return the slave's
+  // data is replaced by a snapshot and it converges.
+  void ExpectReplacedAfterPurge(const std::vector<std::string>& extra,
+                                const std::function<void()>& before_purge);
+};
+
+void ReplPurgeTest::ExpectReplacedAfterPurge(const std::vector<std::string>& extra,
+                                             const std::function<void()>& before_purge) {
+  auto master = StartServer("master", 1, 0, 0, {"-ulim", "2048"});
+  const int master_port = master->port();
+  auto slave = StartServer("slave", 2, master_port);
+  const int slave_port = slave->port();
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(PutValue(master_port, "old" + std::to_string(i)));
+  ExpectCaughtUp("master", master_port, slave_port);
+  const std::string last = std::to_string(Summarize(dir_.Join("master-ulog")).last_ts);
+  EXPECT_TRUE(Eventually(5, [&] { return FirstSlaveShows(master_port, {"acked_ts=" + last + " "}); }));
+  EXPECT_EQ(slave->Stop(SIGTERM), 0);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(PutValue(master_port, "new" + std::to_string(i)));
+  EXPECT_EQ(master->Stop(SIGTERM), 0);
+  before_purge();
+  std::vector<std::string> purge = {TtulmgrPath(), "purge"};
+  purge.insert(purge.end(), extra.begin(), extra.end());
+  purge.push_back(dir_.Join("master-ulog"));
+  std::string out, err;
+  ASSERT_EQ(RunProgram(purge, &out, &err), 0) << err;
+  master = StartServer("master", 1, 0, master_port, {"-ulim", "2048"});
+  slave = StartServer("slave", 2, master_port, slave_port);
+  WaitStreaming(slave_port);
+  ASSERT_TRUE(PutValue(master_port, "after"));  // a last record to wait for
+  ExpectCaughtUp("master", master_port, slave_port);
+  EXPECT_NE(ReadFile(dir_.Join("slave.log")).find("its data is replaced"), std::string::npos);
+}
+
+// A slave restored from an older copy asks for records from before what it
+// acknowledged: the registry's word that it has them no longer holds.
+TEST_F(ReplPurgeTest, SlaveRestoredFromAnOlderCopyIsReplacedWhenItsRecordsArePurged) {
+  ExpectReplacedAfterPurge({"-ts", "99999999999999999"},
+                           [&] { WriteWholeFile(dir_.Join("slave.rts"), "1000\n"); });
+}
+
+// A purge that leaves only an empty newest file took every record: the
+// checkpoint says how far they went.
+TEST_F(ReplPurgeTest, SlaveIsReplacedWhenNoRecordIsLeftInTheLog) {
+  ExpectReplacedAfterPurge({"-size", "1", "-hold", "0s"}, [&] {
+    std::vector<uint32_t> files;
+    ASSERT_TRUE(ListUlogFiles(dir_.Join("master-ulog"), &files).ok());
+    WriteWholeFile(UlogFileName(dir_.Join("master-ulog"), files.back() + 1), "");
+  });
 }
 
 // An addint of 1 to "counter" as the original logs it: the command, not its effect.

@@ -281,6 +281,21 @@ TEST_F(RetentionDirTest, KeepsWhatARecentSlaveNeedsButNotAForgottenOne) {
   EXPECT_EQ(run.files_before, 2u);
 }
 
+TEST_F(RetentionDirTest, RegistryKeepsWhatTheSlaveAppliedAndReadsEarlierFiles) {
+  ASSERT_TRUE(WriteSlaveRegistry(dir_.path(), {{2, 50, 1.5, "a:1", 40}}).ok());
+  // A line of an earlier version has no applied timestamp: it is the acknowledged one.
+  AppendToFile(SlaveRegistryPath(dir_.path()), "3\t70\t2.000000\tb:2\n");
+  std::vector<SlaveAck> slaves;
+  ASSERT_TRUE(ReadSlaveRegistry(dir_.path(), &slaves).ok());
+  ASSERT_EQ(slaves.size(), 2u);
+  EXPECT_EQ(slaves[0].acked_ts, 50u);
+  EXPECT_EQ(slaves[0].applied_ts, 40u);
+  EXPECT_EQ(slaves[0].address, "a:1");
+  EXPECT_EQ(slaves[1].acked_ts, 70u);
+  EXPECT_EQ(slaves[1].applied_ts, 70u);
+  EXPECT_EQ(slaves[1].address, "b:2");
+}
+
 TEST_F(RetentionDirTest, UnreadableRegistryDeletesNothing) {
   ASSERT_TRUE(WriteCheckpoint(dir_.path(), 100).ok());
   AppendToFile(SlaveRegistryPath(dir_.path()), "garbage\n");
