@@ -15,7 +15,6 @@
 #include "common/hex.h"
 #include "common/limits.h"
 #include "common/tt_double.h"
-#include "repl/feeder.h"
 #include "ulog/record.h"
 
 namespace tt {

@@ -17,6 +17,9 @@ constexpr uint8_t kMagicSnapshotBegin = 0xCB;  // + start ts u64, replace u8
 constexpr uint8_t kMagicSnapshotRecord = 0xCC; // + a wire record without its 0xC9
 constexpr uint8_t kMagicSnapshotEnd = 0xCD;
 constexpr uint8_t kMagicAck = 0xCE;            // slave to master: + applied ts u64
+// Answers a request with kReplExtNoGap whose ts the log no longer reaches:
+// + the oldest record's ts u64; the master closes after it.
+constexpr uint8_t kMagicLogGap = 0xCF;
 
 enum Command : uint8_t {
   kCmdPut = 0x10,

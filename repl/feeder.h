@@ -71,9 +71,6 @@ bool AppendForSlave(UlogRecord* rec, uint32_t slave_sid, bool extended, std::str
 constexpr uint32_t kReplExtBootstrap = 1;  // the slave accepts a snapshot
 constexpr uint32_t kReplExtReplace = 2;    // its data is partial: a snapshot must replace it
 constexpr uint32_t kReplExtNoGap = 4;      // CF and close rather than stream with a gap
-// The item that answers kReplExtNoGap when the log no longer reaches the
-// requested ts: + the oldest record's ts u64 (see the top of this file).
-constexpr uint8_t kMagicLogGap = 0xCF;
 
 // Reads the database for a snapshot: calls `emit` with the body of a put or
 // putmeta record (ulog/record.h StoreBody) for each key, stopping early when
