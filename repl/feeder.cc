@@ -130,6 +130,10 @@ Feeder::~Feeder() {
   if (stop_fd_ >= 0) close(stop_fd_);
 }
 
+bool OffersExtendedStream(std::string_view stat) {
+  return stat.rfind("repl_ext\t1\n", 0) == 0 || stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
+}
+
 void Feeder::Serve(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid) {
   Start(fd, std::move(preamble), start_ts, slave_sid, /*extended=*/false, 0);
 }

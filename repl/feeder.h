@@ -67,6 +67,10 @@ namespace tt {
 // rewrite rec->body). Returns whether it appended.
 bool AppendForSlave(UlogRecord* rec, uint32_t slave_sid, bool extended, std::string* out);
 
+// True when a master's stat text offers our extended replication stream
+// (a "repl_ext TAB 1" line): the followers' test before they ask for it.
+bool OffersExtendedStream(std::string_view stat);
+
 // Flags of the extended repl request.
 constexpr uint32_t kReplExtBootstrap = 1;  // the slave accepts a snapshot
 constexpr uint32_t kReplExtReplace = 2;    // its data is partial: a snapshot must replace it

@@ -332,9 +332,6 @@ bool IsCommandRecord(uint8_t command) {
          command == kCmdPutShl;
 }
 
-bool OffersExtendedStream(std::string_view stat) {
-  return stat.rfind("repl_ext\t1\n", 0) == 0 || stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
-}
 
 Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted) {
   // An original master logs commands: applied twice, an addint adds twice.

@@ -42,9 +42,6 @@ bool IsCommandRecord(uint8_t command);
 // this server's, and the record is applied again later.
 bool IsMalformed(const Status& apply_error);
 
-// True when a master's stat text offers our extended replication stream
-// (a "repl_ext TAB 1" line).
-bool OffersExtendedStream(std::string_view stat);
 
 struct ReplicatorOptions {
   Engine* engine = nullptr;          // REQUIRED, not owned; outlives the Replicator's thread

@@ -142,7 +142,7 @@ Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* strea
   // it asked. Without a snapshot the stream starts at tttail's position,
   // and with one (next_ts_ > 1) a log that no longer reaches it is an error.
   std::string stat;
-  const bool extended = db.Stat(&stat).ok() && StatField(stat, "repl_ext") == "1";
+  const bool extended = db.Stat(&stat).ok() && OffersExtendedStream(stat);
   const uint32_t flags = next_ts_ > 1 ? kReplExtNoGap : 0;
   uint32_t master_sid = 0;
   s = extended ? db.ReplStartExtended(next_ts_, options_.sid, flags, &master_sid)
