@@ -9,7 +9,7 @@
 //
 // The original is not packaged by Debian: build it and point TT_ORIGINAL_BIN
 // at the directory holding its ttserver, tcrmgr and ttulmgr, e.g.
-//   TT_ORIGINAL_BIN=/path/to/tokyotyrant-1.1.41 ctest -R Original
+//   TT_ORIGINAL_BIN=/path/to/tokyotyrant-1.1.41 ctest -R OriginalInterop
 // Without it every test here skips. Convergence is waited for, never timed.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
