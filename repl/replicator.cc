@@ -150,20 +150,36 @@ void Replicator::Run() {
   if (!s.ok()) LogError("cannot save the replication position at shutdown: ", s.ToString());
 }
 
-Status Replicator::FlushUnlogged() {
-  if (options_.engine->ulog() != nullptr) return Status::Ok();
-  Status s = options_.engine->store().Synchronize(/*hard=*/false);
-  if (!s.ok()) {
-    return Status::IoError("cannot write the applied records to the database files before saving "
-                           "the replication position (" + s.ToString() +
-                           "); they are applied again after a restart");
+Status Replicator::FlushApplied() {
+  UlogWriter* ulog = options_.engine->ulog();
+  if (ulog == nullptr) {
+    Status s = options_.engine->store().Synchronize(/*hard=*/false);
+    if (!s.ok()) {
+      return Status::IoError("cannot write the applied records to the database files before "
+                             "saving the replication position (" + s.ToString() +
+                             "); they are applied again after a restart");
+    }
+    return Status::Ok();
   }
-  return Status::Ok();
+  Status s = ulog->Flush();
+  if (s.ok() && options_.durability == FileDurability::kPowerLoss) s = ulog->Sync();
+  if (s.ok()) {
+    logged_through_ = rts_.applied();
+    return Status::Ok();
+  }
+  // The deferred records may be missing from the log although applied: the
+  // next session applies them again (effects: the same result), from the
+  // last record known to be logged.
+  rts_.Rewind(std::max(logged_through_, rts_.saved()));
+  options_.status->rts.store(rts_.applied());
+  return Status::IoError("cannot write the applied records to the update log (" + s.ToString() +
+                         "); they are applied again when replication reconnects: fix the cause "
+                         "(free disk space)");
 }
 
 Status Replicator::SavePosition() {
   if (rts_.unsaved() == 0) return Status::Ok();
-  Status s = FlushUnlogged();
+  Status s = FlushApplied();
   return s.ok() ? rts_.Save() : s;
 }
 
@@ -273,7 +289,7 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         if (!in_snapshot) return StreamOutOfOrder("a snapshot end without its beginning");
         in_snapshot = false;
         // Everything up to the snapshot's timestamp is here now.
-        s = FlushUnlogged();
+        s = FlushApplied();
         if (s.ok()) s = rts_.Reset(snapshot_ts);
         if (!s.ok()) return s;
         options_.status->rts.store(snapshot_ts);
@@ -314,7 +330,8 @@ Status Replicator::ApplySnapshotRecord(const UlogRecord& record, uint16_t origin
   // A key present here was written here after the bootstrap began (the
   // database was empty or cleared): it is newer than the snapshot's value,
   // and its record reaches the master through our own log.
-  return options_.engine->Mutate(body.key, Origin{static_cast<uint16_t>(record.sid), origin_sid},
+  const Origin origin{static_cast<uint16_t>(record.sid), origin_sid, /*deferred_log=*/true};
+  return options_.engine->Mutate(body.key, origin,
                                  [&](const Current& current) {
                                    if (current.exists) return Change::Keep();
                                    return Change::Set(std::string(body.value), body.meta);
@@ -336,14 +353,22 @@ bool IsCommandRecord(uint8_t command) {
 Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted) {
   // An original master logs commands: applied twice, an addint adds twice.
   // Such a record is noted before it is applied (repl/rts_file.h).
+  // It is applied and logged at once, after every record before it is in the
+  // log: a restart that finds it applied must not apply again records the
+  // log lacks.
   ParsedBody body;
-  if (ParseBody(record.body, &body).ok() && IsCommandRecord(body.command)) {
-    Status s = rts_.NotePending(
-        {.ts = record.ts, .version_before = KeyVersion(body.key), .key = std::string(body.key)});
+  const bool command = ParseBody(record.body, &body).ok() && IsCommandRecord(body.command);
+  if (command) {
+    Status s = FlushApplied();
+    if (s.ok()) {
+      s = rts_.NotePending(
+          {.ts = record.ts, .version_before = KeyVersion(body.key), .key = std::string(body.key)});
+    }
     if (!s.ok()) return s;
   }
   bool consistent = true;
-  Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent);
+  Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent,
+                         /*deferred_log=*/!command);
   if (!s.ok() && !IsMalformed(s)) {
     // This server could not store it now (a full disk, an I/O error): the
     // position stays before it, so the next session applies it again.
@@ -355,7 +380,8 @@ Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool che
   // As the original, the position passes a record that cannot be applied
   // anywhere: it would fail the same way at every attempt.
   rts_.MarkApplied(record.ts);
-  options_.status->rts.store(record.ts);
+  if (command) logged_through_ = rts_.applied();
+  options_.status->rts.store(rts_.applied());
   if (!s.ok()) {
     return Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
                           " (skipped; this server now lacks that change): " + s.ToString());

@@ -91,13 +91,17 @@ class Replicator {
   Status BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid);
   // Stores a snapshot record's value unless the key exists here.
   Status ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid);
-  // Saves the position (RtsFile::Save) after FlushUnlogged.
+  // Saves the position (RtsFile::Save) after FlushApplied.
   Status SavePosition();
-  // Without an update log, nothing re-applies the records of a crash: the
-  // database's changed pages (a tree database keeps them in process memory)
-  // are written to its files before a position covering them is saved.
-  // No-op with an update log, whose recovery re-applies them.
-  Status FlushUnlogged();
+  // Makes the records applied so far safe for a position that covers them.
+  // Applied records are logged deferred (UlogWriter::Append): they are
+  // written now (and synchronised when the position must survive a power
+  // loss); if that fails the position goes back to the last record known to
+  // be in the log, so the next session applies the rest again. Without an
+  // update log nothing re-applies the records of a crash, so the database's
+  // changed pages (a tree database keeps them in process memory) are
+  // written to its files instead.
+  Status FlushApplied();
   // Applies one record. Every record the master streams is applied: it sends
   // only those after the position we asked from, and an original master's
   // timestamps may repeat or go back within a stream.
@@ -112,6 +116,8 @@ class Replicator {
   ReplicatorOptions options_;
   RtsFile rts_;
   bool rts_loaded_ = false;  // by the thread: read the file once, then trust memory
+  // Every record applied up to this timestamp is written to the update log.
+  uint64_t logged_through_ = 0;
 
   std::thread thread_;
   std::mutex mu_;

@@ -80,6 +80,12 @@ class RtsFile {
     applied_ = std::max(applied_, ts);
     ++unsaved_;
   }
+  // Takes the position back to `ts` (the records after it are to be applied
+  // again). REQUIRES: saved() <= ts <= applied().
+  void Rewind(uint64_t ts) {
+    applied_ = ts;
+    unsaved_ = ts > saved_ ? 1 : 0;
+  }
   // Saves the applied position if it moved since the last save.
   Status Save();
 

@@ -155,7 +155,7 @@ Status Engine::LogRecord(const Origin& origin, std::string_view body, uint64_t* 
     return Status::Ok();
   }
   uint16_t sid = origin.sid != 0 ? origin.sid : sid_;
-  return ulog_->Append(sid, origin.mid, body, ts, seq);
+  return ulog_->Append(sid, origin.mid, body, ts, seq, origin.deferred_log);
 }
 
 Status Engine::WaitDurable(uint64_t seq) {

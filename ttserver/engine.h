@@ -37,6 +37,11 @@ namespace tt {
 struct Origin {
   uint16_t sid = 0;
   uint16_t mid = 0;
+  // The record may wait in the update log's memory (UlogWriter::Append
+  // `deferred`) until UlogWriter::Flush(); no wait for --ulog-sync always.
+  // For the replication slave, which saves its position only after a flush
+  // and applies the records after it again after a crash.
+  bool deferred_log = false;
 };
 
 // A key's value as a Mutation sees it. `payload` is valid only during the call.

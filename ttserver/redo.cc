@@ -77,12 +77,13 @@ Status Apply(Engine& engine, const ParsedBody& body, const Origin& origin, bool*
 
 }  // namespace
 
-Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent) {
+Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent,
+                   bool deferred_log) {
   ParsedBody body;
   Status s = ParseBody(record.body, &body);
   if (!s.ok()) return s;
   bool succeeded = false;
-  s = Apply(engine, body, Origin{record.sid, mid}, &succeeded);
+  s = Apply(engine, body, Origin{record.sid, mid, deferred_log}, &succeeded);
   if (!s.ok()) return s;
   if (body.command == kCmdAddInt || body.command == kCmdAddDouble) {
     *consistent = succeeded || !body.expect_success;  // only "expected success, got error" counts

@@ -19,7 +19,9 @@ namespace tt {
 // success, got an error" counts for addint and adddouble. Corruption or
 // Unsupported for a body that cannot be applied; other errors are this
 // server's (I/O).
-Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent);
+// `deferred_log`: see Origin::deferred_log.
+Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool* consistent,
+                   bool deferred_log = false);
 
 // Replays the log directory `dir` from timestamp `ts` on (inclusive),
 // through the write path (each record is logged again with a new timestamp).

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common/coding.h"
@@ -164,7 +166,8 @@ class UlogWriter::Impl {
     return Status::Ok();
   }
 
-  Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq) {
+  Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq,
+                bool deferred) {
     char header[kRecordHeaderSize];
     header[0] = static_cast<char>(kMagicRecord);
     EncodeU16(header + 9, sid);
@@ -174,7 +177,22 @@ class UlogWriter::Impl {
     // Taken under the lock, so that file order is timestamp order.
     *ts = options_.clock->Next();
     EncodeU64(header + 1, *ts);
-    return WriteLocked(std::string_view(header, sizeof header), body, seq);
+    const std::string_view head(header, sizeof header);
+    if (deferred) {
+      *seq = 0;
+      if (!broken_.ok()) return broken_;
+      deferred_.append(head).append(body);
+      // Written when it is large, and before the file would pass its limit
+      // by more than this last record.
+      if (deferred_.size() >= kMaxDeferredBytes ||
+          (options_.limit > 0 && size_ + deferred_.size() >= options_.limit)) {
+        WriteDeferredLocked();
+      }
+      return Status::Ok();
+    }
+    Status s = WriteDeferredLocked();
+    if (!s.ok()) return s;
+    return WriteLocked(head, body, seq);
   }
 
   Status AppendRecord(const UlogRecord& rec, uint64_t* seq) {
@@ -183,7 +201,17 @@ class UlogWriter::Impl {
     EncodeFileRecord(rec, &encoded);
     std::lock_guard lock(mu_);
     options_.clock->Observe(rec.ts);
+    Status s = WriteDeferredLocked();
+    if (!s.ok()) return s;
     return WriteLocked(encoded, {}, seq);
+  }
+
+  Status Flush() {
+    std::lock_guard lock(mu_);
+    Status s = WriteDeferredLocked();
+    // The error of an earlier write of deferred records, reported once.
+    if (s.ok()) s = std::exchange(deferred_error_, Status::Ok());
+    return s;
   }
 
   Status WaitDurable(uint64_t seq) {
@@ -207,6 +235,8 @@ class UlogWriter::Impl {
   Status Sync() {
     std::unique_lock lock(mu_);
     while (sync_in_flight_) durable_cv_.wait(lock);
+    Status s = WriteDeferredLocked();
+    if (!s.ok()) return s;
     return SyncLocked(lock);
   }
 
@@ -231,6 +261,21 @@ class UlogWriter::Impl {
   uint64_t NewestTimestamp() const { return options_.clock->Last(); }
 
  private:
+  // Deferred records are written once they take this many bytes.
+  static constexpr size_t kMaxDeferredBytes = 64 * 1024;
+
+  // REQUIRES: mu_ held. Writes the deferred records with one writev. On
+  // failure they are dropped (a partial write is cut off) and the error is
+  // kept for the next Flush(), so their appender learns of it.
+  Status WriteDeferredLocked() {
+    if (deferred_.empty()) return Status::Ok();
+    uint64_t seq;
+    Status s = WriteLocked(deferred_, {}, &seq);
+    deferred_.clear();
+    if (!s.ok() && deferred_error_.ok()) deferred_error_ = s;
+    return s;
+  }
+
   // REQUIRES: mu_ held. Appends one record, `head` then `tail` (header and
   // body, given apart so the body is not copied), with a single writev(2)
   // when the kernel takes it whole, then rotates if the file is full.
@@ -350,6 +395,8 @@ class UlogWriter::Impl {
   uint64_t failed_through_ = 0;  // an fdatasync covering records up to here failed
   Status sync_error_;
   Status broken_;  // set when a failed append could not be undone
+  std::string deferred_;   // records appended with `deferred`, not yet written
+  Status deferred_error_;  // the last failed write of deferred records, until Flush()
   bool sync_in_flight_ = false;
   bool stopping_ = false;
   std::thread sync_thread_;
@@ -368,9 +415,11 @@ Status UlogWriter::Open(const UlogWriterOptions& options, std::unique_ptr<UlogWr
 UlogWriter::~UlogWriter() = default;
 
 Status UlogWriter::Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts,
-                          uint64_t* seq) {
-  return impl_->Append(sid, mid, body, ts, seq);
+                          uint64_t* seq, bool deferred) {
+  return impl_->Append(sid, mid, body, ts, seq, deferred);
 }
+
+Status UlogWriter::Flush() { return impl_->Flush(); }
 
 Status UlogWriter::AppendRecord(const UlogRecord& rec, uint64_t* seq) {
   return impl_->AppendRecord(rec, seq);

@@ -59,7 +59,18 @@ class UlogWriter {
   // writer's lock so that file order equals timestamp order. Returns the
   // timestamp in *ts and a sequence number for WaitDurable() in *seq.
   // Thread-safe. Does not wait for durability, even with kAlways.
-  Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq);
+  // `deferred`: the record may wait in memory, with other deferred records,
+  // until one write takes them all: at Flush(), at the next record that is
+  // not deferred (file order stays timestamp order), at Sync(), or once they
+  // fill 64 KiB. Readers see it only then, and a crash loses it, so only a
+  // writer that can apply it again uses it (a replication slave: its
+  // position passes the record only after Flush()). *seq is then 0.
+  Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq,
+                bool deferred = false);
+  // Writes the deferred records. Returns the error of this write or of an
+  // earlier write of deferred records since the last Flush() (those records
+  // are not in the log). Thread-safe.
+  Status Flush();
   // Appends `rec` with its own timestamp (ttulmgr import). Thread-safe.
   Status AppendRecord(const UlogRecord& rec, uint64_t* seq);
 
@@ -67,7 +78,8 @@ class UlogWriter {
   // one fdatasync serves every writer waiting at that moment. Other modes:
   // returns at once. Thread-safe.
   Status WaitDurable(uint64_t seq);
-  // fdatasync now, whatever the mode (the sync command, shutdown).
+  // Writes the deferred records, then fdatasync now, whatever the mode (the
+  // sync command, shutdown).
   Status Sync();
 
   // Blocks until a record with sequence number > `seq` has been appended,

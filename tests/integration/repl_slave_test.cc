@@ -287,6 +287,26 @@ TEST_F(ReplTest, ChainAToBToCConverges) {
   EXPECT_EQ(LogRecords("c"), 3u * 600);
 }
 
+// The middle of a chain logs what it applies in batches (repl/replicator.h
+// FlushApplied); a kill -9 of it loses no record its own slave needs.
+TEST_F(ReplTest, ChainConvergesThroughAKill9OfItsMiddle) {
+  auto a = StartServer("a", 1, 0);
+  auto b = StartServer("b", 2, a->port());
+  auto c = StartServer("c", 3, b->port());
+  const int b_port = b->port();
+  {
+    BackgroundLoad load(a->port(), "a", 2, nullptr);
+    for (int kill = 0; kill < 3; ++kill) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      b->Kill();
+      b = StartServer("b", 2, a->port(), b_port);
+    }
+  }
+  ExpectCaughtUp("a", a->port(), b_port);
+  ExpectCaughtUp("b", b_port, c->port());
+  EXPECT_EQ(Difference(Dump(a->port()), Dump(c->port())), "");
+}
+
 // A brand-new slave (no rts file) attached to a master that already holds
 // 200k records while a write load runs on it catches up by itself: it gets
 // past the master's 200k-th record with the load still running, then, the

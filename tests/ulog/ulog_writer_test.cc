@@ -20,6 +20,27 @@
 namespace tt {
 namespace {
 
+// While it lives, a write past `bytes` into a file is short, then fails
+// with EFBIG (RLIMIT_FSIZE, its SIGXFSZ ignored).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit_), 0);
+    old_handler_ = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old_limit_;
+    small.rlim_cur = bytes;
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_limit_);
+    signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  struct rlimit old_limit_;
+  sighandler_t old_handler_;
+};
+
 class UlogWriterTest : public ::testing::Test {
  protected:
   std::unique_ptr<UlogWriter> OpenWriter(uint64_t limit = 0, UlogSync sync = UlogSync::kNone,
@@ -270,17 +291,12 @@ TEST_F(UlogWriterTest, AppendRecordKeepsItsTimestampAndIds) {
 TEST_F(UlogWriterTest, FailedAppendLeavesNoPartialRecord) {
   auto writer = OpenWriter();
   Put(writer.get(), "foo", "bar");
-  // Let the next write stop 10 bytes into the record (short write, then EFBIG).
-  struct rlimit old_limit;
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  auto old_handler = signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 34 + 10;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
   uint64_t ts, seq;
-  Status s = writer->Append(7, 0, PutBody("big", std::string(100, 'x')), &ts, &seq);
-  setrlimit(RLIMIT_FSIZE, &old_limit);
-  signal(SIGXFSZ, old_handler);
+  Status s;
+  {
+    FileSizeLimit limit(34 + 10);  // the next write stops 10 bytes into the record
+    s = writer->Append(7, 0, PutBody("big", std::string(100, 'x')), &ts, &seq);
+  }
 
   EXPECT_EQ(s.code(), Status::Code::kIoError);
   EXPECT_NE(s.message().find(dir_.File(1)), std::string::npos) << s.message();
@@ -290,6 +306,84 @@ TEST_F(UlogWriterTest, FailedAppendLeavesNoPartialRecord) {
   auto records = ReadAll(dir_.path());
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1].body, PutBody("after", "failure"));
+}
+
+uint64_t PutDeferred(UlogWriter* writer, const std::string& key, const std::string& value) {
+  uint64_t ts = 0, seq = 1;
+  Status s = writer->Append(7, 0, PutBody(key, value), &ts, &seq, /*deferred=*/true);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seq, 0u);
+  return ts;
+}
+
+std::vector<std::string> Keys(const std::vector<UlogRecord>& records) {
+  std::vector<std::string> keys;
+  for (const UlogRecord& record : records) {
+    ParsedBody body;
+    EXPECT_TRUE(ParseBody(record.body, &body).ok());
+    keys.emplace_back(body.key);
+  }
+  return keys;
+}
+
+TEST_F(UlogWriterTest, DeferredRecordsWaitForAFlushAndKeepTimestampOrder) {
+  auto writer = OpenWriter();
+  PutDeferred(writer.get(), "a", "1");
+  PutDeferred(writer.get(), "b", "2");
+  EXPECT_EQ(FileSize(1), 0u);
+  EXPECT_EQ(writer->LastSeq(), 0u) << "followers were woken for records not in the file";
+  Put(writer.get(), "c", "3");  // not deferred: the deferred ones go first
+  EXPECT_EQ(Keys(ReadAll(dir_.path())), (std::vector<std::string>{"a", "b", "c"}));
+  PutDeferred(writer.get(), "d", "4");
+  ASSERT_TRUE(writer->Flush().ok());
+  const std::vector<UlogRecord> records = ReadAll(dir_.path());
+  EXPECT_EQ(Keys(records), (std::vector<std::string>{"a", "b", "c", "d"}));
+  for (size_t i = 1; i < records.size(); ++i) EXPECT_GT(records[i].ts, records[i - 1].ts);
+  PutDeferred(writer.get(), "e", "5");
+  writer.reset();  // closing writes them too
+  EXPECT_EQ(ReadAll(dir_.path()).size(), 5u);
+}
+
+TEST_F(UlogWriterTest, DeferredRecordsAreWrittenWhenTheyWouldPassTheFileLimit) {
+  auto writer = OpenWriter(/*limit=*/1024);
+  const std::string value(80, 'v');
+  const uint64_t record_size = kRecordHeaderSize + PutBody("key", value).size();
+  int records = 0;
+  for (; writer->Position().file < 4; ++records) PutDeferred(writer.get(), "key", value);
+  for (uint32_t i = 1; i <= 3; ++i) {
+    EXPECT_GE(FileSize(i), 1024u) << i;
+    EXPECT_LT(FileSize(i), 1024u + record_size) << i;  // over by less than one record
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(ReadAll(dir_.path()).size(), static_cast<size_t>(records));
+  // Without a limit they wait until they fill 64 KiB.
+  writer.reset();
+  auto unlimited = OpenWriter();
+  while (FileSize(4) == 0) PutDeferred(unlimited.get(), "key", value);
+  EXPECT_GE(FileSize(4), 64u * 1024);
+  EXPECT_LT(FileSize(4), 64u * 1024 + record_size);
+}
+
+TEST_F(UlogWriterTest, AFailedWriteOfDeferredRecordsIsReportedByTheNextFlush) {
+  auto writer = OpenWriter();
+  Put(writer.get(), "foo", "bar");
+  PutDeferred(writer.get(), "lost1", std::string(100, 'x'));
+  PutDeferred(writer.get(), "lost2", std::string(100, 'x'));
+  uint64_t ts, seq;
+  Status s;
+  {
+    FileSizeLimit limit(34 + 10);  // the next write stops 10 bytes in
+    // A write that is not deferred writes them first, and fails with them.
+    s = writer->Append(7, 0, PutBody("mine", "v"), &ts, &seq);
+  }
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+  EXPECT_EQ(FileSize(1), 34u);
+  // Their appender hears of it once.
+  EXPECT_EQ(writer->Flush().code(), Status::Code::kIoError);
+  EXPECT_TRUE(writer->Flush().ok());
+  PutDeferred(writer.get(), "after", "failure");
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(Keys(ReadAll(dir_.path())), (std::vector<std::string>{"foo", "after"}));
 }
 
 }  // namespace
