@@ -170,7 +170,8 @@ Status Replicator::FlushApplied() {
   // The deferred records may be missing from the log although applied: the
   // next session applies them again (effects: the same result), from the
   // last record known to be logged.
-  rts_.Rewind(std::max(logged_through_, rts_.saved()));
+  // (A setmst or a snapshot may have moved the position below it since.)
+  rts_.Rewind(std::max(rts_.saved(), std::min(logged_through_, rts_.applied())));
   options_.status->rts.store(rts_.applied());
   return Status::IoError("cannot write the applied records to the update log (" + s.ToString() +
                          "); they are applied again when replication reconnects: fix the cause "
