@@ -15,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -105,6 +106,15 @@ TEST_F(ReplTest, ARecordTheSlaveCannotStoreIsRetriedNotSkipped) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   ASSERT_TRUE(full.Resize("64m"));
   ExpectCaughtUp("master", master->port(), slave->port(), 30);
+  // Its own log has every change too (its slaves and tttail read that).
+  std::set<std::string> logged;
+  std::unique_ptr<UlogReader> reader;
+  ASSERT_TRUE(UlogReader::Open(dir_.Join("slave-ulog"), 1, &reader).ok());
+  for (UlogRecord record; reader->Next(&record).ok();) {
+    ParsedBody body;
+    if (ParseBody(record.body, &body).ok()) logged.insert(std::string(body.key));
+  }
+  EXPECT_EQ(logged.size(), 600u);
 }
 
 // A slave without an update log has no log to recover from: a tree
