@@ -6,9 +6,9 @@
 #include <chrono>
 
 #include "client/socket.h"
+#include "common/logging.h"
 #include "repl/feeder.h"
 #include "repl/stream_timing.h"
-#include "common/logging.h"
 #include "ttserver/redo.h"
 
 namespace tt {
@@ -155,9 +155,10 @@ Status Replicator::FlushApplied() {
   if (ulog == nullptr) {
     Status s = options_.engine->store().Synchronize(/*hard=*/false);
     if (!s.ok()) {
-      return Status::IoError("cannot write the applied records to the database files before "
-                             "saving the replication position (" + s.ToString() +
-                             "); they are applied again after a restart");
+      return Status::IoError(
+          "cannot write the applied records to the database files before "
+          "saving the replication position (" +
+          s.ToString() + "); they are applied again after a restart");
     }
     return Status::Ok();
   }
@@ -295,8 +296,8 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         if (!s.ok()) return s;
         options_.status->rts.store(snapshot_ts);
         SetState(ReplicaStatus::State::kStreaming);
-        LogInfo("replication: bootstrap done, ", snapshot_keys, " keys at timestamp ",
-                snapshot_ts, "; streaming the log from there");
+        LogInfo("replication: bootstrap done, ", snapshot_keys, " keys at timestamp ", snapshot_ts,
+                "; streaming the log from there");
         if (!(s = db.ReplAck(snapshot_ts)).ok()) return s;
         last_save = Clock::now();
         break;
@@ -317,7 +318,8 @@ Status Replicator::BeginSnapshot(uint64_t ts, bool replace, uint16_t origin_sid)
   if (!replace) return Status::Ok();
   // Logged with the master's id, so the master is not sent its own vanish.
   Status s = options_.engine->Vanish(Origin{origin_sid, origin_sid});
-  if (!s.ok()) return Status::Failed("cannot clear the database for the bootstrap: " + s.ToString());
+  if (!s.ok())
+    return Status::Failed("cannot clear the database for the bootstrap: " + s.ToString());
   return Status::Ok();
 }
 
@@ -332,11 +334,10 @@ Status Replicator::ApplySnapshotRecord(const UlogRecord& record, uint16_t origin
   // database was empty or cleared): it is newer than the snapshot's value,
   // and its record reaches the master through our own log.
   const Origin origin{static_cast<uint16_t>(record.sid), origin_sid, /*deferred_log=*/true};
-  return options_.engine->Mutate(body.key, origin,
-                                 [&](const Current& current) {
-                                   if (current.exists) return Change::Keep();
-                                   return Change::Set(std::string(body.value), body.meta);
-                                 });
+  return options_.engine->Mutate(body.key, origin, [&](const Current& current) {
+    if (current.exists) return Change::Keep();
+    return Change::Set(std::string(body.value), body.meta);
+  });
 }
 
 bool IsMalformed(const Status& apply_error) {
@@ -349,7 +350,6 @@ bool IsCommandRecord(uint8_t command) {
   return command == kCmdAddInt || command == kCmdAddDouble || command == kCmdPutCat ||
          command == kCmdPutShl;
 }
-
 
 Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool check, bool* halted) {
   // An original master logs commands: applied twice, an addint adds twice.

@@ -394,7 +394,7 @@ class UlogWriter::Impl {
   uint64_t synced_seq_ = 0;      // records up to here are durable
   uint64_t failed_through_ = 0;  // an fdatasync covering records up to here failed
   Status sync_error_;
-  Status broken_;  // set when a failed append could not be undone
+  Status broken_;          // set when a failed append could not be undone
   std::string deferred_;   // records appended with `deferred`, not yet written
   Status deferred_error_;  // the last failed write of deferred records, until Flush()
   bool sync_in_flight_ = false;
