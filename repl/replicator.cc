@@ -60,9 +60,10 @@ void Replicator::ResolvePending() {
   const bool applied = KeyVersion(pending.key) != pending.version_before;
   LogInfo("replication: the record of timestamp ", pending.ts, " being applied at the last stop ",
           applied ? "was applied; it is not applied again" : "was not applied; it will be");
-  const uint64_t position = applied ? pending.ts : std::max(pending.applied, rts_.applied());
-  s = rts_.Reset(position);  // also forgets the note
-  options_.status->rts.store(position);
+  // Never below what was applied before it (an original master's timestamp
+  // may step back): those records are not asked for again.
+  const uint64_t before = std::max(pending.applied, rts_.applied());
+  s = ResetPosition(applied ? std::max(pending.ts, before) : before);  // also forgets the note
   if (!s.ok()) LogError("cannot save the replication position: ", s.ToString());
 }
 
@@ -115,9 +116,8 @@ void Replicator::Run() {
       backoff = kMinBackoffS;
       failing = false;
       if (configured && master.start_ts > 0) {
-        Status s = rts_.Reset(master.start_ts);
+        Status s = ResetPosition(master.start_ts);
         rts_loaded_ = true;
-        options_.status->rts.store(rts_.applied());
         if (!s.ok()) {
           LogError("cannot save the replication position ", master.start_ts, ": ", s.ToString());
         }
@@ -162,8 +162,10 @@ Status Replicator::FlushApplied() {
     }
     return Status::Ok();
   }
-  Status s = ulog->Flush();
-  if (s.ok() && options_.durability == FileDurability::kPowerLoss) s = ulog->Sync();
+  uint64_t seq = 0;
+  Status s = ulog->Flush(&seq);
+  // Against a power loss: an fdatasync must cover them (not one that failed).
+  if (s.ok() && options_.durability == FileDurability::kPowerLoss) s = ulog->WaitDurable(seq);
   if (s.ok()) {
     logged_through_ = rts_.applied();
     return Status::Ok();
@@ -177,6 +179,13 @@ Status Replicator::FlushApplied() {
   return Status::IoError("cannot write the applied records to the update log (" + s.ToString() +
                          "); they are applied again when replication reconnects: fix the cause "
                          "(free disk space)");
+}
+
+Status Replicator::ResetPosition(uint64_t ts) {
+  Status s = rts_.Reset(ts);
+  logged_through_ = ts;
+  options_.status->rts.store(ts);
+  return s;
 }
 
 Status Replicator::SavePosition() {
@@ -292,9 +301,8 @@ Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, 
         in_snapshot = false;
         // Everything up to the snapshot's timestamp is here now.
         s = FlushApplied();
-        if (s.ok()) s = rts_.Reset(snapshot_ts);
+        if (s.ok()) s = ResetPosition(snapshot_ts);
         if (!s.ok()) return s;
-        options_.status->rts.store(snapshot_ts);
         SetState(ReplicaStatus::State::kStreaming);
         LogInfo("replication: bootstrap done, ", snapshot_keys, " keys at timestamp ", snapshot_ts,
                 "; streaming the log from there");
@@ -359,17 +367,28 @@ Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool che
   // log lacks.
   ParsedBody body;
   const bool command = ParseBody(record.body, &body).ok() && IsCommandRecord(body.command);
+  uint64_t version_before = 0;
   if (command) {
     Status s = FlushApplied();
     if (s.ok()) {
+      version_before = KeyVersion(body.key);
       s = rts_.NotePending(
-          {.ts = record.ts, .version_before = KeyVersion(body.key), .key = std::string(body.key)});
+          {.ts = record.ts, .version_before = version_before, .key = std::string(body.key)});
     }
     if (!s.ok()) return s;
   }
   bool consistent = true;
   Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent,
                          /*deferred_log=*/!command);
+  if (!s.ok() && !IsMalformed(s) && command && KeyVersion(body.key) != version_before) {
+    // Applied although an error came back (an fdatasync failed after the
+    // change): applying the command again would apply it twice.
+    rts_.MarkApplied(record.ts);
+    options_.status->rts.store(rts_.applied());
+    return Status::IoError("the record of timestamp " + std::to_string(record.ts) +
+                           " was applied here, but " + s.ToString() +
+                           "; check the disk of the update log");
+  }
   if (!s.ok() && !IsMalformed(s)) {
     // This server could not store it now (a full disk, an I/O error): the
     // position stays before it, so the next session applies it again.

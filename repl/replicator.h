@@ -6,10 +6,13 @@
 //
 // Each session: read the .rts position (repl/rts_file.h), connect (IPv4 or
 // IPv6 TCP, bounded connect), send the repl handshake for rts + 1 with our
-// sid, then apply records, skipping NOPs and any record at or below the
-// position. The position is saved atomically at most every 100 ms or 1000
-// records, and always before waiting for the master, never ahead of what was
-// applied. Any failure ends the session; the next one starts after a backoff
+// sid, then apply every record the master sends (the position is the newest
+// timestamp applied; an original master's may repeat or step back). Applied
+// records reach the update log in batches (FlushApplied). The position is
+// saved at most every 100 ms or 1000 records, and always before waiting for
+// the master, never ahead of what was applied and logged (or, without an
+// update log, written to the database files). Any failure ends the session;
+// the next one starts after a backoff
 // (0.1 s doubling to 5 s). A new MasterSettings generation (setmst) ends the
 // session after the stream's next item (the master sends a NOP every second),
 // rewrites the position first if setmst carried ts > 0, and clears a halt.
@@ -93,6 +96,10 @@ class Replicator {
   Status ApplySnapshotRecord(const UlogRecord& record, uint16_t origin_sid);
   // Saves the position (RtsFile::Save) after FlushApplied.
   Status SavePosition();
+  // Replaces the position with `ts` now (setmst, a snapshot's end, a
+  // settled pending note): RtsFile::Reset, and every record up to it counts
+  // as logged.
+  Status ResetPosition(uint64_t ts);
   // Makes the records applied so far safe for a position that covers them.
   // Applied records are logged deferred (UlogWriter::Append): they are
   // written now (and synchronised when the position must survive a power

@@ -206,12 +206,14 @@ class UlogWriter::Impl {
     return WriteLocked(encoded, {}, seq);
   }
 
-  Status Flush() {
+  Status Flush(uint64_t* seq) {
     std::lock_guard lock(mu_);
     Status s = WriteDeferredLocked();
-    // The error of an earlier write of deferred records, reported once.
-    if (s.ok()) s = std::exchange(deferred_error_, Status::Ok());
-    return s;
+    *seq = last_seq_;
+    // This write's error, or that of an earlier write of deferred records;
+    // either is reported once.
+    Status earlier = std::exchange(deferred_error_, Status::Ok());
+    return s.ok() ? earlier : s;
   }
 
   Status WaitDurable(uint64_t seq) {
@@ -270,16 +272,32 @@ class UlogWriter::Impl {
   Status WriteDeferredLocked() {
     if (deferred_.empty()) return Status::Ok();
     uint64_t seq;
-    Status s = WriteLocked(deferred_, {}, &seq);
+    Status s = WriteLocked(deferred_, {}, &seq, /*keep_whole_records=*/true);
     deferred_.clear();
     if (!s.ok() && deferred_error_.ok()) deferred_error_ = s;
     return s;
   }
 
+  // The length of the longest run of whole records at the start of
+  // `records` (encoded file records) within its first `written` bytes.
+  static size_t WholeRecordsIn(std::string_view records, size_t written) {
+    size_t end = 0;
+    while (end + kRecordHeaderSize <= written) {
+      const size_t size = kRecordHeaderSize + DecodeU32(records.data() + end + 13);
+      if (end + size > written) break;
+      end += size;
+    }
+    return end;
+  }
+
   // REQUIRES: mu_ held. Appends one record, `head` then `tail` (header and
   // body, given apart so the body is not copied), with a single writev(2)
-  // when the kernel takes it whole, then rotates if the file is full.
-  Status WriteLocked(std::string_view head, std::string_view tail, uint64_t* seq) {
+  // when the kernel takes it whole, then rotates if the file is full. A write
+  // that fails part-way is cut off; with `keep_whole_records` (`head` holds
+  // several records) the whole records it wrote stay, since a follower of
+  // the log may have read them already.
+  Status WriteLocked(std::string_view head, std::string_view tail, uint64_t* seq,
+                     bool keep_whole_records = false) {
     if (!broken_.ok()) return broken_;
     const size_t total = head.size() + tail.size();
     size_t written = 0;
@@ -297,12 +315,17 @@ class UlogWriter::Impl {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         Status s = Status::IoError(Errno("cannot write update log file", file_->path()));
-        if (written > 0 && ftruncate(file_->fd(), static_cast<off_t>(size_)) != 0) {
+        const size_t kept = keep_whole_records ? WholeRecordsIn(head, written) : 0;
+        if (written > kept && ftruncate(file_->fd(), static_cast<off_t>(size_ + kept)) != 0) {
           // A partial record is stuck in the file; anything appended after it
           // would be unreadable, so refuse further appends.
           broken_ =
               Status::IoError(Errno("cannot remove a partly written record from", file_->path()));
           LogError("update log: ", broken_.message());
+        } else if (kept > 0) {
+          size_ += kept;
+          ++last_seq_;
+          append_cv_.notify_all();
         }
         return s;
       }
@@ -419,7 +442,7 @@ Status UlogWriter::Append(uint16_t sid, uint16_t mid, std::string_view body, uin
   return impl_->Append(sid, mid, body, ts, seq, deferred);
 }
 
-Status UlogWriter::Flush() { return impl_->Flush(); }
+Status UlogWriter::Flush(uint64_t* seq) { return impl_->Flush(seq); }
 
 Status UlogWriter::AppendRecord(const UlogRecord& rec, uint64_t* seq) {
   return impl_->AppendRecord(rec, seq);

@@ -67,10 +67,13 @@ class UlogWriter {
   // position passes the record only after Flush()). *seq is then 0.
   Status Append(uint16_t sid, uint16_t mid, std::string_view body, uint64_t* ts, uint64_t* seq,
                 bool deferred = false);
-  // Writes the deferred records. Returns the error of this write or of an
-  // earlier write of deferred records since the last Flush() (those records
-  // are not in the log). Thread-safe.
-  Status Flush();
+  // Writes the deferred records; *seq = the sequence number that covers them
+  // and every record before them (for WaitDurable). Returns the error of
+  // this write or of an earlier write of deferred records since the last
+  // Flush(), once: some of those records are not in the log (a write that
+  // fails part-way keeps the whole records it wrote, since followers may
+  // have read them). Thread-safe.
+  Status Flush(uint64_t* seq);
   // Appends `rec` with its own timestamp (ttulmgr import). Thread-safe.
   Status AppendRecord(const UlogRecord& rec, uint64_t* seq);
 

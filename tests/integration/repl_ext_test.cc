@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/integration/protocol_support.h"
+#include "repl/rts_file.h"
 #include "tests/integration/repl_support.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
@@ -47,12 +48,6 @@ std::string Exchange(int port, const std::string& request, const std::string& ma
   RawConnection conn(port);
   if (!conn.connected() || !conn.Send(request)) return "";
   return conn.ReceiveUntil(marker);
-}
-
-// Puts key = "v" on the server on `port`.
-bool PutValue(int port, const std::string& key) {
-  RemoteDB db;
-  return db.Open("127.0.0.1", port, 10).ok() && db.Put(key, "v").ok();
 }
 
 TEST_F(ReplTest, MasterReportsEachSlavesAcknowledgedPositionAndLag) {
@@ -384,6 +379,41 @@ TEST_F(ReplTest, RepeatedAndSteppedBackTimestampsOfAnOriginalMasterAreAllApplied
   EXPECT_TRUE(Eventually(15, [&] { return Dump(slave->port()).size() == records.size(); }))
       << Dump(slave->port()).size() << " of " << records.size() << " keys applied";
   EXPECT_EQ(StatField(slave->port(), "rts"), std::to_string(t + 1));
+}
+
+// A kill -9 just after the slave applied an original master's putcat whose
+// timestamp stepped back below the addint before it: the restart finds the
+// putcat applied and must not ask again for the addint.
+TEST_F(ReplTest, APendingCommandWithASteppedBackTimestampIsSettledWithoutRepeats) {
+  const uint64_t t = 1700000000000000;
+  ASSERT_NO_FATAL_FAILURE(ImportLog(dir_.Join("master-ulog"),
+                                    {{.ts = t, .sid = 9, .body = Bytes(kAddIntCounter)},
+                                     {.ts = t - 5000, .sid = 9, .body = Bytes(kPutCatLog)}}));
+  // The slave's state at that moment: both applied, the putcat noted as
+  // pending after the addint, the position saved before both.
+  {
+    auto slave = StartServer("slave", 2, 0);
+    RemoteDB db;
+    ASSERT_TRUE(db.Open("127.0.0.1", slave->port(), 10).ok());
+    int32_t sum;
+    ASSERT_TRUE(db.AddInt("counter", 1, &sum).ok());
+    ASSERT_TRUE(db.PutCat("log", "x").ok());
+    EXPECT_EQ(slave->Stop(SIGTERM), 0);
+    RtsFile rts(dir_.Join("slave.rts"), FileDurability::kProcessCrash);
+    ASSERT_TRUE(rts.Reset(t).ok());
+    ASSERT_TRUE(rts.NotePending({.ts = t - 5000, .version_before = 0, .key = "log"}).ok());
+    WriteWholeFile(dir_.Join("slave.rts"), std::to_string(t - 10000) + "\n");
+  }
+  auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
+  auto slave = StartServer("slave", 2, master->port());
+  WaitStreaming(slave->port());
+  RemoteDB on_master;  // a last record, to know the stream has passed the others
+  ASSERT_TRUE(on_master.Open("127.0.0.1", master->port(), 10).ok());
+  ASSERT_TRUE(on_master.Put("last", "1").ok());
+  EXPECT_TRUE(Eventually(10, [&] { return Dump(slave->port()).count("last") == 1; }));
+  const Contents contents = Dump(slave->port());
+  EXPECT_EQ(AddIntValue(contents.at("counter")), 1) << "the addint was applied twice";
+  EXPECT_EQ(contents.at("log"), "x");
 }
 
 }  // namespace

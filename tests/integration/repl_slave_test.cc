@@ -66,6 +66,18 @@ TEST_F(ReplTest, SlaveStaysIdenticalThroughItsCrashAndTheMastersRestart) {
   EXPECT_EQ(contents.at("c0-log"), std::string(100, 'x'));
 }
 
+// The keys of the update log in `dir`.
+std::set<std::string> LoggedKeys(const std::string& dir) {
+  std::set<std::string> keys;
+  std::unique_ptr<UlogReader> reader;
+  if (!UlogReader::Open(dir, 1, &reader).ok()) return keys;
+  for (UlogRecord record; reader->Next(&record).ok();) {
+    ParsedBody body;
+    if (ParseBody(record.body, &body).ok()) keys.insert(std::string(body.key));
+  }
+  return keys;
+}
+
 // A small filesystem of its own (tmpfs) mounted on `dir` while it lives;
 // mounted() is false where this process may not mount (not root, a sandbox).
 class SmallFilesystem {
@@ -107,14 +119,46 @@ TEST_F(ReplTest, ARecordTheSlaveCannotStoreIsRetriedNotSkipped) {
   ASSERT_TRUE(full.Resize("64m"));
   ExpectCaughtUp("master", master->port(), slave->port(), 30);
   // Its own log has every change too (its slaves and tttail read that).
-  std::set<std::string> logged;
-  std::unique_ptr<UlogReader> reader;
-  ASSERT_TRUE(UlogReader::Open(dir_.Join("slave-ulog"), 1, &reader).ok());
-  for (UlogRecord record; reader->Next(&record).ok();) {
-    ParsedBody body;
-    if (ParseBody(record.body, &body).ok()) logged.insert(std::string(body.key));
+  EXPECT_EQ(LoggedKeys(dir_.Join("slave-ulog")).size(), 600u);
+}
+
+// A setmst to another master from an earlier position, while the slave's
+// log disk is full: what it applies from the new master still reaches its
+// log once there is room, although its position had been further on.
+TEST_F(ReplTest, RecordsAppliedAfterASetmstBackwardsReachTheLogDespiteAFullDisk) {
+  auto m2 = StartServer("m2", 3, 0);
+  {
+    RemoteDB db;  // values large enough to need new pages of the full disk
+    ASSERT_TRUE(db.Open("127.0.0.1", m2->port(), 10).ok());
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE(db.Put("m2-" + std::to_string(i), std::string(1000, 'w')).ok());
+    }
   }
-  EXPECT_EQ(logged.size(), 600u);
+  SmallFilesystem full(dir_.Join("slave-ulog"), "1m");
+  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  auto m1 = StartServer("m1", 1, 0);  // its records are newer than m2's
+  auto slave = StartServer("slave", 2, m1->port());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(PutValue(m1->port(), "m1-" + std::to_string(i)));
+  ExpectCaughtUp("m1", m1->port(), slave->port());
+  const std::string filler = dir_.Join("slave-ulog/filler");
+  RunProgram({"/bin/sh", "-c", "dd if=/dev/zero of=" + filler + " bs=4k 2>/dev/null; true"},
+             nullptr);
+  RemoteDB on_slave;
+  ASSERT_TRUE(on_slave.Open("127.0.0.1", slave->port(), 10).ok());
+  ASSERT_TRUE(on_slave.SetMst("127.0.0.1", m2->port(), 1, 0).ok());
+  EXPECT_TRUE(Eventually(15, [&] { return StatField(slave->port(), "repl_state") == "retrying"; }))
+      << StatField(slave->port(), "repl_state");
+  ASSERT_EQ(unlink(filler.c_str()), 0);
+  const uint64_t m2_last = Summarize(dir_.Join("m2-ulog")).last_ts;
+  EXPECT_TRUE(Eventually(15, [&] {
+    return StatField(slave->port(), "repl_state") == "streaming" &&
+           std::stoull("0" + StatField(slave->port(), "rts")) >= m2_last;
+  }));
+  EXPECT_EQ(Dump(slave->port()).size(), 50u);
+  const std::set<std::string> logged = LoggedKeys(dir_.Join("slave-ulog"));
+  int m2_logged = 0;
+  for (int i = 0; i < 40; ++i) m2_logged += logged.count("m2-" + std::to_string(i));
+  EXPECT_EQ(m2_logged, 40);
 }
 
 // A slave without an update log has no log to recover from: a tree

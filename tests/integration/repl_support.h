@@ -96,6 +96,12 @@ inline std::string Difference(const Contents& master, const Contents& slave) {
          " keys differ (the slave holds " + std::to_string(slave.size()) + "):" + shown;
 }
 
+// Puts key = "v" on the server on `port`.
+inline bool PutValue(int port, const std::string& key) {
+  RemoteDB db;
+  return db.Open("127.0.0.1", port, 10).ok() && db.Put(key, "v").ok();
+}
+
 // Polls `done` every 50 ms for up to `seconds`.
 template <typename Fn>
 bool Eventually(double seconds, Fn done) {

@@ -308,6 +308,11 @@ TEST_F(UlogWriterTest, FailedAppendLeavesNoPartialRecord) {
   EXPECT_EQ(records[1].body, PutBody("after", "failure"));
 }
 
+Status Flush(UlogWriter* writer) {
+  uint64_t seq = 0;
+  return writer->Flush(&seq);
+}
+
 uint64_t PutDeferred(UlogWriter* writer, const std::string& key, const std::string& value) {
   uint64_t ts = 0, seq = 1;
   Status s = writer->Append(7, 0, PutBody(key, value), &ts, &seq, /*deferred=*/true);
@@ -335,7 +340,7 @@ TEST_F(UlogWriterTest, DeferredRecordsWaitForAFlushAndKeepTimestampOrder) {
   Put(writer.get(), "c", "3");  // not deferred: the deferred ones go first
   EXPECT_EQ(Keys(ReadAll(dir_.path())), (std::vector<std::string>{"a", "b", "c"}));
   PutDeferred(writer.get(), "d", "4");
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(Flush(writer.get()).ok());
   const std::vector<UlogRecord> records = ReadAll(dir_.path());
   EXPECT_EQ(Keys(records), (std::vector<std::string>{"a", "b", "c", "d"}));
   for (size_t i = 1; i < records.size(); ++i) EXPECT_GT(records[i].ts, records[i - 1].ts);
@@ -354,7 +359,7 @@ TEST_F(UlogWriterTest, DeferredRecordsAreWrittenWhenTheyWouldPassTheFileLimit) {
     EXPECT_GE(FileSize(i), 1024u) << i;
     EXPECT_LT(FileSize(i), 1024u + record_size) << i;  // over by less than one record
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(Flush(writer.get()).ok());
   EXPECT_EQ(ReadAll(dir_.path()).size(), static_cast<size_t>(records));
   // Without a limit they wait until they fill 64 KiB.
   writer.reset();
@@ -379,11 +384,32 @@ TEST_F(UlogWriterTest, AFailedWriteOfDeferredRecordsIsReportedByTheNextFlush) {
   EXPECT_EQ(s.code(), Status::Code::kIoError);
   EXPECT_EQ(FileSize(1), 34u);
   // Their appender hears of it once.
-  EXPECT_EQ(writer->Flush().code(), Status::Code::kIoError);
-  EXPECT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(Flush(writer.get()).code(), Status::Code::kIoError);
+  EXPECT_TRUE(Flush(writer.get()).ok());
   PutDeferred(writer.get(), "after", "failure");
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(Flush(writer.get()).ok());
   EXPECT_EQ(Keys(ReadAll(dir_.path())), (std::vector<std::string>{"foo", "after"}));
+}
+
+// A batch write that fails part-way keeps the whole records it wrote (a
+// follower may have read them) and cuts the rest; Flush reports it once.
+TEST_F(UlogWriterTest, AFlushThatFailsPartWayKeepsTheWholeRecordsItWrote) {
+  auto writer = OpenWriter();
+  Put(writer.get(), "foo", "bar");  // 34 bytes
+  PutDeferred(writer.get(), "kept", std::string(100, 'x'));
+  PutDeferred(writer.get(), "cut", std::string(100, 'x'));
+  const uint64_t kept_size = kRecordHeaderSize + PutBody("kept", std::string(100, 'x')).size();
+  Status s;
+  {
+    FileSizeLimit limit(34 + kept_size + 10);
+    s = Flush(writer.get());
+  }
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+  EXPECT_EQ(FileSize(1), 34u + kept_size);
+  EXPECT_EQ(writer->Position().offset, 34u + kept_size);
+  EXPECT_TRUE(Flush(writer.get()).ok()) << "reported twice";
+  Put(writer.get(), "after", "failure");
+  EXPECT_EQ(Keys(ReadAll(dir_.path())), (std::vector<std::string>{"foo", "kept", "after"}));
 }
 
 }  // namespace
