@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace tt {
 
@@ -104,16 +105,28 @@ class SinkOutput : public TailOutput {
     }
     if (s.ok()) {
       position_ = std::max(position_, record.ts);
-      return Status::Ok();
+      batch_.push_back(record);
+      batch_bytes_ += record.body.size();
+      // The batch is kept for CommitBefore: bound its memory.
+      return batch_bytes_ >= kMaxBatchBytes ? Flush() : Status::Ok();
     }
-    // Never commit part of a record: drop the whole batch, so the
-    // checkpoint stays where the tables are.
+    // Never commit part of a record: the batch is rolled back, and what came
+    // before the record is committed again without it.
     if (s.code() == Status::Code::kFailed || s.code() == Status::Code::kUnsupported) {
-      return Abandon(
-          Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
-                         ": " + s.message() + "; skip the record by setting ts to " +
-                         std::to_string(record.ts) + " in the tttail_checkpoint row '" + source_ +
-                         "' (or fix the table, when it no longer matches the master)"));
+      const std::string why = "cannot apply the record of timestamp " +
+                              std::to_string(record.ts) + ": " + s.message() + "; ";
+      Status committed = CommitBefore();
+      if (!committed.ok()) return Abandon(committed);
+      if (record.ts > committed_) {
+        return Abandon(Status::Failed(
+            why + "skip the record by setting ts to " + std::to_string(record.ts) +
+            " in the tttail_checkpoint row '" + source_ +
+            "' (or fix the table, when it no longer matches the master)"));
+      }
+      return Abandon(Status::Failed(
+          why + "its timestamp is not after the checkpoint (" + std::to_string(committed_) +
+          ": the master's clock stepped back), so the checkpoint cannot skip it: fix the table "
+          "so that the record applies"));
     }
     if (s.code() == Status::Code::kCorruption) return Abandon(s);
     return Abandon(Status::IoError("the sink failed while applying the records after timestamp " +
@@ -132,6 +145,8 @@ class SinkOutput : public TailOutput {
     }
     unflushed_ = 0;
     committed_ = position_;
+    batch_.clear();
+    batch_bytes_ = 0;
     return Status::Ok();
   }
 
@@ -142,6 +157,31 @@ class SinkOutput : public TailOutput {
   }
 
  private:
+  // A batch is committed once its records hold this many bytes.
+  static constexpr size_t kMaxBatchBytes = 16 << 20;
+
+  // After a record of the open batch failed: rolls the batch back and
+  // commits the records before that one again, with their checkpoint.
+  Status CommitBefore() {
+    sink_->Rollback();
+    unflushed_ = 0;
+    position_ = committed_;
+    if (batch_.empty()) return Status::Ok();
+    std::vector<UlogRecord> before = std::move(batch_);
+    batch_.clear();
+    batch_bytes_ = 0;
+    Status s = sink_->Begin();
+    for (const UlogRecord& record : before) {
+      if (!s.ok()) break;
+      ++unflushed_;
+      s = ApplyRecordToSink(record, sink_.get());
+      position_ = std::max(position_, record.ts);
+    }
+    if (s.ok()) return Flush();
+    return Status::IoError("the sink failed while applying again the records after timestamp " +
+                           std::to_string(committed_) + BatchRolledBack() + ": " + s.message());
+  }
+
   std::string BatchRolledBack() const {
     return " (the batch was rolled back and the checkpoint stays at " + std::to_string(committed_) +
            ", so running tttail again retries them)";
@@ -154,6 +194,8 @@ class SinkOutput : public TailOutput {
     sink_->Rollback();
     unflushed_ = 0;
     position_ = committed_;
+    batch_.clear();
+    batch_bytes_ = 0;
     failed_ = s;
     return s;
   }
@@ -163,6 +205,8 @@ class SinkOutput : public TailOutput {
   uint64_t committed_ = 0;  // the checkpoint in the sink
   uint64_t position_ = 0;   // newest timestamp applied (committed or not)
   uint64_t unflushed_ = 0;  // records in the open transaction
+  std::vector<UlogRecord> batch_;  // the records applied in the open transaction
+  size_t batch_bytes_ = 0;         // their bodies' bytes
   Status failed_;           // the first failure; Ok while there was none
 };
 

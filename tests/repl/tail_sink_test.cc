@@ -162,25 +162,48 @@ TEST_F(TailSinkTest, AFailedCommitLeavesTheCheckpointAndIsNeverRetried) {
   EXPECT_EQ(Value("a"), "<none>");
 }
 
-TEST_F(TailSinkTest, ARecordThatCannotBeAppliedDropsItsWholeBatch) {
+// The records of the batch before it are committed with their checkpoint,
+// so that setting the checkpoint to the failed record's timestamp skips
+// that record alone.
+TEST_F(TailSinkTest, ARecordThatCannotBeAppliedStopsAfterTheRecordsBeforeIt) {
   std::unique_ptr<TailOutput> output = NewSinkOutput(std::move(sink_), "test");
   uint64_t position = 0;
   ASSERT_TRUE(output->LoadPosition(&position).ok());
   ASSERT_TRUE(output->Deliver(Record(1, PutBody("n", "not a number")), 1).ok());
-  Status s = output->Deliver(Record(2, Logged(requests::AddInt("n", 1))), 1);
+  ASSERT_TRUE(output->Deliver(Record(2, PutBody("other", "v")), 1).ok());
+  Status s = output->Deliver(Record(3, Logged(requests::AddInt("n", 1))), 1);
   EXPECT_EQ(s.code(), Status::Code::kFailed);
   // Says which record, why, and how to get past it.
-  EXPECT_NE(s.message().find("timestamp 2: "), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("in the tttail_checkpoint row 'test'"), std::string::npos)
+  EXPECT_NE(s.message().find("timestamp 3: "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("setting ts to 3 in the tttail_checkpoint row 'test'"),
+            std::string::npos)
       << s.message();
   EXPECT_EQ(output->unflushed(), 0u);
   // Nothing after the failed record is taken, nor committed.
-  EXPECT_EQ(output->Deliver(Record(3, PutBody("m", "1")), 1).message(), s.message());
+  EXPECT_EQ(output->Deliver(Record(4, PutBody("m", "1")), 1).message(), s.message());
   EXPECT_EQ(output->Flush().message(), s.message());
   output.reset();
   Reopen();
-  EXPECT_EQ(Checkpoint(), 0u);
-  EXPECT_EQ(Value("n"), "<none>");
+  EXPECT_EQ(Checkpoint(), 2u);
+  EXPECT_EQ(Value("n"), "not a number");
+  EXPECT_EQ(Value("other"), "v");
+  EXPECT_EQ(Value("m"), "<none>");
+}
+
+// An original master's clock stepped back: the failed record's timestamp is
+// not after the checkpoint, which therefore cannot skip it.
+TEST_F(TailSinkTest, AFailedRecordAtOrBeforeTheCheckpointCannotBeSkippedByIt) {
+  std::unique_ptr<TailOutput> output = NewSinkOutput(std::move(sink_), "test");
+  uint64_t position = 0;
+  ASSERT_TRUE(output->LoadPosition(&position).ok());
+  ASSERT_TRUE(output->Deliver(Record(10, PutBody("n", "not a number")), 1).ok());
+  Status s = output->Deliver(Record(5, Logged(requests::AddInt("n", 1))), 1);
+  EXPECT_EQ(s.code(), Status::Code::kFailed);
+  EXPECT_EQ(s.message().find("setting ts to"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("fix the table"), std::string::npos) << s.message();
+  output.reset();
+  Reopen();
+  EXPECT_EQ(Checkpoint(), 10u);
 }
 
 TEST_F(TailSinkTest, OpenFailureSaysWhatToCheck) {
