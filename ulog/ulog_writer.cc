@@ -267,8 +267,8 @@ class UlogWriter::Impl {
   static constexpr size_t kMaxDeferredBytes = 64 * 1024;
 
   // REQUIRES: mu_ held. Writes the deferred records with one writev. On
-  // failure they are dropped (a partial write is cut off) and the error is
-  // kept for the next Flush(), so their appender learns of it.
+  // failure those not written whole are dropped, and the error is kept for
+  // the next Flush(), so their appender learns of it.
   Status WriteDeferredLocked() {
     if (deferred_.empty()) return Status::Ok();
     uint64_t seq;
@@ -282,10 +282,11 @@ class UlogWriter::Impl {
   // `records` (encoded file records) within its first `written` bytes.
   static size_t WholeRecordsIn(std::string_view records, size_t written) {
     size_t end = 0;
-    while (end + kRecordHeaderSize <= written) {
-      const size_t size = kRecordHeaderSize + DecodeU32(records.data() + end + 13);
-      if (end + size > written) break;
-      end += size;
+    uint64_t ts;
+    uint32_t body_size;
+    while (PeekRecordHeader(records.substr(end, written - end), &ts, &body_size) &&
+           kRecordHeaderSize + body_size <= written - end) {
+      end += kRecordHeaderSize + body_size;
     }
     return end;
   }
