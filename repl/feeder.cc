@@ -374,10 +374,6 @@ uint64_t Feeder::NeededFrom(uint64_t start_ts, uint32_t slave_sid) const {
   return std::max(start_ts, ack.acked_ts + 1);
 }
 
-bool Feeder::NeedsSnapshot(uint64_t start_ts, uint32_t slave_sid) const {
-  return start_ts <= 1 || !LogReaches(NeededFrom(start_ts, slave_sid));
-}
-
 bool Feeder::LogReaches(uint64_t start_ts, uint64_t* oldest_ts) const {
   std::vector<uint32_t> files;
   if (!ListUlogFiles(options_.ulog->dir(), &files).ok() || files.empty() || files.front() == 1) {
@@ -459,11 +455,15 @@ void Feeder::Stream(Slave* slave, int fd, const std::string& preamble, uint64_t 
                     uint32_t flags) {
   const uint32_t slave_sid = slave->sid;
   if (!SendAll(fd, preamble, slave_sid)) return;
+  uint64_t oldest_ts = 0;
+  const bool reaches = LogReaches(NeededFrom(start_ts, slave_sid), &oldest_ts);
+  // A snapshot goes to a slave that allows one and has no position, says its
+  // data is partial, or needs records the log no longer holds.
   if (slave->extended && (flags & kReplExtBootstrap) != 0 && options_.snapshot &&
-      ((flags & kReplExtReplace) != 0 || NeedsSnapshot(start_ts, slave_sid))) {
+      ((flags & kReplExtReplace) != 0 || start_ts <= 1 || !reaches)) {
     const bool replace = start_ts > 1 || (flags & kReplExtReplace) != 0;
     if (!SendSnapshot(slave, fd, replace, &start_ts)) return;
-  } else if (uint64_t oldest_ts = 0; !LogReaches(NeededFrom(start_ts, slave_sid), &oldest_ts)) {
+  } else if (!reaches) {
     if (slave->extended && (flags & kReplExtNoGap) != 0) {
       LogInfo("replication: slave ", slave_sid, " at ", slave->address, " asks for ts ", start_ts,
               ", which the update log no longer reaches (its oldest record is at ts ", oldest_ts,

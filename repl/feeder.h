@@ -157,10 +157,6 @@ class Feeder {
   // away). Not later for a slave asking from before what it acknowledged as
   // applied (its data is older than it was). Thread-safe.
   uint64_t NeededFrom(uint64_t start_ts, uint32_t slave_sid) const;
-  // Whether slave `slave_sid` asking for records from `start_ts` must be
-  // sent a snapshot first: it has no position, or the log was purged past
-  // what it needs (NeededFrom).
-  bool NeedsSnapshot(uint64_t start_ts, uint32_t slave_sid) const;
   // Whether the log still holds every record from `start_ts` on: true unless
   // its first files were deleted and the oldest left begins after it, at
   // *oldest_ts (when not null), or none is left and the newest written was
