@@ -380,16 +380,11 @@ Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool che
   bool consistent = true;
   Status s = ApplyRecord(*options_.engine, record, master_sid, &consistent,
                          /*deferred_log=*/!command);
-  if (!s.ok() && !IsMalformed(s) && command && KeyVersion(body.key) != version_before) {
-    // Applied although an error came back (an fdatasync failed after the
-    // change): applying the command again would apply it twice.
-    rts_.MarkApplied(record.ts);
-    options_.status->rts.store(rts_.applied());
-    return Status::IoError("the record of timestamp " + std::to_string(record.ts) +
-                           " was applied here, but " + s.ToString() +
-                           "; check the disk of the update log");
-  }
-  if (!s.ok() && !IsMalformed(s)) {
+  // Applied although an error came back (an fdatasync failed after the
+  // change): applying the command again would apply it twice.
+  const bool applied_anyway =
+      !s.ok() && !IsMalformed(s) && command && KeyVersion(body.key) != version_before;
+  if (!s.ok() && !IsMalformed(s) && !applied_anyway) {
     // This server could not store it now (a full disk, an I/O error): the
     // position stays before it, so the next session applies it again.
     return Status::IoError("cannot apply the record of timestamp " + std::to_string(record.ts) +
@@ -400,8 +395,14 @@ Status Replicator::Apply(const UlogRecord& record, uint16_t master_sid, bool che
   // As the original, the position passes a record that cannot be applied
   // anywhere: it would fail the same way at every attempt.
   rts_.MarkApplied(record.ts);
+  // Logged at once (not deferred): a failed batch later never rewinds below it.
   if (command) logged_through_ = rts_.applied();
   options_.status->rts.store(rts_.applied());
+  if (applied_anyway) {
+    return Status::IoError("the record of timestamp " + std::to_string(record.ts) +
+                           " was applied here, but " + s.ToString() +
+                           "; check the disk of the update log");
+  }
   if (!s.ok()) {
     return Status::Failed("cannot apply the record of timestamp " + std::to_string(record.ts) +
                           " (skipped; this server now lacks that change): " + s.ToString());

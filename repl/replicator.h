@@ -45,7 +45,6 @@ bool IsCommandRecord(uint8_t command);
 // this server's, and the record is applied again later.
 bool IsMalformed(const Status& apply_error);
 
-
 struct ReplicatorOptions {
   Engine* engine = nullptr;          // REQUIRED, not owned; outlives the Replicator's thread
   MasterSettings* master = nullptr;  // REQUIRED, not owned
