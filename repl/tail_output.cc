@@ -163,23 +163,23 @@ class SinkOutput : public TailOutput {
   // After a record of the open batch failed: rolls the batch back and
   // commits the records before that one again, with their checkpoint.
   Status CommitBefore() {
+    std::vector<UlogRecord> before = std::move(batch_);
+    RollBack();
+    for (const UlogRecord& record : before) {
+      Status s = Deliver(record, 0);
+      if (!s.ok()) return s;
+    }
+    return Flush();
+  }
+
+  // Rolls the open batch back (a failed COMMIT may leave the transaction
+  // open); the position returns to the checkpoint.
+  void RollBack() {
     sink_->Rollback();
     unflushed_ = 0;
     position_ = committed_;
-    if (batch_.empty()) return Status::Ok();
-    std::vector<UlogRecord> before = std::move(batch_);
     batch_.clear();
     batch_bytes_ = 0;
-    Status s = sink_->Begin();
-    for (const UlogRecord& record : before) {
-      if (!s.ok()) break;
-      ++unflushed_;
-      s = ApplyRecordToSink(record, sink_.get());
-      position_ = std::max(position_, record.ts);
-    }
-    if (s.ok()) return Flush();
-    return Status::IoError("the sink failed while applying again the records after timestamp " +
-                           std::to_string(committed_) + BatchRolledBack() + ": " + s.message());
   }
 
   std::string BatchRolledBack() const {
@@ -187,15 +187,10 @@ class SinkOutput : public TailOutput {
            ", so running tttail again retries them)";
   }
 
-  // Rolls the open batch back (a failed COMMIT may leave the transaction
-  // open) and makes `s` the answer to every later call: after a failure
-  // nothing more may reach the sink, least of all a checkpoint.
+  // RollBack()s and makes `s` the answer to every later call: after a
+  // failure nothing more may reach the sink, least of all a checkpoint.
   Status Abandon(Status s) {
-    sink_->Rollback();
-    unflushed_ = 0;
-    position_ = committed_;
-    batch_.clear();
-    batch_bytes_ = 0;
+    RollBack();
     failed_ = s;
     return s;
   }
