@@ -184,7 +184,8 @@ void Define(CLI::App& app, RawOptions& raw) {
   app.add_option("--max-value", raw.max_value, "longest value accepted")
       ->default_str("256m")
       ->type_name("SIZE");
-  app.add_option("--max-conns", raw.max_conns, "open connections at most, replication streams included")
+  app.add_option("--max-conns", raw.max_conns,
+                 "open connections at most, replication streams included")
       ->default_str("10000")
       ->type_name("NUM");
   app.add_option("--idle-timeout", raw.idle_timeout,

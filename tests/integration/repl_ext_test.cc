@@ -369,10 +369,7 @@ TEST_F(ReplTest, CommandRecordsOfAnOriginalMasterAreAppliedExactlyOnceThroughKil
 // ours, and its position is the newest timestamp seen.
 TEST_F(ReplTest, RepeatedAndSteppedBackTimestampsOfAnOriginalMasterAreAllApplied) {
   const uint64_t t = 1700000000000000;
-  const std::vector<UlogRecord> records = {{.ts = t, .sid = 9, .body = PutBody("a", "1")},
-                                           {.ts = t, .sid = 9, .body = PutBody("b", "2")},
-                                           {.ts = t - 5000, .sid = 9, .body = PutBody("c", "3")},
-                                           {.ts = t + 1, .sid = 9, .body = PutBody("d", "4")}};
+  const std::vector<UlogRecord> records = PutsWithRepeatedAndSteppedBackTimestamps(t);
   ASSERT_NO_FATAL_FAILURE(ImportLog(dir_.Join("master-ulog"), records));
   auto master = StartServer("master", 1, 0, 0, {"-mask", "stat"});
   auto slave = StartServer("slave", 2, master->port());

@@ -180,6 +180,13 @@ std::string TtserverPath() { return TTSERVER_PATH; }
 std::string TcrmgrPath() { return TCRMGR_PATH; }
 std::string TtulmgrPath() { return TTULMGR_PATH; }
 
+std::vector<UlogRecord> PutsWithRepeatedAndSteppedBackTimestamps(uint64_t t) {
+  return {{.ts = t, .sid = 9, .body = PutBody("a", "1")},
+          {.ts = t, .sid = 9, .body = PutBody("b", "2")},
+          {.ts = t - 5000, .sid = 9, .body = PutBody("c", "3")},
+          {.ts = t + 1, .sid = 9, .body = PutBody("d", "4")}};
+}
+
 void ImportLog(const std::string& dir, const std::vector<UlogRecord>& records) {
   ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << dir;
   std::string lines;

@@ -86,6 +86,10 @@ std::string Bytes(const std::string& hex);
 // A failure fails the test.
 void ImportLog(const std::string& dir, const std::vector<UlogRecord>& records);
 
+// Puts a=1, b=2, c=3, d=4 of an original master (sid 9) at timestamps t, t
+// (repeated), t - 5000 (its clock stepped back) and t + 1, in that order.
+std::vector<UlogRecord> PutsWithRepeatedAndSteppedBackTimestamps(uint64_t t);
+
 // Paths of the built programs (set by CMake).
 std::string TtserverPath();
 std::string TcrmgrPath();

@@ -559,10 +559,7 @@ TEST_F(TttailTest, SqliteSinkIsExactlyOnceThroughKillMinusNine) {
 TEST(TttailOriginalMasterTest, RepeatedAndSteppedBackTimestampsAreAllDelivered) {
   TempDir dir;
   const uint64_t t = 1700000000000000;
-  const std::vector<UlogRecord> records = {{.ts = t, .sid = 9, .body = PutBody("a", "1")},
-                                           {.ts = t, .sid = 9, .body = PutBody("b", "2")},
-                                           {.ts = t - 5000, .sid = 9, .body = PutBody("c", "3")},
-                                           {.ts = t + 1, .sid = 9, .body = PutBody("d", "4")}};
+  const std::vector<UlogRecord> records = PutsWithRepeatedAndSteppedBackTimestamps(t);
   ASSERT_NO_FATAL_FAILURE(ImportLog(dir.Join("ulog"), records));
   std::string out, err;
   // With its stat masked, our master looks like an original to tttail.
