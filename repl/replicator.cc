@@ -6,10 +6,11 @@
 #include <chrono>
 
 #include "client/socket.h"
+#include "common/commands.h"
 #include "common/logging.h"
+#include "engine/redo.h"
 #include "repl/feeder.h"
 #include "repl/stream_timing.h"
-#include "ttserver/redo.h"
 
 namespace tt {
 

@@ -28,9 +28,9 @@
 
 #include "client/remote_db.h"
 #include "common/status.h"
+#include "engine/engine.h"
+#include "repl/replica_state.h"
 #include "repl/rts_file.h"
-#include "ttserver/engine.h"
-#include "ttserver/server_context.h"
 
 namespace tt {
 

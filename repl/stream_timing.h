@@ -1,5 +1,5 @@
 // The timing every follower of a master's replication stream shares: the
-// slave's replicator (repl/replicator.h) and tttail (repl/tail_runner.h).
+// slave's replicator (repl/replicator.h) and tttail (repl/tail/tail_runner.h).
 #pragma once
 
 #include <chrono>

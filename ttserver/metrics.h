@@ -1,49 +1,14 @@
-// The server's counters as memcached's `stats` reports them and as a
-// Prometheus text exposition (metrics port). Both read the one Stats of the
-// server (stats.h), the Engine and the update log: no second set of counters.
+// The server's counters as a Prometheus text exposition (metrics port). It
+// reads the one Stats of the server (stats.h), the Engine and the update log,
+// as memcached's `stats` (memcached/memcached_stats.h) and the binary `stat`
+// (stat_report.h) do: no second set of counters.
 #pragma once
 
 #include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
 #include "ttserver/server_context.h"
 
 namespace tt {
-
-using StatList = std::vector<std::pair<std::string, std::string>>;
-
-// memcached's `stats [group]`: group "" = the general statistics with
-// memcached 1.6's field names, order and meaning, "settings" = `stats
-// settings`; fields of memcached's slab allocator, LRU and buffers, which have
-// no counterpart here, are left out rather than reported as zeros. Where the
-// meaning differs: a request counts whatever protocol it came by (cmd_get
-// includes binary and HTTP gets); bytes and curr_items are the database's size
-// and record count, unpurged expired records included; total_items counts
-// successful put-family writes; evictions is always 0 (nothing is ever
-// evicted). Fields of ours follow, prefixed tt_ (ulog position, purged
-// expired values).
-// Groups memcached 1.6 answers with a list we can only partly fill, answered
-// as memcached answers them where that is true here: "items" = empty (no slab
-// classes, as memcached's on an empty cache), "slabs" = active_slabs 0 and
-// total_malloced 0 (the same), "sizes" = sizes_status disabled, "conns" =
-// empty (connections are the workers' and out of this layer's sight).
-// "reset" = memcached's `stats reset`: Stats::Reset() zeroes every counter
-// of Stats (commands, hits, misses, bytes read/written, total and rejected
-// connections; not the gauges: open connections, items, bytes, ulog
-// position; nor the Engine's and the ulog's own counts: tt_expired_purged,
-// ulog records), returning true with nothing added to *out. The caller must
-// answer a reset as memcached does, not as a list: text `RESET\r\n` (no STAT
-// lines, no END); binary only the empty packet that ends a list. The binary
-// `stat` command (cnt_* and ours) and the Prometheus page read the same
-// counters, so a reset shows there too: those *_total series restart from 0,
-// which Prometheus takes as a counter reset (as after a restart), so rate()
-// and increase() stay right.
-// Returns false, leaving *out alone, for any other group, "detail" included
-// (the session then answers as memcached answers an unknown group).
-// Thread-safe.
-bool MemcachedStats(ServerContext& context, std::string_view group, StatList* out);
 
 // The Prometheus text format (version 0.0.4) of every counter and gauge, all
 // named ttserver_*, counters *_total. Thread-safe.

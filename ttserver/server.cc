@@ -12,8 +12,9 @@
 #include <ctime>
 
 #include "common/logging.h"
-#include "ttserver/http_session.h"
-#include "ttserver/redo.h"
+#include "engine/redo.h"
+#include "ttserver/http/http_session.h"
+#include "ttserver/protocol_choice.h"
 #include "ulog/checkpoint.h"
 #include "ulog/retention.h"
 

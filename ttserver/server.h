@@ -12,16 +12,16 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "engine/engine.h"
 #include "partition/store.h"
 #include "repl/feeder.h"
 #include "repl/replicator.h"
-#include "ttserver/acceptor.h"
-#include "ttserver/engine.h"
-#include "ttserver/memcached_ops.h"
+#include "ttserver/memcached/memcached_ops.h"
+#include "ttserver/net/acceptor.h"
+#include "ttserver/net/worker.h"
 #include "ttserver/options.h"
 #include "ttserver/server_context.h"
 #include "ttserver/stats.h"
-#include "ttserver/worker.h"
 #include "ulog/ulog_writer.h"
 
 namespace tt {

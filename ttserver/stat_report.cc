@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -24,7 +26,7 @@ void Line(std::string* out, std::string_view name, uint64_t value) {
 double TimevalSeconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 // Unlike the original's, these counters go back to 0 on memcached's `stats
-// reset` (metrics.h), so a tool taking differences must allow for a drop.
+// reset` (memcached/memcached_stats.h), so a tool taking differences must allow for a drop.
 void AppendCounters(ServerContext& context, std::string* out) {
   for (const CommandInfo& command : kCommands) {
     Line(out, "cnt_" + std::string(command.name), context.stats->CommandCount(command.id));
@@ -169,6 +171,14 @@ std::string BuildStatReport(ServerContext& context, int fd, bool counters_only) 
     Line(&out, "repl_state", ReplicaStatus::StateName(context.replica->state.load()));
   }
   return out;
+}
+
+std::string ShortestNumberText(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, end);
 }
 
 }  // namespace tt

@@ -32,5 +32,9 @@ bool ProcessMemorySizes(uint64_t* vsize, uint64_t* rss);
 // `value` as "%.6f": how the original's stat prints times and loads, and
 // memcached its CPU seconds.
 std::string SixDecimals(double value);
+// The shortest text that reads back as `value`, "NaN", "+Inf" or "-Inf" for
+// the non-finite values (Prometheus's spelling; memcached prints its
+// settings' times this way too).
+std::string ShortestNumberText(double value);
 
 }  // namespace tt

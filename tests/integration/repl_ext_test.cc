@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/protocol_support.h"
 #include "repl/rts_file.h"
+#include "tests/integration/protocol_support.h"
 #include "tests/integration/repl_support.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"

@@ -29,11 +29,11 @@
 #include <vector>
 
 #include "client/remote_db.h"
-#include "repl/postgres_sink.h"
 #include "repl/rts_file.h"
+#include "repl/tail/postgres_sink.h"
 #include "tests/integration/protocol_support.h"
 #include "tests/integration/server_process.h"
-#include "tests/repl/sink_semantics.h"
+#include "tests/repl/tail/sink_semantics.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "ulog/record.h"

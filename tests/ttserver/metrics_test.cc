@@ -16,7 +16,8 @@
 
 #include "common/commands.h"
 #include "tests/ttserver/session_fixture.h"
-#include "ttserver/memcached_ops.h"
+#include "ttserver/memcached/memcached_ops.h"
+#include "ttserver/memcached/memcached_stats.h"
 #include "ttserver/stat_report.h"
 
 namespace tt {

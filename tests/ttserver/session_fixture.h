@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "engine/engine.h"
 #include "partition/store.h"
-#include "ttserver/engine.h"
-#include "ttserver/memcached_ops.h"
-#include "ttserver/protocol_session.h"
+#include "ttserver/memcached/memcached_ops.h"
+#include "ttserver/net/protocol_session.h"
 #include "ttserver/server_context.h"
 #include "ulog/ulog_writer.h"
 

@@ -11,7 +11,7 @@
 #include "common/hex.h"
 #include "ulog/record.h"
 #include "ulog/ulog_writer.h"
-#include "ulog_test_util.h"
+#include "tests/ulog/ulog_test_util.h"
 
 namespace tt {
 namespace {

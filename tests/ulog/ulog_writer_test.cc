@@ -15,7 +15,7 @@
 #include "common/clock.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
-#include "ulog_test_util.h"
+#include "tests/ulog/ulog_test_util.h"
 
 namespace tt {
 namespace {

@@ -1,0 +1,230 @@
+// The Engine over a real in-memory Kyoto Cabinet store and a real update log.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "common/commands.h"
+#include "ulog/record.h"
+#include "ulog/ulog_reader.h"
+
+namespace tt {
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tt-engine-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    ASSERT_TRUE(OpenStore({.name = "*"}, &store_).ok());
+    UlogWriterOptions options;
+    options.dir = dir_;
+    options.clock = &clock_;
+    ASSERT_TRUE(UlogWriter::Open(options, &ulog_).ok());
+    engine_ = std::make_unique<Engine>(
+        Engine::Options{.store = store_.get(), .ulog = ulog_.get(), .clock = &clock_, .sid = 9});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string GetOr(std::string_view key, std::string missing = "<absent>") {
+    std::string value;
+    return engine_->Get(key, &value).ok() ? value : missing;
+  }
+
+  // Every record in the log, in order.
+  std::vector<UlogRecord> LogRecords() {
+    std::unique_ptr<UlogReader> reader;
+    EXPECT_TRUE(UlogReader::Open(dir_, 0, &reader).ok());
+    std::vector<UlogRecord> records;
+    UlogRecord rec;
+    while (reader->Next(&rec).ok()) records.push_back(rec);
+    return records;
+  }
+
+  std::string dir_;
+  TimestampClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<UlogWriter> ulog_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, PutFamilyFollowsTheOriginal) {
+  EXPECT_TRUE(engine_->Put("k", "v1").ok());
+  EXPECT_EQ(engine_->PutKeep("k", "v2").code(), Status::Code::kExists);
+  EXPECT_EQ(GetOr("k"), "v1");
+  EXPECT_TRUE(engine_->PutCat("k", "+").ok());
+  EXPECT_EQ(GetOr("k"), "v1+");
+  EXPECT_TRUE(engine_->Out("k").ok());
+  EXPECT_TRUE(engine_->Out("k").IsNotFound());
+  EXPECT_EQ(GetOr("k"), "<absent>");
+}
+
+TEST_F(EngineTest, PutShlMatchesTheObservedSequence) {
+  const std::pair<const char*, int> steps[] = {{"abc", 5}, {"defg", 5}, {"XY", 3},
+                                               {"LONGVALUE", 4}, {"z", 0}};
+  const char* expected[] = {"abc", "cdefg", "gXY", "ALUE", ""};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(engine_->PutShl("sh", steps[i].first, steps[i].second).ok());
+    EXPECT_EQ(GetOr("sh"), expected[i]) << "step " << i;
+  }
+  ASSERT_TRUE(engine_->PutShl("sh2", "hello", 2).ok());
+  EXPECT_EQ(GetOr("sh2"), "hello");  // an absent key is stored whole
+}
+
+TEST_F(EngineTest, AddIntStoresLittleEndianInt32AndRejectsOtherSizes) {
+  int32_t sum = 0;
+  ASSERT_TRUE(engine_->AddInt("c", 42, &sum).ok());
+  EXPECT_EQ(sum, 42);
+  ASSERT_TRUE(engine_->AddInt("c", -2, &sum).ok());
+  EXPECT_EQ(sum, 40);
+  EXPECT_EQ(GetOr("c"), std::string("\x28\x00\x00\x00", 4));
+  ASSERT_TRUE(engine_->Put("s", "abc").ok());
+  EXPECT_EQ(engine_->AddInt("s", 1, &sum).code(), Status::Code::kFailed);
+}
+
+TEST_F(EngineTest, AddDoubleRejectsNaNAndWrongSizes) {
+  double sum = 0;
+  ASSERT_TRUE(engine_->AddDouble("d", 3.75, &sum).ok());
+  ASSERT_TRUE(engine_->AddDouble("d", -5.5, &sum).ok());
+  EXPECT_DOUBLE_EQ(sum, -1.75);
+  EXPECT_EQ(engine_->AddDouble("d", std::nan(""), &sum).code(), Status::Code::kFailed);
+  ASSERT_TRUE(engine_->Put("s", "abc").ok());
+  EXPECT_EQ(engine_->AddDouble("s", 1, &sum).code(), Status::Code::kFailed);
+}
+
+TEST_F(EngineTest, LogHoldsEffectsNotCommands) {
+  int32_t sum;
+  ASSERT_TRUE(engine_->AddInt("c", 5, &sum).ok());
+  ASSERT_TRUE(engine_->AddInt("c", 0, &sum).ok());        // no change: not logged
+  EXPECT_FALSE(engine_->PutKeep("c", "x").ok());          // failed: not logged
+  EXPECT_TRUE(engine_->Out("missing").IsNotFound());      // failed: not logged
+  ASSERT_TRUE(engine_->PutCat("c", "!").ok());
+  ASSERT_TRUE(engine_->Out("c").ok());
+  ASSERT_TRUE(engine_->Vanish().ok());
+  std::vector<UlogRecord> records = LogRecords();
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].body, PutBody("c", std::string("\x05\x00\x00\x00", 4)));
+  EXPECT_EQ(records[1].body, PutBody("c", std::string("\x05\x00\x00\x00!", 5)));
+  EXPECT_EQ(records[2].body, OutBody("c"));
+  EXPECT_EQ(records[3].body, VanishBody());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].sid, 9);
+    EXPECT_EQ(records[i].mid, 0);
+    if (i > 0) {
+      EXPECT_GT(records[i].ts, records[i - 1].ts);
+    }
+  }
+}
+
+TEST_F(EngineTest, ValueVersionIsTheRecordTimestamp) {
+  ValueMeta written;
+  ASSERT_TRUE(engine_->Mutate("k", {}, [](const Current&) { return Change::Set("v"); }, &written)
+                  .ok());
+  std::string value;
+  ValueMeta meta;
+  ASSERT_TRUE(engine_->Get("k", &value, &meta).ok());
+  EXPECT_EQ(meta.version, written.version);
+  EXPECT_EQ(LogRecords().back().ts, written.version);
+}
+
+TEST_F(EngineTest, ExpiredValuesReadAsAbsent) {
+  ASSERT_TRUE(engine_->Mutate("k", {}, [](const Current&) {
+    Change c = Change::Set("v");
+    c.meta.expires_at = 1;  // long past
+    return c;
+  }).ok());
+  EXPECT_EQ(GetOr("k"), "<absent>");
+  EXPECT_TRUE(engine_->PutKeep("k", "new").ok());  // an expired key counts as absent
+  EXPECT_EQ(GetOr("k"), "new");
+}
+
+TEST_F(EngineTest, ByteChangesKeepMemcachedFlagsAndExpiry) {
+  const ValueMeta meta{.flags = 7, .expires_at = 4000000000, .state = kValueStale, .cas = 99};
+  for (const auto& [name, change] :
+       std::vector<std::pair<std::string, std::function<Status(const std::string&)>>>{
+           {"putcat", [this](const std::string& k) { return engine_->PutCat(k, "x"); }},
+           {"putshl", [this](const std::string& k) { return engine_->PutShl(k, "x", 8); }},
+           {"addint", [this](const std::string& k) { int32_t sum; return engine_->AddInt(k, 1, &sum); }},
+           {"adddouble",
+            [this](const std::string& k) { double sum; return engine_->AddDouble(k, 1, &sum); }}}) {
+    SCOPED_TRACE(name);
+    const std::string initial = name == "addint" ? std::string(4, '\0')
+                                : name == "adddouble" ? std::string(8, '\0') : "ab";
+    ASSERT_TRUE(engine_->PutWithMeta(name, initial, meta).ok());
+    ASSERT_TRUE(change(name).ok());
+    std::string value;
+    ValueMeta read;
+    ASSERT_TRUE(engine_->Get(name, &value, &read).ok());
+    EXPECT_EQ(read.flags, 7u);
+    EXPECT_EQ(read.expires_at, 4000000000);
+    EXPECT_EQ(read.state, 0) << "a new value is not stale";
+    EXPECT_EQ(read.cas, 0u) << "its CAS is the new version";
+  }
+  ASSERT_TRUE(engine_->Put("putcat", "plain").ok());
+  ValueMeta read;
+  std::string value;
+  ASSERT_TRUE(engine_->Get("putcat", &value, &read).ok());
+  EXPECT_EQ(read.flags, 0u) << "put replaces the metadata";
+}
+
+TEST_F(EngineTest, SweepRemovesExpiredValuesAndSkipsADatabaseWithoutExpiries) {
+  ASSERT_TRUE(engine_->Put("plain", "v").ok());
+  EXPECT_EQ(engine_->SweepExpired(), 0u);
+  // Found no value with an expiry: the next sweep does not walk at all, so
+  // even a stop request that would end a walk is never asked.
+  bool asked = false;
+  EXPECT_EQ(engine_->SweepExpired([&asked] { return asked = true; }), 0u);
+  EXPECT_FALSE(asked);
+  ASSERT_TRUE(engine_->PutWithMeta("gone", "v", ValueMeta{.expires_at = 1}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("later", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  EXPECT_EQ(engine_->SweepExpired(), 1u);
+  EXPECT_EQ(engine_->Count(), 2u);
+  EXPECT_EQ(engine_->ExpiredPurged(), 1u);
+  EXPECT_EQ(engine_->SweepExpired([] { return true; }), 0u) << "a stop request ends the walk";
+}
+
+TEST_F(EngineTest, ReplicatedWritesKeepTheirOrigin) {
+  ASSERT_TRUE(engine_->Put("k", "v", Origin{3, 4}).ok());
+  UlogRecord rec = LogRecords().back();
+  EXPECT_EQ(rec.sid, 3);
+  EXPECT_EQ(rec.mid, 4);
+}
+
+TEST_F(EngineTest, CursorSkipsExpiredAndStripsEnvelopes) {
+  ASSERT_TRUE(engine_->Put("a", "1").ok());
+  ASSERT_TRUE(engine_->Mutate("b", {}, [](const Current&) {
+    Change c = Change::Set("2");
+    c.meta.expires_at = 1;
+    return c;
+  }).ok());
+  auto cursor = engine_->NewCursor();
+  ASSERT_TRUE(cursor->Jump().ok());
+  std::string key, value;
+  ASSERT_TRUE(cursor->Next(&key, &value).ok());
+  EXPECT_EQ(key, "a");
+  EXPECT_EQ(value, "1");
+  EXPECT_TRUE(cursor->Next(&key, &value).IsNotFound());
+}
+
+TEST_F(EngineTest, ConcurrentAddIntLosesNoIncrement) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this] {
+      int32_t sum;
+      for (int i = 0; i < 2000; ++i) ASSERT_TRUE(engine_->AddInt("n", 1, &sum).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  int32_t sum;
+  ASSERT_TRUE(engine_->AddInt("n", 0, &sum).ok());
+  EXPECT_EQ(sum, 8000);
+  EXPECT_EQ(LogRecords().size(), 8000u);
+}
+
+}  // namespace
+}  // namespace tt

@@ -1,0 +1,222 @@
+#include "ttserver/net/worker.h"
+
+#include <event2/event.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <system_error>
+#include <vector>
+
+#include "common/logging.h"
+
+namespace tt {
+
+Worker::Worker(int id, SessionFactory factory, Stats* stats, const Options& options)
+    : id_(id), factory_(std::move(factory)), stats_(stats), options_(options) {}
+
+Worker::~Worker() {
+  JoinJobs();  // none left after Join(); a job must not outlive what it reports to
+  stats_->conns_current.fetch_sub(connections_.size(), std::memory_order_relaxed);
+  connections_.clear();
+  for (int fd : pending_) {
+    close(fd);
+    stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (wake_ev_ != nullptr) event_free(wake_ev_);
+  if (drain_ev_ != nullptr) event_free(drain_ev_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+Status Worker::Start() {
+  base_ = event_base_new();
+  if (base_ == nullptr) return Status::IoError("worker: cannot create an event loop");
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return Status::IoError(std::string("worker: eventfd: ") + strerror(errno));
+  wake_ev_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST, &Worker::OnWakeup, this);
+  drain_ev_ = evtimer_new(base_, &Worker::OnDrainDeadline, this);
+  if (wake_ev_ == nullptr || drain_ev_ == nullptr || event_add(wake_ev_, nullptr) != 0) {
+    return Status::IoError("worker: cannot register events");
+  }
+  thread_ = std::thread([this] {
+    event_base_dispatch(base_);
+    std::lock_guard lock(mu_);
+    accepting_ = false;
+  });
+  return Status::Ok();
+}
+
+void Worker::Adopt(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    if (accepting_) {
+      pending_.push_back(fd);
+      fd = -1;
+    }
+  }
+  if (fd >= 0) {  // the loop has ended: nobody will serve it
+    close(fd);
+    stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  Wake();
+}
+
+void Worker::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_requested_ = true;
+  }
+  Wake();
+}
+
+void Worker::Wake() {
+  uint64_t one = 1;
+  // Fails only with EAGAIN when the counter is already huge: a wakeup is pending anyway.
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+  JoinJobs();
+}
+
+void Worker::JoinJobs() {
+  // The loop ends only once every job has reported, so these threads have
+  // finished or are about to return.
+  for (auto& [id, job] : jobs_) {
+    if (job.thread.joinable()) job.thread.join();
+  }
+  jobs_.clear();
+}
+
+void Worker::Remove(Connection* conn) {
+  connections_.erase(conn);  // destroys it: closes the socket
+  stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+  FinishIfDrained();
+}
+
+void Worker::RunJob(Connection* conn, ProtocolSession::DeferredWork work) {
+  uint64_t id = next_job_id_++;
+  auto body = [this, id, work = std::move(work)] {
+    std::optional<std::string> reply;
+    try {
+      reply = work();
+    } catch (const std::exception& e) {
+      LogError("worker ", id_, ": a deferred request failed: ", e.what());
+    } catch (...) {
+      LogError("worker ", id_, ": a deferred request failed");
+    }
+    {
+      std::lock_guard lock(mu_);
+      finished_.push_back({id, std::move(reply)});
+    }
+    Wake();
+  };
+  Job& job = jobs_[id];
+  job.conn = conn;
+  try {
+    job.thread = std::thread(body);
+  } catch (const std::system_error& e) {
+    // Out of threads: answering late beats not answering. The reply still
+    // arrives through the queue, so the connection sees the same sequence.
+    LogError("worker ", id_, ": cannot start a job thread (", e.what(),
+             "): running the request on the event loop");
+    body();
+  }
+}
+
+void Worker::CompleteJobs() {
+  std::deque<JobResult> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(finished_);
+  }
+  for (JobResult& result : done) {
+    auto it = jobs_.find(result.id);
+    if (it == jobs_.end()) continue;
+    if (it->second.thread.joinable()) it->second.thread.join();  // it has just reported
+    Connection* conn = it->second.conn;
+    jobs_.erase(it);
+    conn->OnJobDone(std::move(result.reply));  // may destroy conn
+  }
+}
+
+void Worker::OnWakeup(int fd, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
+  self->CompleteJobs();
+  self->AdoptPending();
+  bool shutdown;
+  {
+    std::lock_guard lock(self->mu_);
+    shutdown = self->shutdown_requested_;
+  }
+  if (shutdown && !self->draining_) self->StartDraining();
+}
+
+void Worker::AdoptPending() {
+  std::deque<int> fds;
+  {
+    std::lock_guard lock(mu_);
+    fds.swap(pending_);
+  }
+  for (int fd : fds) {
+    auto conn = std::make_unique<Connection>(this, fd);
+    Connection* raw = conn.get();
+    connections_.emplace(raw, std::move(conn));
+    if (!raw->Start()) {
+      LogError("worker ", id_, ": cannot register connection fd ", fd);
+      Remove(raw);
+      continue;
+    }
+    // Adopted during shutdown (accepted just before the listener closed):
+    // its requests are answered like everyone else's.
+    if (draining_) raw->BeginDrain();
+  }
+}
+
+void Worker::StartDraining() {
+  draining_ = true;
+  auto us = static_cast<int64_t>(options_.drain_timeout_s * 1e6);
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  event_add(drain_ev_, &tv);
+  // BeginDrain may destroy the connection: walk a copy of the keys.
+  std::vector<Connection*> all;
+  all.reserve(connections_.size());
+  for (auto& [raw, conn] : connections_) all.push_back(raw);
+  for (Connection* raw : all) {
+    if (connections_.count(raw) > 0) raw->BeginDrain();
+  }
+  FinishIfDrained();
+}
+
+void Worker::OnDrainDeadline(int, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  if (!self->connections_.empty()) {
+    LogInfo("worker ", self->id_, ": closing ", self->connections_.size(),
+            " connection(s) still unfinished at shutdown");
+  }
+  // Close() may destroy the connection: walk a copy of the keys. A
+  // connection whose job runs only closes its socket here; it is destroyed,
+  // and the loop ends, when the job reports (the store must stay open for it).
+  std::vector<Connection*> all;
+  all.reserve(self->connections_.size());
+  for (auto& [raw, conn] : self->connections_) all.push_back(raw);
+  for (Connection* raw : all) {
+    if (self->connections_.count(raw) > 0) raw->Close();
+  }
+  self->FinishIfDrained();
+}
+
+void Worker::FinishIfDrained() {
+  // Every job belongs to a live connection, so no connection means no job;
+  // checking both keeps the loop alive for a job even if that ever changes.
+  if (draining_ && connections_.empty() && jobs_.empty()) event_base_loopbreak(base_);
+}
+
+}  // namespace tt
