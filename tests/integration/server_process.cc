@@ -29,9 +29,15 @@ std::vector<char*> Argv(const std::vector<std::string>& args) {
   return argv;
 }
 
+// True when the server accepts a connection. The probe then ends it and
+// waits for the server to close its side, so that it no longer counts
+// against the server's --max-conns when the test connects.
 bool CanConnect(int port) {
   RawConnection conn(port);
-  return conn.connected();
+  if (!conn.connected()) return false;
+  conn.ShutdownWrite();
+  conn.ClosedByPeer(2000);
+  return true;
 }
 
 }  // namespace
@@ -108,6 +114,10 @@ RawConnection::RawConnection(int port) {
 
 RawConnection::~RawConnection() {
   if (fd_ >= 0) close(fd_);
+}
+
+void RawConnection::ShutdownWrite() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_WR);
 }
 
 bool RawConnection::Send(const std::string& bytes) {

@@ -57,6 +57,8 @@ class RawConnection {
   ~RawConnection();
   bool connected() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);
+  // Ends the sending side (the peer reads EOF); receiving goes on.
+  void ShutdownWrite();
   // Reads exactly n bytes within timeout_ms; returns what arrived (shorter on
   // timeout or EOF).
   std::string Receive(size_t n, int timeout_ms = 3000);

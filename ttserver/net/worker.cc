@@ -94,8 +94,11 @@ void Worker::JoinJobs() {
 }
 
 void Worker::Remove(Connection* conn) {
-  connections_.erase(conn);  // destroys it: closes the socket
+  // Uncounted before the socket closes: a peer that sees the close and
+  // connects again must not find its old connection still counted against
+  // --max-conns.
   stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+  connections_.erase(conn);  // destroys it: closes the socket
   FinishIfDrained();
 }
 
