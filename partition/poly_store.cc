@@ -1,14 +1,18 @@
 #include "partition/poly_store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <kcpolydb.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <utility>
 
 #include "partition/db_name.h"
@@ -46,11 +50,28 @@ struct PolyStore::Partitions {
     return Status::IoError(what + " failed on " + display_name + ": " + error.name() + ": " +
                            error.message());
   }
+  // Runs `op`, which calls into the Kyoto Cabinet databases. What the library
+  // throws there (std::bad_alloc when a damaged record claims a huge size)
+  // becomes Corruption rather than escaping into the caller's thread.
+  template <typename Op>
+  Status Guarded(const std::string& what, Op&& op) {
+    try {
+      return op();
+    } catch (const std::exception& e) {
+      return Status::Corruption(what + " failed on " + display_name +
+                                ": the storage library threw " + e.what() +
+                                "; the database file may be damaged: restart the server, which "
+                                "rebuilds a damaged database from its update log");
+    }
+  }
 };
 
 namespace {
 
 using Partitions = PolyStore::Partitions;
+
+// Partition files are "adbmul-NNN<ext>" (PartitionFileName).
+constexpr std::string_view kPartitionFilePrefix = "adbmul-";
 
 bool IsNoRecord(const kc::BasicDB::Error& error) {
   return error.code() == kc::BasicDB::Error::NOREC;
@@ -102,7 +123,6 @@ Status EnsureDirectory(const std::string& dir, bool may_create) {
 // The existing partition files "adbmul-*<ext>" of `dir`, sorted by name.
 Status ListPartitionFiles(const std::string& dir, const std::string& ext,
                           std::vector<std::string>* files) {
-  static constexpr std::string_view kPrefix = "adbmul-";
   files->clear();
   DIR* stream = opendir(dir.c_str());
   if (stream == nullptr) {
@@ -110,8 +130,8 @@ Status ListPartitionFiles(const std::string& dir, const std::string& ext,
   }
   while (const dirent* entry = readdir(stream)) {
     std::string_view file = entry->d_name;
-    if (file.size() > kPrefix.size() + ext.size() && file.starts_with(kPrefix) &&
-        file.ends_with(ext)) {
+    if (file.size() > kPartitionFilePrefix.size() + ext.size() &&
+        file.starts_with(kPartitionFilePrefix) && file.ends_with(ext)) {
       files->emplace_back(file);
     }
   }
@@ -170,7 +190,25 @@ Status ResolvePartitionFiles(const DbName& name, uint32_t requested, bool read_o
   if (!s.ok()) return s;
   s = ListPartitionFiles(name.path, name.ext, files);
   if (!s.ok()) return s;
-  if (!files->empty()) return Status::Ok();
+  if (!files->empty()) {
+    // The highest number counts: a partition file that is missing (moved
+    // aside as damaged, or lost) is created anew in its place rather than
+    // changing which partition every key hashes to.
+    uint32_t highest = 0;
+    for (const std::string& file : *files) {
+      const std::string_view digits = std::string_view(file).substr(
+          kPartitionFilePrefix.size(), file.size() - kPartitionFilePrefix.size() - name.ext.size());
+      uint32_t number = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (ec == std::errc() && end == digits.data() + digits.size()) {
+        highest = std::max(highest, number);
+      }
+    }
+    if (highest > files->size() && highest <= kMaxPartitions) {
+      *files = NumberedFiles(highest, name.ext);
+    }
+    return Status::Ok();
+  }
   if (read_only) {
     return Status::NotFound("no partition files adbmul-*" + name.ext + " in " + name.path +
                             "; open it writable once to create them");
@@ -190,8 +228,23 @@ kc::Comparator* ComparatorOf(kc::PolyDB* db) {
 
 Status OpenPolyDb(const std::string& name, uint32_t mode, std::unique_ptr<kc::PolyDB>* out) {
   auto db = std::make_unique<kc::PolyDB>();
-  if (!db->open(name, mode)) {
+  bool opened = false;
+  try {
+    opened = db->open(name, mode);
+  } catch (const std::exception& e) {
+    // Kyoto Cabinet's repair of an unclosed file reads every record; a torn
+    // one may claim a size it cannot allocate.
+    return Status::Corruption("cannot open database " + name + ": repairing it threw " + e.what() +
+                              "; the file is damaged");
+  }
+  if (!opened) {
     const kc::BasicDB::Error error = db->error();
+    // BROKEN: inconsistent sizes or records; INVALID at open: not a database
+    // of this kind (bad magic data), i.e. garbage in the file.
+    if (error.code() == kc::BasicDB::Error::BROKEN || error.code() == kc::BasicDB::Error::INVALID) {
+      return Status::Corruption("cannot open database " + name + ": " + error.name() + ": " +
+                                error.message() + "; the file is damaged");
+    }
     return Status::IoError("cannot open database " + name + ": " + error.name() + ": " +
                            error.message() +
                            "; check the path and permissions, and that no other process "
@@ -199,6 +252,45 @@ Status OpenPolyDb(const std::string& name, uint32_t mode, std::unique_ptr<kc::Po
   }
   *out = std::move(db);
   return Status::Ok();
+}
+
+// True when `name` is a Kyoto Cabinet hash or tree file (both are hash-file
+// formats) whose header says it was left open or hit a fatal error: Kyoto
+// Cabinet then repairs it on open. The header is read before Kyoto Cabinet
+// rewrites it: magic "KC\n\0" at offset 0, flags at offset 24 (kchashdb.h
+// MOFFFLAGS, FOPEN = 1, FFATAL = 2).
+bool KyotoFileWasLeftOpen(const std::string& name) {
+  const DbName parsed = ParseDbName(name);
+  if (parsed.kind != DbKind::kHashFile && parsed.kind != DbKind::kTreeFile) return false;
+  int fd = open(parsed.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char header[25];
+  const bool read_whole = pread(fd, header, sizeof header, 0) == sizeof header;
+  close(fd);
+  constexpr unsigned char kMagic[] = {'K', 'C', '\n', '\0'};
+  constexpr unsigned char kOpenOrFatal = 0x03;
+  return read_whole && std::equal(std::begin(kMagic), std::end(kMagic), header) &&
+         (header[24] & kOpenOrFatal) != 0;
+}
+
+// True when the database `name` of a file kind holds nothing yet: its file
+// (or directory, for the directory kinds) is absent or empty.
+bool HoldsNothingYet(const std::string& name) {
+  const std::string path = ParseDbName(name).path;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return true;
+  if (S_ISDIR(st.st_mode)) {
+    DIR* dir = opendir(path.c_str());
+    if (dir == nullptr) return false;
+    bool empty = true;
+    while (const dirent* entry = readdir(dir)) {
+      const std::string_view file = entry->d_name;
+      if (file != "." && file != "..") empty = false;
+    }
+    closedir(dir);
+    return empty;
+  }
+  return st.st_size == 0;
 }
 
 // A cursor over every partition. Unordered stores walk the partitions one
@@ -212,46 +304,53 @@ class PolyCursor final : public StoreCursor {
   }
 
   Status Jump() override {
-    if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
-    positioned_ = true;
-    if (parts_->ordered()) {
-      for (uint32_t i = 0; i < cursors_.size(); ++i) {
-        Status s = cursors_[i]->jump() ? Fill(i) : Missing(i, "cursor jump");
-        if (!s.ok()) return s;
+    return parts_->Guarded("cursor jump", [&]() -> Status {
+      if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
+      positioned_ = true;
+      if (parts_->ordered()) {
+        for (uint32_t i = 0; i < cursors_.size(); ++i) {
+          Status s = cursors_[i]->jump() ? Fill(i) : Missing(i, "cursor jump");
+          if (!s.ok()) return s;
+        }
+        return Status::Ok();
       }
-      return Status::Ok();
-    }
-    current_ = 0;
-    return EnterPartition();
+      current_ = 0;
+      return EnterPartition();
+    });
   }
 
   Status Jump(std::string_view key) override {
-    if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
-    positioned_ = true;
-    if (parts_->ordered()) {
-      bool any = false;
-      for (uint32_t i = 0; i < cursors_.size(); ++i) {
-        Status s = cursors_[i]->jump(key.data(), key.size()) ? Fill(i) : Missing(i, "cursor jump");
-        if (!s.ok()) return s;
-        any = any || heads_[i].valid;
+    return parts_->Guarded("cursor jump", [&]() -> Status {
+      if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
+      positioned_ = true;
+      if (parts_->ordered()) {
+        bool any = false;
+        for (uint32_t i = 0; i < cursors_.size(); ++i) {
+          Status s =
+              cursors_[i]->jump(key.data(), key.size()) ? Fill(i) : Missing(i, "cursor jump");
+          if (!s.ok()) return s;
+          any = any || heads_[i].valid;
+        }
+        return any ? Status::Ok() : Status::NotFound("no key at or after the given key");
       }
-      return any ? Status::Ok() : Status::NotFound("no key at or after the given key");
-    }
-    // Walk on from the key's own partition, in the partition order Jump() uses.
-    current_ = parts_->IndexOf(key);
-    if (cursors_[current_]->jump(key.data(), key.size())) return Status::Ok();
-    Status s = parts_->Failure(current_, "cursor jump");
-    current_ = cursors_.size();
-    return s;
+      // Walk on from the key's own partition, in the partition order Jump() uses.
+      current_ = parts_->IndexOf(key);
+      if (cursors_[current_]->jump(key.data(), key.size())) return Status::Ok();
+      Status s = parts_->Failure(current_, "cursor jump");
+      current_ = cursors_.size();
+      return s;
+    });
   }
 
   Status Next(std::string* key, std::string* value) override {
-    if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
-    if (!positioned_) {
-      Status s = Jump();
-      if (!s.ok()) return s;
-    }
-    return parts_->ordered() ? NextMerged(key, value) : NextSequential(key, value);
+    return parts_->Guarded("cursor read", [&]() -> Status {
+      if (parts_->closed.load(std::memory_order_acquire)) return parts_->ClosedError();
+      if (!positioned_) {
+        Status s = Jump();
+        if (!s.ok()) return s;
+      }
+      return parts_->ordered() ? NextMerged(key, value) : NextSequential(key, value);
+    });
   }
 
  private:
@@ -369,7 +468,11 @@ PolyStore::~PolyStore() {
   if (!parts_->closed.load(std::memory_order_acquire)) Close();
 }
 
-Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* store) {
+Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* store,
+                       StoreOpenReport* report) {
+  StoreOpenReport unused;
+  if (report == nullptr) report = &unused;
+  *report = StoreOpenReport();
   auto parts = std::make_shared<Partitions>();
   parts->name = ParseDbName(options.name);
   parts->display_name = options.name;
@@ -399,12 +502,22 @@ Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* 
   const uint32_t mode =
       (options.read_only ? kc::BasicDB::OREADER : kc::BasicDB::OWRITER | kc::BasicDB::OCREATE) |
       kc::BasicDB::OTRYLOCK;
-  for (const std::string& partition_name : names) {
+  std::vector<uint32_t> fresh;
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    const bool nothing_yet = parts->in_memory() || HoldsNothingYet(names[i]);
+    const bool left_open = !options.read_only && KyotoFileWasLeftOpen(names[i]);
     std::unique_ptr<kc::PolyDB> db;
-    Status s = OpenPolyDb(partition_name, mode, &db);
+    Status s = OpenPolyDb(names[i], mode, &db);
+    if (s.code() == Status::Code::kCorruption) {
+      report->damaged = static_cast<int>(i);
+      report->damaged_path = ParseDbName(names[i]).path;
+    }
     if (!s.ok()) return s;
+    if (nothing_yet) fresh.push_back(i);
+    if (left_open) report->unclean.push_back(i);
     parts->dbs.push_back(std::move(db));
   }
+  report->fresh = std::move(fresh);
   if (parts->ordered()) parts->comparator = ComparatorOf(parts->dbs[0].get());
   store->reset(new PolyStore(std::move(parts)));
   return Status::Ok();
@@ -416,37 +529,43 @@ Status PolyStore::Get(std::string_view key, std::string* value) {
 
 Status PolyStore::Read(std::string_view key,
                        const std::function<void(std::string_view value)>& reader) {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  const uint32_t i = parts.IndexOf(key);
-  ReadValueVisitor visitor(reader);
-  if (!parts.dbs[i]->accept(key.data(), key.size(), &visitor, /*writable=*/false)) {
-    return parts.Failure(i, "get");
-  }
-  if (!visitor.found()) {
-    parts.dbs[i]->set_error(kc::BasicDB::Error::NOREC, "no record");
-    parts.last_failed.store(i, std::memory_order_relaxed);
-    return Status::NotFound("no record");
-  }
-  return Status::Ok();
+  return parts_->Guarded("get", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    const uint32_t i = parts.IndexOf(key);
+    ReadValueVisitor visitor(reader);
+    if (!parts.dbs[i]->accept(key.data(), key.size(), &visitor, /*writable=*/false)) {
+      return parts.Failure(i, "get");
+    }
+    if (!visitor.found()) {
+      parts.dbs[i]->set_error(kc::BasicDB::Error::NOREC, "no record");
+      parts.last_failed.store(i, std::memory_order_relaxed);
+      return Status::NotFound("no record");
+    }
+    return Status::Ok();
+  });
 }
 
 Status PolyStore::Set(std::string_view key, std::string_view value) {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  const uint32_t i = parts.IndexOf(key);
-  if (!parts.dbs[i]->set(key.data(), key.size(), value.data(), value.size())) {
-    return parts.Failure(i, "set");
-  }
-  return Status::Ok();
+  return parts_->Guarded("set", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    const uint32_t i = parts.IndexOf(key);
+    if (!parts.dbs[i]->set(key.data(), key.size(), value.data(), value.size())) {
+      return parts.Failure(i, "set");
+    }
+    return Status::Ok();
+  });
 }
 
 Status PolyStore::Remove(std::string_view key) {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  const uint32_t i = parts.IndexOf(key);
-  if (!parts.dbs[i]->remove(key.data(), key.size())) return parts.Failure(i, "remove");
-  return Status::Ok();
+  return parts_->Guarded("remove", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    const uint32_t i = parts.IndexOf(key);
+    if (!parts.dbs[i]->remove(key.data(), key.size())) return parts.Failure(i, "remove");
+    return Status::Ok();
+  });
 }
 
 uint64_t PolyStore::Count() {
@@ -465,30 +584,32 @@ uint64_t PolyStore::SizeBytes() {
 
 Status PolyStore::KeysWithPrefix(std::string_view prefix, int64_t max,
                                  std::vector<std::string>* keys) {
-  Partitions& parts = *parts_;
-  keys->clear();
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  if (max == 0) return Status::Ok();
-  const size_t limit = max < 0 ? SIZE_MAX : static_cast<size_t>(max);
-  const std::string prefix_string(prefix);
-  std::vector<std::string> found;
-  for (uint32_t i = 0; i < parts.size(); ++i) {
-    // Ordered: every partition may hold some of the globally first `max` keys.
-    const int64_t want =
-        max < 0 || parts.ordered() ? max : max - static_cast<int64_t>(keys->size());
-    if (parts.dbs[i]->match_prefix(prefix_string, &found, want) < 0) {
-      return parts.Failure(i, "prefix search");
+  return parts_->Guarded("prefix search", [&]() -> Status {
+    Partitions& parts = *parts_;
+    keys->clear();
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    if (max == 0) return Status::Ok();
+    const size_t limit = max < 0 ? SIZE_MAX : static_cast<size_t>(max);
+    const std::string prefix_string(prefix);
+    std::vector<std::string> found;
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      // Ordered: every partition may hold some of the globally first `max` keys.
+      const int64_t want =
+          max < 0 || parts.ordered() ? max : max - static_cast<int64_t>(keys->size());
+      if (parts.dbs[i]->match_prefix(prefix_string, &found, want) < 0) {
+        return parts.Failure(i, "prefix search");
+      }
+      keys->insert(keys->end(), std::make_move_iterator(found.begin()),
+                   std::make_move_iterator(found.end()));
+      if (keys->size() >= limit && !parts.ordered()) break;
     }
-    keys->insert(keys->end(), std::make_move_iterator(found.begin()),
-                 std::make_move_iterator(found.end()));
-    if (keys->size() >= limit && !parts.ordered()) break;
-  }
-  if (parts.ordered() && parts.size() > 1) {
-    std::sort(keys->begin(), keys->end(),
-              [&parts](const std::string& a, const std::string& b) { return parts.Less(a, b); });
-    if (keys->size() > limit) keys->resize(limit);
-  }
-  return Status::Ok();
+    if (parts.ordered() && parts.size() > 1) {
+      std::sort(keys->begin(), keys->end(),
+                [&parts](const std::string& a, const std::string& b) { return parts.Less(a, b); });
+      if (keys->size() > limit) keys->resize(limit);
+    }
+    return Status::Ok();
+  });
 }
 
 Status PolyStore::Synchronize(bool hard) {
@@ -501,69 +622,75 @@ Status PolyStore::Synchronize(bool hard) {
 }
 
 Status PolyStore::Optimize(std::string_view /*params*/) {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  for (uint32_t i = 0; i < parts.size(); ++i) {
-    kc::BasicDB* inner = parts.dbs[i]->reveal_inner_db();
-    // DirDB keeps one file per record and has nothing to defragment.
-    bool ok = true;
-    if (auto* hash = dynamic_cast<kc::HashDB*>(inner)) {
-      ok = hash->defrag(0);
-    } else if (auto* tree = dynamic_cast<kc::TreeDB*>(inner)) {
-      ok = tree->defrag(0);
-    } else if (auto* forest = dynamic_cast<kc::ForestDB*>(inner)) {
-      ok = forest->defrag(0);
+  return parts_->Guarded("optimize", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      kc::BasicDB* inner = parts.dbs[i]->reveal_inner_db();
+      // DirDB keeps one file per record and has nothing to defragment.
+      bool ok = true;
+      if (auto* hash = dynamic_cast<kc::HashDB*>(inner)) {
+        ok = hash->defrag(0);
+      } else if (auto* tree = dynamic_cast<kc::TreeDB*>(inner)) {
+        ok = tree->defrag(0);
+      } else if (auto* forest = dynamic_cast<kc::ForestDB*>(inner)) {
+        ok = forest->defrag(0);
+      }
+      if (!ok) return parts.Failure(i, "optimize");
     }
-    if (!ok) return parts.Failure(i, "optimize");
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status PolyStore::Clear() {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  // Every partition is attempted even after one fails, so that a partial
-  // failure leaves as little behind as possible; the first failure is returned.
-  Status first_failure;
-  for (uint32_t i = 0; i < parts.size(); ++i) {
-    if (!parts.dbs[i]->clear() && first_failure.ok()) first_failure = parts.Failure(i, "clear");
-  }
-  return first_failure;
+  return parts_->Guarded("clear", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    // Every partition is attempted even after one fails, so that a partial
+    // failure leaves as little behind as possible; the first failure is returned.
+    Status first_failure;
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      if (!parts.dbs[i]->clear() && first_failure.ok()) first_failure = parts.Failure(i, "clear");
+    }
+    return first_failure;
+  });
 }
 
 Status PolyStore::Copy(const std::string& dest) {
-  Partitions& parts = *parts_;
-  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
-  if (dest.empty()) return Status::InvalidArgument("copy needs a destination path");
+  return parts_->Guarded("copy", [&]() -> Status {
+    Partitions& parts = *parts_;
+    if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+    if (dest.empty()) return Status::InvalidArgument("copy needs a destination path");
 
-  if (parts.in_memory()) {
-    const DbName target = ParseDbName(dest);
-    if (target.kind == DbKind::kUnknown || IsInMemoryKind(target.kind)) {
-      return Status::InvalidArgument("cannot copy in-memory database " + parts.display_name +
-                                     " to \"" + dest +
-                                     "\": name a database file such as backup.kch or backup.kct");
+    if (parts.in_memory()) {
+      const DbName target = ParseDbName(dest);
+      if (target.kind == DbKind::kUnknown || IsInMemoryKind(target.kind)) {
+        return Status::InvalidArgument("cannot copy in-memory database " + parts.display_name +
+                                       " to \"" + dest +
+                                       "\": name a database file such as backup.kch or backup.kct");
+      }
+      if (parts.size() == 1) return CopyRecords(parts.dbs[0].get(), dest);
+      const std::vector<std::string> files = NumberedFiles(parts.size(), target.ext);
+      Status s = PrepareCopyDirectory(target.path, target.ext, files);
+      for (uint32_t i = 0; s.ok() && i < parts.size(); ++i) {
+        s = CopyRecords(parts.dbs[i].get(), target.path + "/" + files[i] + target.tuning);
+      }
+      return s;
     }
-    if (parts.size() == 1) return CopyRecords(parts.dbs[0].get(), dest);
-    const std::vector<std::string> files = NumberedFiles(parts.size(), target.ext);
-    Status s = PrepareCopyDirectory(target.path, target.ext, files);
-    for (uint32_t i = 0; s.ok() && i < parts.size(); ++i) {
-      s = CopyRecords(parts.dbs[i].get(), target.path + "/" + files[i] + target.tuning);
-    }
-    return s;
-  }
 
-  if (parts.size() == 1) {
-    if (!parts.dbs[0]->copy(dest)) return CopyFailure(parts.Failure(0, "copy to " + dest));
+    if (parts.size() == 1) {
+      if (!parts.dbs[0]->copy(dest)) return CopyFailure(parts.Failure(0, "copy to " + dest));
+      return Status::Ok();
+    }
+    Status s = PrepareCopyDirectory(dest, parts.name.ext, parts.files);
+    if (!s.ok()) return s;
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      if (!parts.dbs[i]->copy(dest + "/" + parts.files[i])) {
+        return CopyFailure(parts.Failure(i, "copy to " + dest));
+      }
+    }
     return Status::Ok();
-  }
-  Status s = PrepareCopyDirectory(dest, parts.name.ext, parts.files);
-  if (!s.ok()) return s;
-  for (uint32_t i = 0; i < parts.size(); ++i) {
-    if (!parts.dbs[i]->copy(dest + "/" + parts.files[i])) {
-      return CopyFailure(parts.Failure(i, "copy to " + dest));
-    }
-  }
-  return Status::Ok();
+  });
 }
 
 std::unique_ptr<StoreCursor> PolyStore::NewCursor() { return std::make_unique<PolyCursor>(parts_); }
@@ -586,6 +713,20 @@ std::string PolyStore::LastError() {
   return std::to_string(static_cast<int>(error.code())) + ": " + error.message();
 }
 
+uint32_t PolyStore::PartitionIndexOf(std::string_view key) const { return parts_->IndexOf(key); }
+
+Status PolyStore::ClearPartition(uint32_t index) {
+  Partitions& parts = *parts_;
+  if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
+  if (index >= parts.size()) {
+    return Status::InvalidArgument("no partition " + std::to_string(index) + " in " +
+                                   parts.display_name);
+  }
+  return parts.Guarded("clear", [&]() -> Status {
+    return parts.dbs[index]->clear() ? Status::Ok() : parts.Failure(index, "clear");
+  });
+}
+
 Status PolyStore::Close() {
   Partitions& parts = *parts_;
   if (parts.closed.exchange(true, std::memory_order_acq_rel)) return parts.ClosedError();
@@ -602,11 +743,37 @@ Status PolyStore::Close() {
   return result;
 }
 
-Status OpenStore(const StoreOptions& options, std::unique_ptr<Store>* store) {
+Status OpenStore(const StoreOptions& options, std::unique_ptr<Store>* store,
+                 StoreOpenReport* report) {
   std::unique_ptr<PolyStore> poly;
-  Status s = PolyStore::Open(options, &poly);
+  Status s = PolyStore::Open(options, &poly, report);
   if (s.ok()) *store = std::move(poly);
   return s;
+}
+
+Status MoveAsideDamaged(const std::string& path, std::string* moved_to) {
+  const time_t now = time(nullptr);
+  struct tm utc;
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::string target = path + ".damaged-" + stamp;
+  // Two damaged copies within one second keep apart.
+  for (int n = 2; access(target.c_str(), F_OK) == 0; ++n) {
+    target = path + ".damaged-" + stamp + "-" + std::to_string(n);
+  }
+  if (rename(path.c_str(), target.c_str()) != 0) {
+    return IoErrorFromErrno("cannot move the damaged database " + path + " to " + target,
+                            "check the permissions of its directory");
+  }
+  // Kyoto Cabinet's write-ahead log belongs to the file it was written for.
+  const std::string wal = path + ".wal";
+  if (access(wal.c_str(), F_OK) == 0 && rename(wal.c_str(), (target + ".wal").c_str()) != 0) {
+    return IoErrorFromErrno("cannot move " + wal + " beside " + target,
+                            "move it by hand before restarting");
+  }
+  *moved_to = target;
+  return Status::Ok();
 }
 
 }  // namespace tt

@@ -33,8 +33,9 @@ class PolyStore final : public Store {
   // Opens (creating if absent, unless read_only) the store of `options`.
   // options.partitions is clamped to [1, kMaxPartitions]; when partition files
   // already exist their count wins, even over partitions == 1. Fails with a message naming the
-  // database and what to check.
-  static Status Open(const StoreOptions& options, std::unique_ptr<PolyStore>* store);
+  // database and what to check; see OpenStore() in store.h for `report`.
+  static Status Open(const StoreOptions& options, std::unique_ptr<PolyStore>* store,
+                     StoreOpenReport* report = nullptr);
   ~PolyStore() override;  // Close()s if still open
 
   PolyStore(const PolyStore&) = delete;
@@ -76,6 +77,8 @@ class PolyStore final : public Store {
   // "<code>: <message>" of the last failure seen by the calling thread on the
   // partition that failed last (Kyoto Cabinet keeps errors per thread).
   std::string LastError() override;
+  uint32_t PartitionIndexOf(std::string_view key) const override;
+  Status ClearPartition(uint32_t index) override;
 
   // Closes every partition. Safe to call concurrently with other calls (they
   // then fail) and more than once (later calls fail).

@@ -72,6 +72,12 @@ class Store {
   // The storage library's last error, as "<code>: <message>" (misc "error").
   virtual std::string LastError() = 0;
 
+  // The partition (0-based, < PartitionCount()) that holds `key`.
+  virtual uint32_t PartitionIndexOf(std::string_view key) const = 0;
+  // Removes every record of partition `index` alone (rebuilding one damaged
+  // partition replays a vanish into it only). Thread-safe.
+  virtual Status ClearPartition(uint32_t index) = 0;
+
   // Flushes and closes; afterwards every call fails. Also done by the destructor.
   virtual Status Close() = 0;
 };
@@ -86,7 +92,36 @@ struct StoreOptions {
   bool read_only = false;
 };
 
-// Opens (creating if absent) the store described by `options`.
-Status OpenStore(const StoreOptions& options, std::unique_ptr<Store>* store);
+// What opening a store found, for the caller's crash recovery (the update log
+// rebuilds partitions that lost their records: engine/rebuild.h).
+struct StoreOpenReport {
+  // The partitions (0-based) that hold no record because this open created
+  // them: no file, an empty file or an empty directory before the open, or
+  // a database that lives in memory. Set when the open succeeds.
+  std::vector<uint32_t> fresh;
+  // The partitions whose file was not closed properly (the server was
+  // killed, crashed or lost power with it open), which Kyoto Cabinet
+  // repaired on this open. Its repair keeps the records it can read and may
+  // drop others, so the caller puts back what its update log says.
+  std::vector<uint32_t> unclean;
+  // When the open fails with Corruption: the partition whose database Kyoto
+  // Cabinet could not open or repair (a damaged or foreign file), and its
+  // file or directory, which MoveAsideDamaged() can put aside.
+  int damaged = -1;
+  std::string damaged_path;
+};
+
+// Opens (creating if absent) the store described by `options`. A database
+// that Kyoto Cabinet finds damaged (or whose repair throws) fails with
+// Corruption and is named in report->damaged*; other failures (permissions,
+// a lock held by another process) are IoError. `report` may be null.
+Status OpenStore(const StoreOptions& options, std::unique_ptr<Store>* store,
+                 StoreOpenReport* report = nullptr);
+
+// Renames the damaged database file or directory `path` (and Kyoto
+// Cabinet's write-ahead log beside it, if any) to "<path>.damaged-<UTC
+// time>", never deleting it, so that the next open creates a fresh one.
+// *moved_to = the new name.
+Status MoveAsideDamaged(const std::string& path, std::string* moved_to);
 
 }  // namespace tt

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <kcpolydb.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -490,6 +492,139 @@ TEST(PolyStoreTest, CopyRefusesADirectoryHoldingForeignPartitions) {
   Status s = store->Copy(dir / "copy.kch");
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(s.message().find("adbmul-009.kch"), std::string::npos) << s.ToString();
+}
+
+// ---- what an open reports for crash recovery ----
+
+TEST(PolyStoreOpenReportTest, NewAndInMemoryPartitionsAreFresh) {
+  TempDir dir;
+  StoreOpenReport report;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(OpenStore({.name = dir / "p.kch", .partitions = 3}, &store, &report).ok());
+  EXPECT_EQ(report.fresh, (std::vector<uint32_t>{0, 1, 2}));
+  ASSERT_TRUE(store->Set("k", "v").ok());
+  ASSERT_TRUE(store->Close().ok());
+  store.reset();
+  ASSERT_TRUE(OpenStore({.name = dir / "p.kch", .partitions = 3}, &store, &report).ok());
+  EXPECT_TRUE(report.fresh.empty());
+  EXPECT_TRUE(report.unclean.empty()) << "closed properly";
+  store.reset();
+  ASSERT_TRUE(OpenStore({.name = "*", .partitions = 2}, &store, &report).ok());
+  EXPECT_EQ(report.fresh, (std::vector<uint32_t>{0, 1}));
+}
+
+TEST(PolyStoreOpenReportTest, GarbageAndTruncatedFilesAreCorruptionNamingThePartition) {
+  TempDir dir;
+  {
+    auto store = MustOpen(dir / "p.kch", 2);
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(store->Set("k" + std::to_string(i), "v").ok());
+  }
+  const std::string second = dir / "p.kch/adbmul-002.kch";
+  std::ofstream(second, std::ios::trunc) << "not a database";
+  StoreOpenReport report;
+  std::unique_ptr<Store> store;
+  Status s = OpenStore({.name = dir / "p.kch", .partitions = 2}, &store, &report);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_EQ(report.damaged, 1);
+  EXPECT_EQ(report.damaged_path, second);
+
+  fs::resize_file(dir / "p.kch/adbmul-001.kch", 1000);
+  s = OpenStore({.name = dir / "p.kch", .partitions = 2}, &store, &report);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_EQ(report.damaged, 0);
+}
+
+TEST(PolyStoreOpenReportTest, LockedDatabaseIsNotReportedAsDamaged) {
+  TempDir dir;
+  kyotocabinet::PolyDB holder;
+  ASSERT_TRUE(
+      holder.open(dir / "held.kch", kyotocabinet::PolyDB::OWRITER | kyotocabinet::PolyDB::OCREATE));
+  // Kyoto Cabinet's locks are per process (fcntl): another process must try.
+  const pid_t child = fork();
+  if (child == 0) {
+    StoreOpenReport report;
+    std::unique_ptr<Store> store;
+    Status s = OpenStore({.name = dir / "held.kch"}, &store, &report);
+    _exit(s.code() == Status::Code::kIoError && report.damaged < 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(PolyStoreOpenReportTest, FileLeftOpenByAKilledProcessIsUnclean) {
+  TempDir dir;
+  for (const char* name : {"left.kch", "left.kct"}) {
+    const pid_t child = fork();
+    if (child == 0) {
+      kyotocabinet::PolyDB db;
+      if (!db.open(dir / name, kyotocabinet::PolyDB::OWRITER | kyotocabinet::PolyDB::OCREATE)) {
+        _exit(1);
+      }
+      for (int i = 0; i < 100; ++i) db.set("k" + std::to_string(i), "v");
+      _exit(0);  // as a kill -9 leaves it: never closed
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    StoreOpenReport report;
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(OpenStore({.name = dir / name}, &store, &report).ok()) << name;
+    EXPECT_EQ(report.unclean, (std::vector<uint32_t>{0})) << name;
+  }
+}
+
+// The fixture's torn record claims a size no allocation can give; Kyoto
+// Cabinet's repair throws std::bad_alloc, which must not escape.
+TEST(PolyStoreOpenReportTest, RepairThatThrowsIsCorruption) {
+  TempDir dir;
+  const std::string db = dir / "casket.kch";
+  ASSERT_EQ(std::system(("gunzip -c '" + std::string(FIXTURES_DIR) +
+                         "/kill9-damaged-casket.kch.gz' > '" + db + "'")
+                            .c_str()),
+            0);
+  StoreOpenReport report;
+  std::unique_ptr<Store> store;
+  Status s = OpenStore({.name = db}, &store, &report);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("threw std::bad_alloc"), std::string::npos) << s.ToString();
+  EXPECT_EQ(report.damaged, 0);
+  EXPECT_EQ(report.damaged_path, db);
+}
+
+TEST(PolyStoreOpenReportTest, MovedAsideFileKeepsItsBytesAndItsPlaceIsRecreated) {
+  TempDir dir;
+  {
+    auto store = MustOpen(dir / "p.kch", 3);
+    ASSERT_TRUE(store->Set("k", "v").ok());
+  }
+  const std::string second = dir / "p.kch/adbmul-002.kch";
+  const uintmax_t size = fs::file_size(second);
+  std::string moved;
+  ASSERT_TRUE(MoveAsideDamaged(second, &moved).ok());
+  EXPECT_TRUE(moved.starts_with(second + ".damaged-")) << moved;
+  EXPECT_EQ(fs::file_size(moved), size);
+  EXPECT_FALSE(fs::exists(second));
+  // The partition count stays 3: the missing middle file is created anew.
+  StoreOpenReport report;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(OpenStore({.name = dir / "p.kch", .partitions = 1}, &store, &report).ok());
+  EXPECT_EQ(store->PartitionCount(), 3u);
+  EXPECT_EQ(report.fresh, (std::vector<uint32_t>{1}));
+}
+
+TEST(PolyStoreOpenReportTest, ClearPartitionEmptiesThatPartitionOnly) {
+  TempDir dir;
+  auto store = MustOpen(dir / "p.kch", 4);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(store->Set("k" + std::to_string(i), "v").ok());
+  ASSERT_TRUE(store->ClearPartition(2).ok());
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    std::string value;
+    EXPECT_EQ(store->Get(key, &value).ok(), store->PartitionIndexOf(key) != 2) << key;
+    EXPECT_EQ(store->PartitionIndexOf(key), PartitionOf(key, 4));
+  }
+  EXPECT_EQ(store->ClearPartition(4).code(), Status::Code::kInvalidArgument);
 }
 
 }  // namespace
