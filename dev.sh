@@ -11,7 +11,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 # Build and run dependencies (Debian 12 package names); libsqlite3-dev and
 # libpq-dev are the database clients tttail's sinks use.
 PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
-          libhttp-parser-dev libsqlite3-dev libpq-dev)
+          libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
 # memcached, and the real clients the integration tests drive (memccapable,
 # memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached;

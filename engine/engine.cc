@@ -119,8 +119,7 @@ Status Engine::KeysWithPrefix(std::string_view prefix, int64_t max,
   return store_->KeysWithPrefix(prefix, max, keys);
 }
 
-Status Engine::ReadSnapshot(uint64_t* start_ts,
-                            const std::function<bool(std::string_view body)>& emit) {
+Status Engine::ReadSnapshot(uint64_t* start_ts, const SnapshotEmit& emit) {
   {
     // With every stripe held no write is between its log append and its
     // store apply: every record up to now is in the store, so in the walk
@@ -135,7 +134,7 @@ Status Engine::ReadSnapshot(uint64_t* start_ts,
   ValueMeta meta;
   while (s.ok()) {
     s = cursor.Next(&key, &payload, &meta);
-    if (s.ok() && !emit(StoreBody(key, payload, meta))) return Status::Ok();
+    if (s.ok() && !emit(StoreBody(key, payload, meta), meta.version)) return Status::Ok();
   }
   return s.IsNotFound() ? Status::Ok() : s;
 }

@@ -124,11 +124,13 @@ class Engine {
                 size_t byte_budget = SIZE_MAX);
   // Keys starting with `prefix`; max < 0 = unlimited, 0 = none.
   Status KeysWithPrefix(std::string_view prefix, int64_t max, std::vector<std::string>* keys);
-  // A snapshot for a new replication slave (repl/feeder.h SnapshotSource):
-  // walks the database calling `emit` with the put or putmeta body of each
-  // live value until it returns false; every record up to *start_ts is
-  // reflected in what was read. Writes go on meanwhile.
-  Status ReadSnapshot(uint64_t* start_ts, const std::function<bool(std::string_view body)>& emit);
+  // A snapshot of the database (a new replication slave's, repl/feeder.h
+  // SnapshotSource; the update log's base, engine/rebuild.h): walks the
+  // database calling `emit` with the put or putmeta body of each live value
+  // and the value's version until it returns false; every record up to
+  // *start_ts is reflected in what was read. Writes go on meanwhile.
+  using SnapshotEmit = std::function<bool(std::string_view body, uint64_t version)>;
+  Status ReadSnapshot(uint64_t* start_ts, const SnapshotEmit& emit);
   uint64_t Count();
   uint64_t SizeBytes();
   std::unique_ptr<ValueCursor> NewCursor();

@@ -5,18 +5,22 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "common/logging.h"
+#include "engine/rebuild.h"
 #include "engine/redo.h"
 #include "ttserver/http/http_session.h"
 #include "ttserver/protocol_choice.h"
 #include "ulog/checkpoint.h"
 #include "ulog/retention.h"
+#include "ulog/ulog_reader.h"
 
 namespace tt {
 
@@ -56,15 +60,8 @@ uint64_t Server::RaiseFileLimit() {
 }
 
 Status Server::OpenData() {
-  StoreOptions store_options;
-  store_options.name = options_.dbname;
-  store_options.partitions = options_.partitions;
-  Status s = OpenStore(store_options, &store_);
-  if (!s.ok()) return s;
-  LogInfo(
-      "database opened: ", options_.dbname,
-      options_.partitions > 1 ? " (" + std::to_string(options_.partitions) + " partitions)" : "");
-
+  // The update log first: it is the authority that recovery, and the
+  // rebuild of lost or damaged partitions, read.
   if (!options_.ulog_dir.empty()) {
     const std::string& dir = options_.ulog_dir;
     if (mkdir(dir.c_str(), 0755) == 0) {
@@ -84,10 +81,20 @@ Status Server::OpenData() {
     ulog_options.sync = options_.ulog_sync;
     ulog_options.sync_interval_s = options_.ulog_sync_interval_s;
     ulog_options.clock = &clock_;
-    s = UlogWriter::Open(ulog_options, &ulog_);
+    Status s = UlogWriter::Open(ulog_options, &ulog_);
     if (!s.ok()) return s;
     LogInfo("update log opened: ", dir);
   }
+
+  StoreOptions store_options;
+  store_options.name = options_.dbname;
+  store_options.partitions = options_.partitions;
+  OpenedPartitions opened;
+  Status s = OpenStoreOrMoveAsideDamage(store_options, options_.ulog_dir, &store_, &opened);
+  if (!s.ok()) return s;
+  LogInfo(
+      "database opened: ", options_.dbname,
+      options_.partitions > 1 ? " (" + std::to_string(options_.partitions) + " partitions)" : "");
 
   Engine::Options engine_options;
   engine_options.store = store_.get();
@@ -95,7 +102,16 @@ Status Server::OpenData() {
   engine_options.clock = &clock_;
   engine_options.sid = options_.sid;
   engine_ = std::make_unique<Engine>(engine_options);
+  if (ulog_ == nullptr) {
+    if (!opened.unclean.empty()) {
+      LogError("database ", options_.dbname,
+               " was not closed properly; Kyoto Cabinet repaired it, keeping the records it "
+               "could read: without an update log (-ulog) nothing can put back what it dropped");
+    }
+    return Status::Ok();
+  }
 
+  if (!(s = PutBackFromLog(opened)).ok()) return s;
   // Writes acknowledged before a crash may be missing from the database files;
   // the update log has them (ulog/checkpoint.h).
   uint64_t recovered = 0;
@@ -104,6 +120,91 @@ Status Server::OpenData() {
   if (recovered > 0) {
     LogSystem("re-applied ", recovered, " update-log records after the last checkpoint");
   }
+  // From now on the log directory always holds a base and every record
+  // after it, so the database can be rebuilt whatever happens to its files.
+  return KeepBaseReachable();
+}
+
+Status Server::KeepBaseReachable() {
+  std::optional<BaseInfo> base;
+  Status s = ReadBaseInfo(ulog_->dir(), &base);
+  if (!s.ok()) return s;
+  if (!base) return RefreshBase("the update log has none yet");
+  std::string gap;
+  if (!(s = FindLogGapAfterBase(ulog_->dir(), /*log_from_start_suffices=*/false, &gap)).ok()) {
+    return s;
+  }
+  return gap.empty() ? Status::Ok() : RefreshBase(gap);
+}
+
+Status Server::PutBackFromLog(const OpenedPartitions& opened) {
+  std::vector<uint32_t> partitions = opened.fresh;
+  for (uint32_t partition : opened.unclean) {
+    if (std::find(partitions.begin(), partitions.end(), partition) == partitions.end()) {
+      partitions.push_back(partition);
+    }
+  }
+  if (partitions.empty()) return Status::Ok();
+  const std::string& dir = ulog_->dir();
+  std::optional<BaseInfo> base;
+  Status s = ReadBaseInfo(dir, &base);
+  if (!s.ok()) return s;
+  const bool log_has_data = (base && base->records > 0) || ulog_->NewestTimestamp() > 0;
+  if (!log_has_data) return Status::Ok();
+  std::string gap;
+  // Without a base, a log kept since its first file is taken as the
+  // database's whole history (an in-memory database, or a log whose database
+  // was created with it), and the rebuild says so. A damaged file is moved
+  // aside only with a base (OpenStoreOrMoveAsideDamage): its records may
+  // predate the log.
+  if (!(s = FindLogGapAfterBase(dir, /*log_from_start_suffices=*/true, &gap)).ok()) return s;
+  if (gap.empty() && !base) {
+    LogInfo("the update log ", dir,
+            " has no base snapshot yet: the partitions are rebuilt from its every record since ",
+            UlogFileName(dir, 1));
+  }
+  if (!gap.empty()) {
+    if (!opened.fresh.empty()) {
+      return Status::Corruption(
+          "database " + options_.dbname + " holds nothing (" + std::to_string(opened.fresh.size()) +
+          " of " + std::to_string(store_->PartitionCount()) +
+          " partitions were created now), but the update log " + dir +
+          " has records, and it cannot rebuild them: " + gap +
+          ". Restore the database from a backup or a slave's copy, or move the update-log "
+          "directory aside too to start an empty database");
+    }
+    LogError("database ", options_.dbname,
+             " was not closed properly; Kyoto Cabinet repaired it, keeping the records it could "
+             "read, and the update log cannot put back what it dropped (",
+             gap, "): only the records after the last checkpoint are applied again");
+    return Status::Ok();
+  }
+  const auto started = std::chrono::steady_clock::now();
+  RebuildCount count;
+  if (!(s = RebuildPartitions(*engine_, partitions, &count)).ok()) return s;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  LogSystem("put back ", partitions.size(), " of ", store_->PartitionCount(),
+            " database partitions from the update log (", opened.fresh.size(), " held nothing, ",
+            opened.unclean.size(),
+            " were not closed properly and repaired by Kyoto Cabinet): ", count.base_values,
+            " values of the base snapshot and ", count.log_records, " records after it, in ",
+            seconds, " s");
+  return Status::Ok();
+}
+
+Status Server::RefreshBase(std::string_view why) {
+  const auto started = std::chrono::steady_clock::now();
+  BaseInfo info;
+  Status s = WriteBase(*engine_, &info);
+  if (!s.ok()) {
+    return Status::IoError("cannot write the base snapshot of the update log (" + std::string(why) +
+                           "): " + s.ToString());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  LogInfo("wrote the base snapshot of the update log (", why, "): ", info.records,
+          " values as of ts ", info.ts, ", ", info.bytes, " bytes, in ", seconds, " s");
   return Status::Ok();
 }
 
@@ -152,7 +253,8 @@ Status Server::Start() {
     feeder_options.slaves = &stats_.repl_slaves;
     feeder_options.sid = options_.sid;
     feeder_options.snapshot = [engine = engine_.get()](uint64_t* start_ts, const auto& emit) {
-      return engine->ReadSnapshot(start_ts, emit);
+      return engine->ReadSnapshot(
+          start_ts, [&emit](std::string_view body, uint64_t /*version*/) { return emit(body); });
     };
     feeder_ = std::make_unique<Feeder>(feeder_options);
   }
@@ -242,6 +344,9 @@ void Server::HousekeepingLoop() {
     if (checkpoints && Clock::now() >= next_checkpoint) {
       Status s = engine_->Checkpoint();
       if (!s.ok()) LogError("update-log checkpoint failed (retried later): ", s.ToString());
+      // Log files deleted by hand (ttulmgr purge -force) past the base.
+      s = KeepBaseReachable();
+      if (!s.ok()) LogError(s.ToString(), " (retried at the next checkpoint)");
       next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
     }
     if (sweeps && Clock::now() >= next_sweep) {
@@ -263,8 +368,17 @@ void Server::RetainUlog() {
   RetentionRun run;
   // No reading through a whole file for its newest timestamp every pass: the
   // file before a freshly rotated, empty one waits for the next record.
-  Status s = RunUlogRetention(ulog_->dir(), options_.ulog_retain, hold_s, streaming,
-                              /*read_last_ts=*/false, /*dry_run=*/false, &run);
+  auto pass = [&] {
+    return RunUlogRetention(ulog_->dir(), options_.ulog_retain, hold_s, streaming,
+                            /*read_last_ts=*/false, /*dry_run=*/false, /*keep_base=*/true, &run);
+  };
+  Status s = pass();
+  if (s.ok() && run.held_by_base > 0) {
+    // The files go only once a base covers their records; it is written
+    // when they are due, not before.
+    s = RefreshBase(std::to_string(run.held_by_base) + " update-log files are due for deletion");
+    if (s.ok()) s = pass();
+  }
   if (!s.ok()) {
     LogError("update-log retention failed (retried in ", options_.ulog_retain_interval_s,
              " s): ", s.ToString());

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "engine/engine.h"
+#include "engine/rebuild.h"
 #include "partition/store.h"
 #include "repl/feeder.h"
 #include "repl/replicator.h"
@@ -51,7 +52,21 @@ class Server {
  private:
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
   static uint64_t RaiseFileLimit();
+  // Opens the update log, the database (moving a damaged partition aside
+  // when the log can rebuild it), the Engine; rebuilds fresh partitions
+  // from the log, re-applies what the last checkpoint does not cover, and
+  // writes the log's first base snapshot if it has none.
   Status OpenData();
+  // Puts back from the update log (engine/rebuild.h) the values of the
+  // partitions that hold nothing (created now, moved aside, in memory) or
+  // that Kyoto Cabinet repaired, when the log holds any. Corruption when a
+  // partition holds nothing that the log can no longer rebuild.
+  Status PutBackFromLog(const OpenedPartitions& opened);
+  // Writes a new base snapshot (engine/rebuild.h WriteBase), saying `why`.
+  Status RefreshBase(std::string_view why);
+  // Writes a new base when the log has none, or when records after it were
+  // deleted (FindLogGapAfterBase). Cheap when neither is the case.
+  Status KeepBaseReachable();
   // Until Stop(): runs a delayed memcached flush_all at its deadline,
   // Engine::Checkpoint every --checkpoint-interval seconds and
   // Engine::SweepExpired every --expiry-sweep-interval seconds and

@@ -14,6 +14,7 @@
 #include "common/args.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "ulog/base_file.h"
 #include "ulog/checkpoint.h"
 #include "ulog/segment_reader.h"
 #include "ulog/slave_registry.h"
@@ -106,31 +107,44 @@ Status ListUlogFileInfo(const std::string& dir, bool read_last_ts,
   return Status::Ok();
 }
 
-Status UlogKeepFrom(const std::string& dir, double now_unix, double hold_s, uint64_t* keep_from) {
+Status UlogKeepFrom(const std::string& dir, double now_unix, double hold_s, uint64_t* keep_from,
+                    uint64_t* without_base) {
   uint64_t checkpoint = 0;
   Status s = ReadCheckpoint(dir, &checkpoint);
   if (!s.ok()) return s;
   std::vector<SlaveAck> slaves;
   if (!(s = ReadSlaveRegistry(dir, &slaves)).ok()) return s;
-  *keep_from = std::min(checkpoint + 1, OldestAcknowledgedNeed(slaves, now_unix - hold_s));
+  std::optional<BaseInfo> base;
+  if (!(s = ReadBaseInfo(dir, &base)).ok()) return s;
+  const uint64_t others =
+      std::min(checkpoint + 1, OldestAcknowledgedNeed(slaves, now_unix - hold_s));
+  if (without_base != nullptr) *without_base = others;
+  *keep_from = std::min(others, base ? base->ts + 1 : 1);
   return Status::Ok();
 }
 
 Status RunUlogRetention(const std::string& dir, const RetentionPolicy& policy, double hold_s,
-                        uint64_t also_keep_from, bool read_last_ts, bool dry_run,
+                        uint64_t also_keep_from, bool read_last_ts, bool dry_run, bool keep_base,
                         RetentionRun* run) {
   *run = RetentionRun();
   // What is needed first, the files second: needs only move forward, and
   // files only gain newer records, so the plan errs on the side of keeping.
   const uint64_t now_us = NowMicros();
-  Status s = UlogKeepFrom(dir, static_cast<double>(now_us) / 1e6, hold_s, &run->keep_from_ts);
+  uint64_t without_base = 0;
+  Status s = UlogKeepFrom(dir, static_cast<double>(now_us) / 1e6, hold_s, &run->keep_from_ts,
+                          &without_base);
   if (!s.ok()) return s;
-  run->keep_from_ts = std::min(run->keep_from_ts, also_keep_from);
+  without_base = std::min(without_base, also_keep_from);
+  const uint64_t with_base = std::min(run->keep_from_ts, also_keep_from);
+  run->keep_from_ts = keep_base ? with_base : without_base;
   std::vector<UlogFileInfo> files;
   if (!(s = ListUlogFileInfo(dir, read_last_ts, &files)).ok()) return s;
   run->files_before = files.size();
   for (const UlogFileInfo& file : files) run->bytes_before += file.size;
-  std::vector<UlogDeletion> plan = PlanUlogRetention(files, policy, now_us, run->keep_from_ts);
+  std::vector<UlogDeletion> plan = PlanUlogRetention(files, policy, now_us, without_base);
+  const size_t deletable_with_base = PlanUlogRetention(files, policy, now_us, with_base).size();
+  run->held_by_base = plan.size() - deletable_with_base;
+  if (keep_base) plan.resize(deletable_with_base);
   if (dry_run) {
     run->deleted = std::move(plan);
     return Status::Ok();

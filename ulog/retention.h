@@ -8,13 +8,16 @@
 //
 //   keep_from = min(checkpoint + 1,                  crash recovery re-applies
 //                                                    the records after it
+//                   base ts + 1 (base_file.h),       a rebuild applies the
+//                                                    records after the base
 //                   acked ts + 1 of every slave in   a slave that was away
 //                   DIR/ttserver.slaves that         resumes from the log
 //                   acknowledged within the hold,
 //                   whatever else the caller knows)  streaming slaves (Feeder)
 //
-// Without a checkpoint, recovery replays the whole log, so keep_from is 1 and
-// only files without records can go. Timestamps increase strictly
+// Without a checkpoint, recovery replays the whole log, and without a base a
+// rebuild does, so keep_from is then 1 and only files without records can
+// go. The server writes a new base when the old one holds files back. Timestamps increase strictly
 // (design.md §3), so every record of file i is older than the first record of
 // any later file: file i holds only records < keep_from when that first
 // timestamp is <= keep_from.
@@ -73,26 +76,32 @@ Status ListUlogFileInfo(const std::string& dir, bool read_last_ts,
 
 // keep_from from what `dir` records itself: its checkpoint and its registry
 // of acknowledging slaves, counting those that acknowledged within `hold_s`
-// seconds of `now_unix`. Fails when either file cannot be read, so that
-// nothing is deleted on a guess.
-Status UlogKeepFrom(const std::string& dir, double now_unix, double hold_s, uint64_t* keep_from);
+// seconds of `now_unix`, and its base snapshot (base ts + 1, or 1 without
+// a base); *without_base (if given) = the same but for the base. Fails when a
+// file cannot be read, so that nothing is deleted on a guess.
+Status UlogKeepFrom(const std::string& dir, double now_unix, double hold_s, uint64_t* keep_from,
+                    uint64_t* without_base = nullptr);
 
 struct RetentionRun {
   std::vector<UlogDeletion> deleted;  // or, in a dry run, what would be
   uint64_t keep_from_ts = 0;
   size_t files_before = 0;
   uint64_t bytes_before = 0;
+  // Files the policy would delete but for the base snapshot: kept (a newer
+  // base lets them go), or, without keep_base, deleted among the others.
+  size_t held_by_base = 0;
 };
 
 // One retention pass over `dir`: ListUlogFileInfo, UlogKeepFrom lowered to
-// `also_keep_from` (e.g. Feeder::OldestNeeded), PlanUlogRetention at the
+// `also_keep_from` (e.g. Feeder::OldestNeeded) and, unless `keep_base` is
+// false (ttulmgr purge -force), the base's bound, PlanUlogRetention at the
 // current time, then, unless `dry_run`, unlinks the planned files in order,
 // logging each at info level with its timestamps and the reason. Stops at the
 // first file that cannot be deleted (IoError; the later ones stay, so the log
 // keeps no hole); run->deleted holds what was deleted until then. Not to be
 // run twice at once on one directory.
 Status RunUlogRetention(const std::string& dir, const RetentionPolicy& policy, double hold_s,
-                        uint64_t also_keep_from, bool read_last_ts, bool dry_run,
+                        uint64_t also_keep_from, bool read_last_ts, bool dry_run, bool keep_base,
                         RetentionRun* run);
 
 // The number of log files of `dir` and their total size (for stat and

@@ -19,6 +19,7 @@
 #include "common/commands.h"
 #include "common/hex.h"
 #include "common/logging.h"
+#include "ulog/base_file.h"
 #include "ulog/export_line.h"
 #include "ulog/record.h"
 #include "ulog/retention.h"
@@ -34,7 +35,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  ttulmgr export [-ts num] [-sid num] upath\n"
     "  ttulmgr import [-lim num] upath\n"
-    "  ttulmgr purge [-age time] [-size num] [-ts num] [-hold time] [-dry-run] upath\n"
+    "  ttulmgr purge [-age time] [-size num] [-ts num] [-hold time] [-force] [-dry-run] upath\n"
     "  ttulmgr --version\n"
     "  ttulmgr --help\n"
     "\n"
@@ -45,12 +46,16 @@ constexpr char kUsage[] =
     "  import   read such lines from standard input and append them to upath\n"
     "    -lim num   start a new file when one reaches num bytes (k, m, g, t, p or e suffix)\n"
     "  purge    delete the oldest files of upath, never the newest one, never one holding\n"
-    "           records after the checkpoint (ttserver.checkpoint) or still needed by a\n"
-    "           slave in ttserver.slaves; at least one of -age, -size, -ts:\n"
+    "           records after the checkpoint (ttserver.checkpoint) or the base snapshot\n"
+    "           (ttserver.base), or still needed by a slave in ttserver.slaves; at least\n"
+    "           one of -age, -size, -ts:\n"
     "    -age time  files whose records are all older than time (s, m, h or d: 7d)\n"
     "    -size num  oldest files while all of them total more than num bytes (10g)\n"
     "    -ts num    files whose records are all older than this timestamp in microseconds\n"
     "    -hold time keep what slaves that acknowledged within time need (default 7d)\n"
+    "    -force     also delete records after the base: the database cannot be rebuilt\n"
+    "               from the log until the server writes a new base (at its next start\n"
+    "               or checkpoint)\n"
     "    -dry-run   only print what would be deleted\n"
     "\n"
     "Options may also be spelled --ts, --sid, --lim, --age, ... See ttulmgr(1).\n";
@@ -74,14 +79,15 @@ struct Options {
   RetentionPolicy purge;  // -age, -size, and -ts for purge
   double hold_s = kDefaultRetainHoldSeconds;
   bool dry_run = false;
+  bool force = false;  // purge past the base snapshot
 };
 
-// The options each command takes ("dry-run" is the only one without a value).
+// The options each command takes ("dry-run" and "force" take no value).
 const std::map<std::string, std::set<std::string>, std::less<>>& CommandOptions() {
   static const std::map<std::string, std::set<std::string>, std::less<>> options = {
       {"export", {"ts", "sid"}},
       {"import", {"lim"}},
-      {"purge", {"age", "size", "ts", "hold", "dry-run"}},
+      {"purge", {"age", "size", "ts", "hold", "force", "dry-run"}},
   };
   return options;
 }
@@ -152,9 +158,9 @@ int ParseArgs(const std::vector<std::string>& args, Options* opts) {
       known = known || names.count(std::string(name)) > 0;
     if (!known) return UsageError("unknown option --" + std::string(name));
     seen.insert(std::string(name));
-    if (name == "dry-run") {
-      if (value) return UsageError("-dry-run takes no value");
-      opts->dry_run = true;
+    if (name == "dry-run" || name == "force") {
+      if (value) return UsageError("-" + std::string(name) + " takes no value");
+      (name == "dry-run" ? opts->dry_run : opts->force) = true;
       continue;
     }
     if (!value) {
@@ -299,7 +305,7 @@ int Purge(const Options& opts) {
   (void)ConfigureLog("/dev/stderr", LogLevel::kError);
   RetentionRun run;
   Status s = RunUlogRetention(opts.upath, opts.purge, opts.hold_s, UINT64_MAX,
-                              /*read_last_ts=*/true, opts.dry_run, &run);
+                              /*read_last_ts=*/true, opts.dry_run, /*keep_base=*/!opts.force, &run);
   const char* verb = opts.dry_run ? "would delete" : "deleted";
   uint64_t bytes = 0;
   for (const UlogDeletion& deletion : run.deleted) {
@@ -315,7 +321,20 @@ int Purge(const Options& opts) {
          run.deleted.size(), run.files_before, static_cast<unsigned long long>(bytes),
          static_cast<unsigned long long>(run.bytes_before),
          static_cast<unsigned long long>(run.keep_from_ts));
-  if (run.keep_from_ts <= 1) {
+  if (opts.force && run.held_by_base > 0 && !run.deleted.empty()) {
+    printf(
+        "warning: records after the base snapshot %s were deleted: until ttserver writes a new "
+        "base (at its next start or checkpoint), a lost or damaged database cannot be rebuilt "
+        "from the log\n",
+        BasePath(opts.upath).c_str());
+  } else if (run.held_by_base > 0) {
+    printf(
+        "note: %zu more files are kept because the base snapshot %s does not cover their "
+        "records, and a rebuild of the database needs the base and every record after it; a "
+        "ttserver with --ulog-retain writes a new base before it deletes such files (-force "
+        "deletes them now)\n",
+        run.held_by_base, BasePath(opts.upath).c_str());
+  } else if (run.keep_from_ts <= 1) {
     printf(
         "note: %s has no ttserver.checkpoint, so crash recovery would re-apply the whole log "
         "and every file with records is kept; a ttserver writes one at its next checkpoint "
@@ -331,8 +350,11 @@ int Purge(const Options& opts) {
 int main(int argc, char** argv) {
   // Standard output carries the export; diagnostics of the log code go to stderr.
   (void)tt::ConfigureLog("/dev/stderr", tt::LogLevel::kInfo);
-  std::vector<std::string> args =
-      tt::NormalizeLegacyFlags(argc, argv, {"ts", "sid", "lim", "age", "size", "hold", "dry-run"});
+  std::set<std::string, std::less<>> every_option;
+  for (const auto& [command, names] : tt::CommandOptions()) {
+    every_option.insert(names.begin(), names.end());
+  }
+  std::vector<std::string> args = tt::NormalizeLegacyFlags(argc, argv, every_option);
   tt::Options opts;
   int rc = tt::ParseArgs(args, &opts);
   if (rc != 0) return rc < 0 ? 0 : rc;

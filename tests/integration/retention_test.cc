@@ -12,6 +12,7 @@
 #include "client/remote_db.h"
 #include "tests/integration/protocol_support.h"
 #include "tests/integration/server_process.h"
+#include "ulog/base_file.h"
 #include "ulog/checkpoint.h"
 #include "ulog/record.h"
 #include "ulog/slave_registry.h"
@@ -217,6 +218,12 @@ class PurgeTest : public ::testing::Test {
       }
       WriteWholeFile(UlogFileName(ulog_, static_cast<uint32_t>(file)), bytes);
     }
+    Base(100000);  // covers every record: only the other needs count
+  }
+  void Base(uint64_t ts) {
+    std::unique_ptr<BaseWriter> base;
+    ASSERT_TRUE(BaseWriter::Open(ulog_, ts, 1, &base).ok());
+    ASSERT_TRUE(base->Commit().ok());
   }
   // Runs ttulmgr purge with `args` before the directory; the exit status.
   int Purge(const std::vector<std::string>& args) {
@@ -270,6 +277,19 @@ TEST_F(PurgeTest, KeepsWhatTheCheckpointNeeds) {
   Checkpoint(300);
   ASSERT_EQ(Purge({"-age", "1d"}), 0) << err_;
   EXPECT_EQ(Oldest(), 3u) << out_;
+}
+
+TEST_F(PurgeTest, KeepsWhatTheBaseDoesNotCoverUnlessForced) {
+  Checkpoint(10000);
+  Base(250);
+  ASSERT_EQ(Purge({"-age", "1d"}), 0) << err_;
+  EXPECT_EQ(Oldest(), 2u) << out_;
+  EXPECT_NE(out_.find("records from ts 251 on are kept"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("note: 4 more files are kept because the base snapshot"), std::string::npos)
+      << out_;
+  ASSERT_EQ(Purge({"-age", "1d", "-force"}), 0) << err_;
+  EXPECT_EQ(Oldest(), 6u) << out_;
+  EXPECT_NE(out_.find("warning: records after the base snapshot"), std::string::npos) << out_;
 }
 
 TEST_F(PurgeTest, WithoutACheckpointKeepsEverythingAndSaysWhy) {

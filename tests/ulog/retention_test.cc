@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "tests/ulog/ulog_test_util.h"
+#include "ulog/base_file.h"
 #include "ulog/checkpoint.h"
 #include "ulog/slave_registry.h"
 
@@ -207,7 +208,8 @@ TEST(RetentionSpecTest, DurationsRoundTrip) {
   EXPECT_EQ(FormatDuration(1.5), "1.5s");
 }
 
-// A directory of three files: records at 1..3, 11..13 and 21 (µs).
+// A directory of three files: records at 1..3, 11..13 and 21 (µs), with a
+// base snapshot that covers them all (so only the other needs count).
 class RetentionDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -216,6 +218,12 @@ class RetentionDirTest : public ::testing::Test {
         AppendToFile(dir_.File(file), EncodeRecord((file - 1) * 10 + k, 1, 0, "\xC8\x10"));
       }
     }
+    WriteBaseAt(1000);
+  }
+  void WriteBaseAt(uint64_t ts) {
+    std::unique_ptr<BaseWriter> base;
+    ASSERT_TRUE(BaseWriter::Open(dir_.path(), ts, 1, &base).ok());
+    ASSERT_TRUE(base->Commit().ok());
   }
   ScratchDir dir_;
 };
@@ -246,12 +254,16 @@ TEST_F(RetentionDirTest, KeepsWhatTheCheckpointNeeds) {
   RetentionRun run;
   RetentionPolicy policy = Before(UINT64_MAX / 2);
   // No checkpoint: recovery would replay everything.
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, false, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, false, /*keep_base=*/true, &run)
+          .ok());
   EXPECT_TRUE(run.deleted.empty());
   EXPECT_EQ(run.keep_from_ts, 1u);
   // Checkpoint 10: keep from 11, the first record of file 2.
   ASSERT_TRUE(WriteCheckpoint(dir_.path(), 10).ok());
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, false, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, false, /*keep_base=*/true, &run)
+          .ok());
   EXPECT_EQ(Numbers(run.deleted), (std::vector<uint32_t>{1}));
   EXPECT_FALSE(std::filesystem::exists(dir_.File(1)));
   EXPECT_TRUE(std::filesystem::exists(dir_.File(2)));
@@ -266,19 +278,47 @@ TEST_F(RetentionDirTest, KeepsWhatARecentSlaveNeedsButNotAForgottenOne) {
       WriteSlaveRegistry(dir_.path(), {{2, 2, now - 3600, "a:1"}, {3, 12, now, "b:2"}}).ok());
   RetentionPolicy policy = Before(UINT64_MAX / 2);
   RetentionRun run;
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 7200, kKeepAll, true, true, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 7200, kKeepAll, true, true, /*keep_base=*/true, &run)
+          .ok());
   EXPECT_EQ(run.keep_from_ts, 3u);
   EXPECT_TRUE(run.deleted.empty());
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 60, kKeepAll, true, true, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 60, kKeepAll, true, true, /*keep_base=*/true, &run)
+          .ok());
   EXPECT_EQ(run.keep_from_ts, 13u);
   EXPECT_EQ(Numbers(run.deleted), (std::vector<uint32_t>{1}));
   EXPECT_TRUE(std::filesystem::exists(dir_.File(1))) << "a dry run deleted a file";
   // A further need the caller knows of (a streaming slave) counts as well.
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 60, 11, true, false, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 60, 11, true, false, /*keep_base=*/true, &run).ok());
   EXPECT_EQ(Numbers(run.deleted), (std::vector<uint32_t>{1}));
-  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 60, 20, true, false, &run).ok());
+  ASSERT_TRUE(
+      RunUlogRetention(dir_.path(), policy, 60, 20, true, false, /*keep_base=*/true, &run).ok());
   EXPECT_TRUE(run.deleted.empty());
   EXPECT_EQ(run.files_before, 2u);
+}
+
+TEST_F(RetentionDirTest, KeepsWhatTheBaseDoesNotCoverUnlessForced) {
+  ASSERT_TRUE(WriteCheckpoint(dir_.path(), 100).ok());
+  RetentionPolicy policy = Before(UINT64_MAX / 2);
+  RetentionRun run;
+  // A base as of 10: a rebuild needs 11 on, the first record of file 2.
+  WriteBaseAt(10);
+  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, true, true, &run).ok());
+  EXPECT_EQ(run.keep_from_ts, 11u);
+  EXPECT_EQ(Numbers(run.deleted), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(run.held_by_base, 1u);  // file 2 would go too, but for the base
+  // No base at all: a rebuild would need the whole log.
+  ASSERT_TRUE(std::filesystem::remove(BasePath(dir_.path())));
+  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, true, true, &run).ok());
+  EXPECT_EQ(run.keep_from_ts, 1u);
+  EXPECT_TRUE(run.deleted.empty());
+  EXPECT_EQ(run.held_by_base, 2u);
+  // Without keeping the base (ttulmgr purge -force), the checkpoint decides.
+  ASSERT_TRUE(RunUlogRetention(dir_.path(), policy, 0, kKeepAll, true, false, false, &run).ok());
+  EXPECT_EQ(Numbers(run.deleted), (std::vector<uint32_t>{1, 2}));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File(2)));
 }
 
 TEST_F(RetentionDirTest, RegistryKeepsWhatTheSlaveAppliedAndReadsEarlierFiles) {
@@ -300,7 +340,8 @@ TEST_F(RetentionDirTest, UnreadableRegistryDeletesNothing) {
   ASSERT_TRUE(WriteCheckpoint(dir_.path(), 100).ok());
   AppendToFile(SlaveRegistryPath(dir_.path()), "garbage\n");
   RetentionRun run;
-  Status s = RunUlogRetention(dir_.path(), Size(1), 60, kKeepAll, true, false, &run);
+  Status s =
+      RunUlogRetention(dir_.path(), Size(1), 60, kKeepAll, true, false, /*keep_base=*/true, &run);
   EXPECT_FALSE(s.ok());
   EXPECT_TRUE(std::filesystem::exists(dir_.File(1)));
 }
