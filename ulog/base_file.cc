@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,11 +22,6 @@ constexpr std::string_view kHeaderPrefix = "ttserver-base 1 ts=";
 constexpr std::string_view kTrailerPrefix = "end records=";
 constexpr size_t kMaxLine = 128;  // header and trailer are far shorter
 constexpr size_t kChunk = 1 << 20;
-
-uint32_t Crc(uint32_t crc, std::string_view bytes) {
-  return static_cast<uint32_t>(
-      crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
-}
 
 std::string HeaderLine(uint64_t ts) {
   return std::string(kHeaderPrefix) + std::to_string(ts) + "\n";
@@ -203,7 +197,7 @@ Status BaseWriter::Add(std::string_view body, uint64_t version) {
   const size_t start = buffer_.size();
   EncodeFileRecord(record, &buffer_);
   const std::string_view encoded(buffer_.data() + start, buffer_.size() - start);
-  crc_ = Crc(crc_, encoded);
+  crc_ = Crc32(crc_, encoded);
   bytes_ += encoded.size();
   ++records_;
   return buffer_.size() >= kChunk ? Drain() : Status::Ok();
@@ -280,7 +274,7 @@ Status BaseReader::Next(UlogRecord* record) {
     size_t consumed = 0;
     const DecodeResult r = DecodeFileRecord(avail, record, &consumed);
     if (r == DecodeResult::kOk) {
-      crc_ = Crc(crc_, avail.substr(0, consumed));
+      crc_ = Crc32(crc_, avail.substr(0, consumed));
       pos_ += consumed;
       read_bytes_ += consumed;
       ++read_records_;

@@ -1,5 +1,7 @@
 #include "ulog/record.h"
 
+#include <zlib.h>
+
 #include "common/coding.h"
 #include "common/commands.h"
 
@@ -124,7 +126,32 @@ void MakeOriginalCompatible(std::string* body) {
 }
 
 std::string_view RecordKindName(uint8_t id) {
-  return id == kRecordPutMeta ? std::string_view("putmeta") : CommandName(id);
+  if (id == kRecordPutMeta) return "putmeta";
+  if (id == kRecordChecksum) return "checksum";
+  return CommandName(id);
+}
+
+uint32_t Crc32(uint32_t crc, std::string_view bytes) {
+  // zlib answers a null buffer with the initial value, not `crc`.
+  if (bytes.empty()) return crc;
+  return static_cast<uint32_t>(
+      crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
+std::string ChecksumBody(uint32_t covered, uint32_t crc) {
+  std::string body = BodyStart(kRecordChecksum, 2 + 4 + 4 + 1);
+  PutU32(&body, covered);
+  PutU32(&body, crc);
+  PutU8(&body, 0);
+  return body;
+}
+
+bool ParseChecksumBody(std::string_view body, uint32_t* covered, uint32_t* crc) {
+  ByteReader reader(body);
+  uint8_t magic, command, result;
+  return reader.ReadU8(&magic) && magic == kMagicRequest && reader.ReadU8(&command) &&
+         command == kRecordChecksum && reader.ReadU32(covered) && reader.ReadU32(crc) &&
+         reader.ReadU8(&result) && reader.rest().empty();
 }
 
 std::string OutBody(std::string_view key) {

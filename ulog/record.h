@@ -21,6 +21,15 @@
 //   a put that also sets the value's memcached metadata (partition/envelope.h:
 //   flags, absolute expiry in UNIX seconds or 0, meta-protocol state, client
 //   CAS or 0). Written only when one of them is not zero; otherwise a put.
+//     checksum 0xB1   := covered:u32 crc:u32
+//   the zlib crc32 of the `covered` bytes of the file just before this record
+//   (the records since the previous checksum record of the file, or its
+//   start). Our writer adds one after at least 4 KiB of records, and before a
+//   file is closed or rotated, in the same write, so a byte changed on disk
+//   is found when the log is read (ulog_writer.h). Its ts is the last covered
+//   record's, its sid and mid 0. It holds no data: readers check and skip it,
+//   it is never streamed, and `ttulmgr export` leaves it out (the
+//   original's ttulmgr prints it as "(unknown)").
 //
 // All integers big-endian. We write effect records (design.md §2): every data
 // change is logged as the put/out/vanish that reproduces its result, with
@@ -41,8 +50,11 @@ namespace tt {
 
 constexpr size_t kRecordHeaderSize = 17;  // same for the file and the wire form
 
-// The command id of our putmeta extension record (see the grammar above).
+// The command ids of our extension records (see the grammar above).
 constexpr uint8_t kRecordPutMeta = 0xB0;
+constexpr uint8_t kRecordChecksum = 0xB1;
+// A whole checksum record in a file: header and its 11-byte body.
+constexpr size_t kChecksumRecordSize = kRecordHeaderSize + 11;
 
 // The name `ttulmgr export` prints for a record body's command id: the
 // original's names (CommandName), and "putmeta" for our extension.
@@ -71,6 +83,17 @@ DecodeResult DecodeFileRecord(std::string_view in, UlogRecord* rec, size_t* cons
 // Wire form (4-byte sid, no mid). Decoding sets mid = 0.
 void EncodeWireRecord(const UlogRecord& rec, std::string* out);
 DecodeResult DecodeWireRecord(std::string_view in, UlogRecord* rec, size_t* consumed);
+
+// The zlib crc32 of `bytes` continuing from `crc` (0 to start).
+uint32_t Crc32(uint32_t crc, std::string_view bytes);
+// The body of a checksum record, and its fields; false if `body` is not a
+// well-formed checksum body.
+std::string ChecksumBody(uint32_t covered, uint32_t crc);
+bool ParseChecksumBody(std::string_view body, uint32_t* covered, uint32_t* crc);
+// True when `body` is a checksum record's (command id 0xB1), well-formed or not.
+inline bool IsChecksumBody(std::string_view body) {
+  return body.size() >= 2 && static_cast<uint8_t>(body[1]) == kRecordChecksum;
+}
 
 // Body builders for the records we write (result byte 0 = success).
 std::string PutBody(std::string_view key, std::string_view value);

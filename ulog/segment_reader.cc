@@ -36,7 +36,9 @@ SegmentReader::SegmentReader(SegmentReader&& other) noexcept
       buf_(std::move(other.buf_)),
       buf_start_(other.buf_start_),
       pos_(other.pos_),
-      partial_is_stale_(other.partial_is_stale_) {}
+      partial_is_stale_(other.partial_is_stale_),
+      unchecked_bytes_(other.unchecked_bytes_),
+      unchecked_crc_(other.unchecked_crc_) {}
 
 SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
   if (this != &other) {
@@ -47,6 +49,8 @@ SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
     buf_start_ = other.buf_start_;
     pos_ = other.pos_;
     partial_is_stale_ = other.partial_is_stale_;
+    unchecked_bytes_ = other.unchecked_bytes_;
+    unchecked_crc_ = other.unchecked_crc_;
   }
   return *this;
 }
@@ -67,7 +71,25 @@ DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
     std::string_view avail(buf_.data() + pos_, buf_.size() - pos_);
     size_t consumed = 0;
     DecodeResult r = DecodeFileRecord(avail, rec, &consumed);
+    if (r == DecodeResult::kOk && IsChecksumBody(rec->body)) {
+      uint32_t covered = 0, crc = 0;
+      if (!ParseChecksumBody(rec->body, &covered, &crc) || covered != unchecked_bytes_ ||
+          crc != unchecked_crc_) {
+        const uint64_t end = offset();
+        *error = Status::Corruption(
+            "update log " + path_ + ": the records from offset " +
+            std::to_string(end - unchecked_bytes_) + " to " + std::to_string(end) +
+            " do not match the checksum record after them: the file was changed on disk");
+        return DecodeResult::kCorrupt;
+      }
+      pos_ += consumed;
+      unchecked_bytes_ = 0;
+      unchecked_crc_ = 0;
+      continue;
+    }
     if (r == DecodeResult::kOk) {
+      unchecked_crc_ = Crc32(unchecked_crc_, avail.substr(0, consumed));
+      unchecked_bytes_ += consumed;
       pos_ += consumed;
       return r;
     }

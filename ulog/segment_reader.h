@@ -26,8 +26,11 @@ class SegmentReader {
 
   // kOk with the next record; kNeedMore at the current end of the file (the
   // bytes of a partial record count in pending() until the next call, which
-  // reads them again); kCorrupt when the next byte is
-  // not 0xC9 (the position stays there). *error is set on a read error.
+  // reads them again); kCorrupt when the next byte is not 0xC9 (the position
+  // stays there), or when the records before a checksum record (record.h)
+  // do not match it (*error is then a Corruption naming the file and the
+  // offsets). Checksum records are checked and passed over, never returned.
+  // *error is set on a read error.
   DecodeResult Next(UlogRecord* rec, Status* error);
 
   // File offset just after the last record returned.
@@ -35,6 +38,10 @@ class SegmentReader {
   // Bytes read past offset() that do not (yet) form a whole record.
   size_t pending() const { return buf_.size() - pos_; }
   const std::string& path() const { return path_; }
+  // The records returned since the last checksum record (or the file's
+  // start): their bytes and crc32, which the next checksum record covers.
+  uint64_t unchecked_bytes() const { return unchecked_bytes_; }
+  uint32_t unchecked_crc() const { return unchecked_crc_; }
 
  private:
   SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -48,6 +55,8 @@ class SegmentReader {
   uint64_t buf_start_ = 0;  // file offset of buf_[0]
   size_t pos_ = 0;          // start of the next record in buf_
   bool partial_is_stale_ = false;  // bytes after pos_ must be re-read before use
+  uint64_t unchecked_bytes_ = 0;
+  uint32_t unchecked_crc_ = 0;
 };
 
 // Reads the timestamp of the first record of `path` (bytes 1–8). nullopt for

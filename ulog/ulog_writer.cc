@@ -74,24 +74,63 @@ Status SyncDirectory(const std::string& dir) {
   return s;
 }
 
-// Reads every whole record of `path`. *valid_end = the offset after the last
-// whole record; *newest = the largest timestamp seen (0 if none).
-Status ScanFile(const std::string& path, uint64_t* valid_end, uint64_t* newest, bool* has_records) {
-  *valid_end = 0;
-  *newest = 0;
-  *has_records = false;
+// What ScanFile found in one log file.
+struct FileScan {
+  uint64_t valid_end = 0;  // the offset after the last whole record
+  uint64_t newest = 0;     // the largest timestamp seen (0 if none)
+  bool has_records = false;
+  // The records after the last checksum record (SegmentReader).
+  uint64_t unchecked_bytes = 0;
+  uint32_t unchecked_crc = 0;
+};
+
+// True when the bytes of `path` from `offset` on are all zero (a file system
+// may leave zeros where a crash cut a write short).
+bool OnlyZerosFrom(const std::string& path, uint64_t offset) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[65536];
+  bool zeros = true;
+  for (ssize_t n; zeros && (n = pread(fd, buf, sizeof buf, static_cast<off_t>(offset))) > 0;) {
+    zeros = std::all_of(buf, buf + n, [](char c) { return c == 0; });
+    offset += static_cast<uint64_t>(n);
+  }
+  close(fd);
+  return zeros;
+}
+
+// Reads every whole record of `path`. A record cut short at the end, or
+// zeros after the last whole record, end the scan there (a torn tail, which
+// the caller cuts off); anything else that is not a record, and records that
+// do not match their checksum, are Corruption: cutting there would lose the
+// records after it.
+Status ScanFile(const std::string& path, FileScan* scan) {
+  *scan = FileScan();
   std::optional<SegmentReader> segment;
   Status s = SegmentReader::Open(path, &segment);
   if (!s.ok()) return s;
   UlogRecord rec;
-  for (;;) {
-    DecodeResult r = segment->Next(&rec, &s);
-    if (!s.ok()) return s;
-    if (r != DecodeResult::kOk) break;
-    *newest = std::max(*newest, rec.ts);
-    *has_records = true;
+  DecodeResult r;
+  while ((r = segment->Next(&rec, &s)) == DecodeResult::kOk) {
+    scan->newest = std::max(scan->newest, rec.ts);
+    scan->has_records = true;
   }
-  *valid_end = segment->offset();
+  if (!s.ok()) {
+    return Status::Corruption(s.message() +
+                              "; the server does not start on a damaged log: restore this file "
+                              "from a backup or a slave's copy of the log, or move it and every "
+                              "later file aside to start without their records");
+  }
+  scan->valid_end = segment->offset();
+  if (r == DecodeResult::kCorrupt && !OnlyZerosFrom(path, scan->valid_end)) {
+    return Status::Corruption(
+        "update log " + path + " is damaged at offset " + std::to_string(scan->valid_end) +
+        ": the bytes there do not start a record, and records may follow; the server does not "
+        "start on a damaged log: restore this file from a backup or a slave's copy of the log, "
+        "or move it and every later file aside to start without their records");
+  }
+  scan->unchecked_bytes = segment->unchecked_bytes();
+  scan->unchecked_crc = segment->unchecked_crc();
   return Status::Ok();
 }
 
@@ -135,10 +174,12 @@ class UlogWriter::Impl {
       if (!s.ok()) return s;
     }
 
-    uint64_t valid_end, newest;
-    bool has_records;
-    s = ScanFile(path, &valid_end, &newest, &has_records);
+    FileScan scan;
+    s = ScanFile(path, &scan);
     if (!s.ok()) return s;
+    unchecked_bytes_ = scan.unchecked_bytes;
+    unchecked_crc_ = scan.unchecked_crc;
+    const uint64_t valid_end = scan.valid_end;
     if (valid_end < size_) {
       // A crash in the middle of a write: cut the file back to its last whole
       // record so that new records follow it.
@@ -153,12 +194,12 @@ class UlogWriter::Impl {
       size_ = valid_end;
     }
     // The newest timestamp is in the last non-empty file.
-    for (uint32_t i = file_number_ - 1; !has_records && i >= 1; --i) {
-      s = ScanFile(UlogFileName(options_.dir, i), &valid_end, &newest, &has_records);
+    for (uint32_t i = file_number_ - 1; !scan.has_records && i >= 1; --i) {
+      s = ScanFile(UlogFileName(options_.dir, i), &scan);
       if (s.IsNotFound()) break;
       if (!s.ok()) return s;
     }
-    options_.clock->Observe(newest);
+    options_.clock->Observe(scan.newest);
 
     if (options_.sync == UlogSync::kInterval) {
       sync_thread_ = std::thread([this] { IntervalSyncLoop(); });
@@ -238,6 +279,7 @@ class UlogWriter::Impl {
     std::unique_lock lock(mu_);
     while (sync_in_flight_) durable_cv_.wait(lock);
     Status s = WriteDeferredLocked();
+    if (s.ok()) s = WriteChecksumLocked();
     if (!s.ok()) return s;
     return SyncLocked(lock);
   }
@@ -265,6 +307,8 @@ class UlogWriter::Impl {
  private:
   // Deferred records are written once they take this many bytes.
   static constexpr size_t kMaxDeferredBytes = 64 * 1024;
+  // A checksum record follows once this many bytes of records are unchecked.
+  static constexpr size_t kChecksumEvery = 4096;
 
   // REQUIRES: mu_ held. Writes the deferred records with one writev. On
   // failure those not written whole are dropped, and the error is kept for
@@ -300,17 +344,33 @@ class UlogWriter::Impl {
   Status WriteLocked(std::string_view head, std::string_view tail, uint64_t* seq,
                      bool keep_whole_records = false) {
     if (!broken_.ok()) return broken_;
-    const size_t total = head.size() + tail.size();
+    const size_t records = head.size() + tail.size();
+    if (unchecked_bytes_ + records > UINT32_MAX) {
+      // A checksum record counts at most 4 GiB; the bytes before this
+      // (huge) write get one of their own first.
+      Status s = WriteChecksumLocked();
+      if (!s.ok()) return s;
+    }
+    uint32_t crc = Crc32(Crc32(unchecked_crc_, head), tail);
+    // A checksum record goes in the same write once enough is unchecked,
+    // and always before the file is rotated.
+    std::string checksum;
+    if (unchecked_bytes_ + records >= kChecksumEvery ||
+        (options_.limit > 0 && size_ + records >= options_.limit)) {
+      checksum = ChecksumRecord(static_cast<uint32_t>(unchecked_bytes_ + records), crc);
+    }
+    const size_t total = records + checksum.size();
     size_t written = 0;
     while (written < total) {
-      iovec parts[2];
+      iovec parts[3];
       int count = 0;
-      if (written < head.size()) {
-        parts[count++] = {const_cast<char*>(head.data() + written), head.size() - written};
-      }
-      size_t tail_done = written > head.size() ? written - head.size() : 0;
-      if (tail_done < tail.size()) {
-        parts[count++] = {const_cast<char*>(tail.data() + tail_done), tail.size() - tail_done};
+      size_t start = 0;
+      for (std::string_view part : {head, tail, std::string_view(checksum)}) {
+        if (written < start + part.size()) {
+          const size_t done = written > start ? written - start : 0;
+          parts[count++] = {const_cast<char*>(part.data() + done), part.size() - done};
+        }
+        start += part.size();
       }
       ssize_t n = writev(file_->fd(), parts, count);
       if (n < 0 && errno == EINTR) continue;
@@ -325,6 +385,8 @@ class UlogWriter::Impl {
           LogError("update log: ", broken_.message());
         } else if (kept > 0) {
           size_ += kept;
+          unchecked_crc_ = Crc32(unchecked_crc_, head.substr(0, kept));
+          unchecked_bytes_ += kept;
           ++last_seq_;
           append_cv_.notify_all();
         }
@@ -333,6 +395,13 @@ class UlogWriter::Impl {
       written += static_cast<size_t>(n);
     }
     size_ += total;
+    if (checksum.empty()) {
+      unchecked_crc_ = crc;
+      unchecked_bytes_ += records;
+    } else {
+      unchecked_crc_ = 0;
+      unchecked_bytes_ = 0;
+    }
     *seq = ++last_seq_;
     append_cv_.notify_all();
     if (options_.limit > 0 && size_ >= options_.limit) {
@@ -343,6 +412,42 @@ class UlogWriter::Impl {
         LogError("update log: ", s.message());
       }
     }
+    return Status::Ok();
+  }
+
+  // The encoded checksum record of `covered` bytes with crc32 `crc`.
+  std::string ChecksumRecord(uint32_t covered, uint32_t crc) const {
+    std::string encoded;
+    EncodeFileRecord(UlogRecord{.ts = options_.clock->Last(), .body = ChecksumBody(covered, crc)},
+                     &encoded);
+    return encoded;
+  }
+
+  // REQUIRES: mu_ held. Writes a checksum record of the records not yet
+  // covered by one (at Sync() and close, so a file ends checked).
+  Status WriteChecksumLocked() {
+    if (unchecked_bytes_ == 0 || !broken_.ok()) return broken_;
+    const std::string checksum =
+        ChecksumRecord(static_cast<uint32_t>(unchecked_bytes_), unchecked_crc_);
+    std::string_view rest = checksum;
+    while (!rest.empty()) {
+      ssize_t n = write(file_->fd(), rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        Status s = Status::IoError(Errno("cannot write update log file", file_->path()));
+        const size_t written = checksum.size() - rest.size();
+        if (written > 0 && ftruncate(file_->fd(), static_cast<off_t>(size_)) != 0) {
+          broken_ =
+              Status::IoError(Errno("cannot remove a partly written record from", file_->path()));
+          LogError("update log: ", broken_.message());
+        }
+        return s;
+      }
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    size_ += checksum.size();
+    unchecked_bytes_ = 0;
+    unchecked_crc_ = 0;
     return Status::Ok();
   }
 
@@ -419,6 +524,9 @@ class UlogWriter::Impl {
   uint64_t failed_through_ = 0;  // an fdatasync covering records up to here failed
   Status sync_error_;
   Status broken_;          // set when a failed append could not be undone
+  // The records of the current file after its last checksum record.
+  uint64_t unchecked_bytes_ = 0;
+  uint32_t unchecked_crc_ = 0;
   std::string deferred_;   // records appended with `deferred`, not yet written
   Status deferred_error_;  // the last failed write of deferred records, until Flush()
   bool sync_in_flight_ = false;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -115,7 +116,8 @@ TEST_F(UlogWriterTest, RotatesOnceAFileReachesTheLimit) {
   EXPECT_EQ(FileSize(4), 0u);
   for (uint32_t i = 1; i <= 3; ++i) {
     EXPECT_GE(FileSize(i), 1024u) << i;
-    EXPECT_LT(FileSize(i), 1024u + record_size) << i;  // over by less than one record
+    // Over by less than one record, and the checksum record that closes it.
+    EXPECT_LT(FileSize(i), 1024u + record_size + kChecksumRecordSize) << i;
   }
   EXPECT_FALSE(std::filesystem::exists(dir_.File(5)));
   EXPECT_EQ(ReadAll(dir_.path()).size(), writer->LastSeq());
@@ -185,16 +187,67 @@ TEST_F(UlogWriterTest, TornTailIsCutOnReopen) {
   EXPECT_EQ(records[1].body, PutBody("after", "repair"));
 }
 
-TEST_F(UlogWriterTest, GarbageAfterTheLastRecordIsCutOnReopen) {
+TEST_F(UlogWriterTest, ZerosAfterTheLastRecordAreCutOnReopen) {
   {
     auto writer = OpenWriter();
     Put(writer.get(), "foo", "bar");
   }
+  // The record and the checksum record the writer adds when it closes.
+  ASSERT_EQ(FileSize(1), 34u + kChecksumRecordSize);
   AppendToFile(dir_.File(1), std::string(4096, '\0'));  // e.g. zeros after a power loss
   auto writer = OpenWriter();
-  EXPECT_EQ(FileSize(1), 34u);
+  EXPECT_EQ(FileSize(1), 34u + kChecksumRecordSize);
   Put(writer.get(), "k", "v");
   EXPECT_EQ(ReadAll(dir_.path()).size(), 2u);
+}
+
+// Bytes that are not a record, in the middle of the current file, are
+// damage, not a torn tail: cutting there would drop the records after them.
+TEST_F(UlogWriterTest, DamageInTheMiddleOfTheCurrentFileIsRefusedNotCut) {
+  {
+    auto writer = OpenWriter();
+    Put(writer.get(), "foo", "bar");
+  }
+  const uint64_t size = FileSize(1);
+  AppendToFile(dir_.File(1), std::string("garbage") + EncodeRecord(NowMicros(), 1, 0, PutBody("k", "v")));
+  std::unique_ptr<UlogWriter> writer;
+  UlogWriterOptions options;
+  options.dir = dir_.path();
+  options.clock = &clock_;
+  Status s = UlogWriter::Open(options, &writer);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("is damaged at offset " + std::to_string(size)), std::string::npos)
+      << s.ToString();
+  EXPECT_GT(FileSize(1), size) << "the records after the damage were cut";
+}
+
+// A byte flipped inside a record's value, where the framing still holds, is
+// found by the checksum record after it: at open (the current file) and by
+// every reader.
+TEST_F(UlogWriterTest, AFlippedByteInsideARecordIsFoundByItsChecksum) {
+  {
+    auto writer = OpenWriter();
+    for (int i = 0; i < 200; ++i) Put(writer.get(), "key" + std::to_string(i), "value");
+  }
+  std::string bytes = ReadWholeFile(dir_.File(1));
+  const size_t at = bytes.find("value", bytes.size() / 2);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = 'V';
+  std::ofstream(dir_.File(1), std::ios::binary | std::ios::trunc) << bytes;
+  std::unique_ptr<UlogReader> reader;
+  ASSERT_TRUE(UlogReader::Open(dir_.path(), 0, &reader).ok());
+  UlogRecord record;
+  Status s;
+  while ((s = reader->Next(&record)).ok()) {
+  }
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("do not match the checksum record"), std::string::npos)
+      << s.ToString();
+  std::unique_ptr<UlogWriter> writer;
+  UlogWriterOptions options;
+  options.dir = dir_.path();
+  options.clock = &clock_;
+  EXPECT_EQ(UlogWriter::Open(options, &writer).code(), Status::Code::kCorruption);
 }
 
 TEST_F(UlogWriterTest, GroupCommitServesEightThreads) {
@@ -357,7 +410,8 @@ TEST_F(UlogWriterTest, DeferredRecordsAreWrittenWhenTheyWouldPassTheFileLimit) {
   for (; writer->Position().file < 4; ++records) PutDeferred(writer.get(), "key", value);
   for (uint32_t i = 1; i <= 3; ++i) {
     EXPECT_GE(FileSize(i), 1024u) << i;
-    EXPECT_LT(FileSize(i), 1024u + record_size) << i;  // over by less than one record
+    // Over by less than one record, and the checksum record that closes it.
+    EXPECT_LT(FileSize(i), 1024u + record_size + kChecksumRecordSize) << i;
   }
   ASSERT_TRUE(Flush(writer.get()).ok());
   EXPECT_EQ(ReadAll(dir_.path()).size(), static_cast<size_t>(records));
@@ -366,7 +420,7 @@ TEST_F(UlogWriterTest, DeferredRecordsAreWrittenWhenTheyWouldPassTheFileLimit) {
   auto unlimited = OpenWriter();
   while (FileSize(4) == 0) PutDeferred(unlimited.get(), "key", value);
   EXPECT_GE(FileSize(4), 64u * 1024);
-  EXPECT_LT(FileSize(4), 64u * 1024 + record_size);
+  EXPECT_LT(FileSize(4), 64u * 1024 + record_size + kChecksumRecordSize);
 }
 
 TEST_F(UlogWriterTest, AFailedWriteOfDeferredRecordsIsReportedByTheNextFlush) {
