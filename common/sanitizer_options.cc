@@ -23,6 +23,9 @@ TT_SANITIZER_DEFAULTS const char* __ubsan_default_options() {
 // ThreadSanitizer keeps running after a report and exits with 66; the
 // suppressions name only code of the uninstrumented libraries we link
 // (TT_TSAN_SUPPRESSIONS is the file in the source tree, a reason per line).
+// Its lock-order checker is off: it holds at most 64 locks per thread and
+// stops the process with "CHECK failed: sanitizer_deadlock_detector.h" when
+// the Engine takes all 256 key stripes (vanish, optimize, sync).
 TT_SANITIZER_DEFAULTS const char* __tsan_default_options() {
-  return "halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=" TT_TSAN_SUPPRESSIONS;
+  return "halt_on_error=0:exitcode=66:detect_deadlocks=0:suppressions=" TT_TSAN_SUPPRESSIONS;
 }
