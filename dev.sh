@@ -47,8 +47,8 @@ build() {
   cmake --build "$dir" -j"$(nproc)" --target "$target"
 }
 
-# Sanitized builds are optimised less (-O1) and keep line tables only (-g1):
-# that is enough for the reports' stacks and builds much faster than -O2 -g.
+# Sanitized builds are optimised less (-O1) and keep line tables only (-g1), to
+# save build time: line tables are enough for the reports' stacks.
 SANITIZED=(-DTT_BUILD_TESTS=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 
 # Left out of the TSan part, which is for the tests of concurrency: the protocol
