@@ -63,7 +63,20 @@ TEST_P(DurabilityTest, KillNineLosesNoAcknowledgedWrite) {
         }
       });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // At least 1.5 s of load and 1000 acknowledged writes before the kill:
+    // a sanitized build on a loaded machine writes slowly, and a fixed pause
+    // left it too few writes to test anything.
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + std::chrono::seconds(60);
+    auto acked_count = [&] {
+      std::lock_guard lock(acked_mu);
+      return acked.size();
+    };
+    while (std::chrono::steady_clock::now() < deadline &&
+           (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500) ||
+            acked_count() < 1000)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     server.Kill();  // SIGKILL mid-load
     stop = true;
     for (auto& w : writers) w.join();
