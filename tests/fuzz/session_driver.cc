@@ -1,6 +1,7 @@
 #include "tests/fuzz/session_driver.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_world.h"
@@ -65,20 +66,27 @@ SessionRun DriveSession(ProtocolSession& session, const SessionPlan& plan, const
     TT_FUZZ_CHECK(run.out.size() - from <= call_limit);
     if (check_call) check_call(std::string_view(run.out).substr(from));
   };
-  std::string buffer;
+  // The bytes delivered and not consumed yet: payload[unconsumed_begin, delivered).
+  size_t unconsumed_begin = 0;
   size_t delivered = 0;
   for (size_t chunk : plan.chunks) {
-    buffer.append(plan.payload.substr(delivered, chunk));
     delivered += chunk;
     // As Connection::ProcessInput and then Settle: call again while whole
     // requests wait behind a full batch of replies.
     bool after_job = false;
-    while (!run.ended && (!buffer.empty() || after_job)) {
+    while (!run.ended && (unconsumed_begin < delivered || after_job)) {
+      // A buffer of exactly the bytes offered, so that ASan sees a read past them.
+      const std::string_view offered =
+          plan.payload.substr(unconsumed_begin, delivered - unconsumed_begin);
+      const std::unique_ptr<char[]> buffer(new char[offered.size()]);
+      std::copy(offered.begin(), offered.end(), buffer.get());
       const size_t out_before = run.out.size();
       size_t consumed = 0;
-      const ProtocolSession::Result result = session.Process(buffer, &consumed, &run.out);
-      TT_FUZZ_CHECK(consumed <= buffer.size());
-      buffer.erase(0, consumed);
+      const ProtocolSession::Result result =
+          session.Process(std::string_view(buffer.get(), offered.size()), &consumed, &run.out);
+      TT_FUZZ_CHECK(consumed <= offered.size());
+      unconsumed_begin += consumed;
+      const bool left = unconsumed_begin < delivered;
       check_appended(out_before);
       if (result == ProtocolSession::Result::kClose) {
         run.ended = true;
@@ -94,14 +102,14 @@ SessionRun DriveSession(ProtocolSession& session, const SessionPlan& plan, const
         after_job = true;
       } else {
         // kContinue: bytes left unconsumed must be a request still arriving.
-        TT_FUZZ_CHECK(consumed > 0 || buffer.empty() || session.MidRequest());
+        TT_FUZZ_CHECK(consumed > 0 || !left || session.MidRequest());
         if (consumed == 0 || session.MidRequest()) break;
         after_job = false;
       }
     }
     if (run.ended) break;
   }
-  run.unconsumed = buffer.size();
+  run.unconsumed = delivered - unconsumed_begin;
   return run;
 }
 
