@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ttserver developer entry point. Two subcommands:
+# ttserver developer entry point. Three subcommands:
 #   ./dev.sh run    install missing Debian packages, build, and run ttserver in the
 #                   foreground on 127.0.0.1:1978 (hash database and update log in ./data/)
 #   ./dev.sh test [plain|asan|tsan]...
@@ -9,6 +9,11 @@
 #                   under AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/;
 #                   tsan = the tests labelled tsan under ThreadSanitizer in build-tsan/.
 #                   Non-zero if any part fails; every part runs even after one failed.
+#   ./dev.sh fuzz [SECONDS] [--merge] [TARGET...]
+#                   build the libFuzzer targets of tests/fuzz/ with clang (ASan, UBSan)
+#                   in build-fuzz/ and run each (or the TARGETs) for SECONDS (default
+#                   60); --merge adds the inputs that found new coverage to
+#                   tests/fuzz/corpus/; non-zero when a target crashed
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +30,10 @@ PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libc
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
                curl postgresql)
+
+# The fuzz targets need clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 
 install_packages() {
   local missing=()
@@ -86,6 +95,73 @@ test_part() {
   return "$status"
 }
 
+# The dictionary of a fuzz target's protocol (tests/fuzz/dict/), if it has one.
+fuzz_dict() {
+  case "$1" in
+    binary_request | binary_session) echo tests/fuzz/dict/binary.dict ;;
+    memcached_text) echo tests/fuzz/dict/memcached_text.dict ;;
+    memcached_binary) echo tests/fuzz/dict/memcached_binary.dict ;;
+    http_session) echo tests/fuzz/dict/http.dict ;;
+    ulog_record | ulog_segment | repl_slave | tail_stream) echo tests/fuzz/dict/ulog.dict ;;
+  esac
+}
+
+# Runs one fuzz target for $2 seconds (new inputs go to its work directory,
+# not to the corpus in the tree), merges them into the corpus when $3 is 1,
+# and prints its line of the summary. Returns 1 when it crashed.
+fuzz_target() {
+  local target=$1 seconds=$2 merge=$3
+  local bin="$FUZZ_BUILD_DIR/tests/fuzz/fuzz_$target" work="$FUZZ_BUILD_DIR/fuzz-work/$target"
+  local corpus="tests/fuzz/corpus/$target" dict_args=() dict
+  dict=$(fuzz_dict "$target")
+  [ -n "$dict" ] && dict_args=(-dict="$dict")
+  rm -rf "$work"
+  mkdir -p "$work/new"
+  nice -n 10 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/" "${dict_args[@]}" "$work/new" "$corpus" \
+    >"$work/log" 2>&1 || true
+  if [ "$merge" = 1 ]; then
+    nice -n 10 "$bin" -merge=1 "${dict_args[@]}" "$corpus" "$work/new" >>"$work/log" 2>&1 || true
+  fi
+  local executions coverage crashes
+  executions=$(grep -o 'number_of_executed_units: [0-9]*' "$work/log" | tail -1 | grep -o '[0-9]*$')
+  coverage=$(grep -E '^#[0-9]+' "$work/log" | grep -o 'cov: [0-9]* ft: [0-9]*' | tail -1)
+  crashes=$(find "$work" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' \
+    -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | sort)
+  printf '%-17s %12s %7s %7s %7s %8s\n' "$target" "${executions:-?}" \
+    "$(echo "$coverage" | awk '{print $2}')" "$(echo "$coverage" | awk '{print $4}')" \
+    "$(ls "$corpus" | wc -l)" "$(echo -n "$crashes" | grep -c . || true)"
+  if [ -n "$crashes" ]; then
+    echo "$crashes" | sed 's/^/    reproducer: /'
+    echo "    log: $work/log"
+    return 1
+  fi
+}
+
+fuzz() {
+  local seconds=60 merge=0 targets=()
+  for arg in "$@"; do
+    case "$arg" in
+      --merge) merge=1 ;;
+      '' | *[!0-9]*) targets+=("$arg") ;;
+      *) seconds=$arg ;;
+    esac
+  done
+  install_packages "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B "$FUZZ_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DTT_FUZZ=ON "${launcher[@]}" >/dev/null
+  cmake --build "$FUZZ_BUILD_DIR" -j"$(nproc)" --target fuzz_targets
+  [ ${#targets[@]} -eq 0 ] && mapfile -t targets < <(ls tests/fuzz/corpus)
+  printf '%-17s %12s %7s %7s %7s %8s\n' target executions cov ft corpus crashes
+  local failed=0
+  for target in "${targets[@]}"; do
+    fuzz_target "$target" "$seconds" "$merge" || failed=1
+  done
+  return $failed
+}
+
 case "${1:-}" in
   run)
     shift
@@ -115,8 +191,12 @@ case "${1:-}" in
       exit 1
     fi
     ;;
+  fuzz)
+    shift
+    fuzz "$@"
+    ;;
   *)
-    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan]..." >&2
+    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan]... | fuzz [seconds] [--merge] [target...]" >&2
     exit 2
     ;;
 esac

@@ -23,9 +23,6 @@ namespace {
 constexpr size_t kRecvChunk = 64 * 1024;
 // stat text: the original client rejects 64 KiB; we allow room for extra lines.
 constexpr uint64_t kMaxStatSize = 1 << 20;
-// Largest replication record body accepted: a logged putshl/ext of the largest
-// key and value plus its fixed fields. Anything larger is a broken stream.
-constexpr uint64_t kMaxReplBody = 2 * uint64_t{kProtocolMaxSize} + 64;
 
 bool IsTransportFailure(const Status& s) {
   switch (s.code()) {
@@ -590,65 +587,28 @@ Status RemoteDB::ReplNext(UlogRecord* record, bool* is_nop, double timeout_s) {
   return s;
 }
 
-Status RemoteDB::ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace,
-                              double timeout_s) {
+// The stream's bytes as ReadReplItem reads them: the receive buffer, filled
+// from the socket.
+class RemoteDB::StreamSource : public ReplByteSource {
+ public:
+  explicit StreamSource(RemoteDB* db) : db_(db) {}
+  Status Peek(size_t n, std::string_view* bytes) override {
+    Status s = db_->Fill(n);
+    if (s.ok()) *bytes = std::string_view(db_->rbuf_).substr(db_->rpos_);
+    return s;
+  }
+  Status Read(size_t n, std::string* out) override { return db_->ReadBytes(n, out); }
+
+ private:
+  RemoteDB* db_;
+};
+
+Status RemoteDB::ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace, double timeout_s) {
   if (!streaming_ || fd_ < 0)
     return Status::InvalidArgument("no replication stream; ReplStart first");
   deadline_ = Deadline::After(timeout_s);
-  Status s = [&]() -> Status {
-    TT_RETURN_IF_ERROR(Fill(1));
-    const uint8_t magic = static_cast<uint8_t>(rbuf_[rpos_]);
-    const bool known =
-        magic == kMagicNop || magic == kMagicRecord ||
-        (extended_ && (magic == kMagicSnapshotBegin || magic == kMagicSnapshotRecord ||
-                       magic == kMagicSnapshotEnd || magic == kMagicLogGap));
-    if (!known) {
-      return Status::Protocol("unexpected byte " + HexByte(magic) + " in the replication stream");
-    }
-    if (magic == kMagicNop || magic == kMagicSnapshotEnd) {
-      ++rpos_;
-      *item = magic == kMagicNop ? ReplItem::kNop : ReplItem::kSnapshotEnd;
-      return Status::Ok();
-    }
-    if (magic == kMagicSnapshotBegin || magic == kMagicLogGap) {
-      // The byte and a ts u64; a snapshot's beginning adds its replace flag.
-      const bool begin = magic == kMagicSnapshotBegin;
-      std::string bytes;
-      TT_RETURN_IF_ERROR(ReadBytes(begin ? 10 : 9, &bytes));
-      record->ts = DecodeU64(bytes.data() + 1);
-      record->sid = 0;
-      record->mid = 0;
-      record->body.clear();
-      if (!begin) {
-        return Status::NotFound("the update log of " + HostPort(host_, port_) +
-                                " no longer reaches the timestamp asked for: its oldest record is "
-                                "at " +
-                                std::to_string(record->ts));
-      }
-      *item = ReplItem::kSnapshotBegin;
-      *replace = bytes[9] != 0;
-      return Status::Ok();
-    }
-    *item = magic == kMagicRecord ? ReplItem::kRecord : ReplItem::kSnapshotRecord;
-    // The body size is checked before anything is allocated for the body.
-    TT_RETURN_IF_ERROR(Fill(kRecordHeaderSize));
-    uint64_t ts;
-    uint32_t size;
-    PeekRecordHeader(std::string_view(rbuf_).substr(rpos_), &ts, &size);
-    if (size > kMaxReplBody) {
-      return Status::Protocol("replication record body of " + std::to_string(size) +
-                              " bytes exceeds the limit of " + std::to_string(kMaxReplBody));
-    }
-    // Decoding copies the body out of `wire`: a record is held twice, briefly.
-    std::string wire;
-    TT_RETURN_IF_ERROR(ReadBytes(kRecordHeaderSize + size, &wire));
-    wire[0] = static_cast<char>(kMagicRecord);  // a snapshot record is framed the same way
-    size_t consumed;
-    if (DecodeWireRecord(wire, record, &consumed) != DecodeResult::kOk) {
-      return Status::Corruption("undecodable replication record");
-    }
-    return Status::Ok();
-  }();
+  StreamSource source(this);
+  Status s = ReadReplItem(source, extended_, HostPort(host_, port_), item, record, replace);
   if (!s.ok()) Drop();
   return s;
 }

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/repl_stream.h"
 #include "client/socket.h"
 #include "common/status.h"
 #include "ulog/record.h"
@@ -134,7 +135,8 @@ class RemoteDB {
   // reaches: record.ts is then the timestamp of its oldest record, and the
   // stream is over (the connection is closed). Extension items on a plain
   // stream are Protocol errors.
-  enum class ReplItem { kRecord, kNop, kSnapshotBegin, kSnapshotRecord, kSnapshotEnd };
+  // The decoding is ReadReplItem's (client/repl_stream.h).
+  using ReplItem = tt::ReplItem;
   Status ReplNextItem(ReplItem* item, UlogRecord* record, bool* replace, double timeout_s = 60);
   // Extended stream only: tells the master that records up to `ts` are
   // applied (9 bytes, sent at once; a full socket buffer is an error).
@@ -152,6 +154,7 @@ class RemoteDB {
 
  private:
   enum class Retry { kNever, kBeforeSend, kReadOnly };
+  class StreamSource;  // the receive buffer as ReadReplItem's ReplByteSource
 
   // ReplStart and ReplStartExtended.
   Status StartStream(bool extended, uint64_t ts, int64_t sid, uint32_t flags,

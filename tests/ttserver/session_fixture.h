@@ -1,6 +1,7 @@
-// A ServerContext over a real Engine and in-memory Kyoto Cabinet store, for
-// unit tests of protocol sessions, and a Feed() that drives a session the way
-// a connection does (running a deferred request's work inline).
+// The SessionWorld (a ServerContext over a real Engine, by default on an
+// in-memory Kyoto Cabinet store) as a fixture for unit tests of protocol
+// sessions, and a Feed() that drives a session the way a connection does
+// (running a deferred request's work inline).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,36 +9,17 @@
 #include <memory>
 #include <string>
 
-#include "engine/engine.h"
-#include "partition/store.h"
-#include "ttserver/memcached/memcached_ops.h"
+#include "tests/ttserver/session_world.h"
 #include "ttserver/net/protocol_session.h"
-#include "ttserver/server_context.h"
-#include "ulog/ulog_writer.h"
 
 namespace tt::testing {
 
-class SessionFixture : public ::testing::Test {
+class SessionFixture : public ::testing::Test, public SessionWorld {
  protected:
   // Opens database `name` ("*" = in-memory hash) and, if `ulog_dir` is not
   // empty, an update log there; fills context_.
   void Open(const std::string& name, const std::string& ulog_dir = "") {
-    ASSERT_TRUE(OpenStore({.name = name}, &store_).ok());
-    if (!ulog_dir.empty()) {
-      UlogWriterOptions options;
-      options.dir = ulog_dir;
-      options.clock = &clock_;
-      ASSERT_TRUE(UlogWriter::Open(options, &ulog_).ok());
-    }
-    engine_ = std::make_unique<Engine>(
-        Engine::Options{.store = store_.get(), .ulog = ulog_.get(), .clock = &clock_, .sid = 1});
-    context_.engine = engine_.get();
-    context_.stats = &stats_;
-    context_.master = &master_;
-    context_.replica = &replica_;
-    context_.memcache = &memcache_;
-    context_.sid = 1;
-    context_.worker_threads = 4;
+    ASSERT_TRUE(SessionWorld::Open(name, ulog_dir).ok());
   }
   void SetUp() override { Open("*"); }
 
@@ -94,16 +76,6 @@ class SessionFixture : public ::testing::Test {
     if (result != nullptr) *result = r;
     return out;
   }
-
-  TimestampClock clock_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<UlogWriter> ulog_;
-  std::unique_ptr<Engine> engine_;
-  Stats stats_;
-  MasterSettings master_;
-  ReplicaStatus replica_;
-  mc::MemcacheState memcache_;
-  ServerContext context_;
 };
 
 }  // namespace tt::testing
