@@ -9,12 +9,14 @@
 //            of the files read in order
 //
 // Checks, file by file: each record read is the file's bytes at its offset
-// (re-encoded); the reading ends at a byte that is not 0xC9 or at a partial
-// record that reaches the end of the file, and asking again gives the same
-// answer. UlogReader returns the records of the files from one of them on,
-// in order, those of ts >= start only, and stops with Corruption exactly
-// where a file has a bad byte. After UlogWriter::Open, the newest file holds
-// whole records only.
+// (re-encoded); the reading ends at a byte that is not 0xC9, at a checksum
+// record that does not match the records before it (with a Corruption error),
+// or at a partial record that reaches the end of the file, and asking again
+// gives the same answer. UlogReader returns the records of the files from one
+// of them on, in order, those of ts >= start only, and stops with Corruption
+// exactly where a file is damaged. UlogWriter::Open refuses the newest file
+// when it is damaged anywhere but at an end of zeros or a partial record, and
+// otherwise leaves it holding whole records only.
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,30 +44,40 @@ using tt::DecodeResult;
 
 struct FileReading {
   std::vector<tt::UlogRecord> records;
-  bool corrupt = false;  // the reading stopped at a byte that is not 0xC9
+  bool corrupt = false;  // the reading stopped at damage (a bad byte or checksum)
+  bool repairable = true;  // what follows the records is zeros or a partial record
 };
 
 // Reads the records of `path` from its start, calling `on_record` with each
 // and the offset after it, up to the first answer that is not kOk (returned,
-// with *end the offset there).
+// with *end the offset there and *checksum_failed whether a checksum record
+// did not match).
 DecodeResult ReadRecords(const std::string& path,
                          const std::function<void(tt::UlogRecord&, uint64_t)>& on_record,
-                         uint64_t* end, size_t* pending) {
+                         uint64_t* end, size_t* pending, bool* checksum_failed) {
   std::optional<tt::SegmentReader> segment;
   TT_FUZZ_CHECK(tt::SegmentReader::Open(path, &segment).ok());
   tt::UlogRecord record;
   tt::Status error;
   DecodeResult r;
   while ((r = segment->Next(&record, &error)) == DecodeResult::kOk) {
-    TT_FUZZ_CHECK(error.ok());
+    TT_FUZZ_CHECK(error.ok() && !tt::IsChecksumBody(record.body));
     on_record(record, segment->offset());
   }
-  TT_FUZZ_CHECK(error.ok());
+  *checksum_failed = !error.ok();
+  TT_FUZZ_CHECK(error.ok() || (r == DecodeResult::kCorrupt &&
+                               error.code() == tt::Status::Code::kCorruption));
   *end = segment->offset();
   *pending = segment->pending();
   // Nothing changed, so asking again gives the same answer at the same place.
-  TT_FUZZ_CHECK(segment->Next(&record, &error) == r && error.ok() && segment->offset() == *end);
+  tt::Status again;
+  TT_FUZZ_CHECK(segment->Next(&record, &again) == r && again.ok() == error.ok() &&
+                segment->offset() == *end);
   return r;
+}
+
+bool OnlyZeros(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
 
 // Reads `path`, whose content is `bytes`, and checks the reading.
@@ -73,6 +85,7 @@ FileReading ReadSegment(const std::string& path, std::string_view bytes) {
   FileReading reading;
   uint64_t end = 0;
   size_t pending = 0;
+  bool checksum_failed = false;
   const DecodeResult r = ReadRecords(
       path,
       [&](tt::UlogRecord& record, uint64_t record_end) {
@@ -82,11 +95,22 @@ FileReading ReadSegment(const std::string& path, std::string_view bytes) {
         TT_FUZZ_CHECK(bytes.substr(record_end - encoded.size(), encoded.size()) == encoded);
         reading.records.push_back(std::move(record));
       },
-      &end, &pending);
+      &end, &pending, &checksum_failed);
   TT_FUZZ_CHECK(end <= bytes.size());
   if (r == DecodeResult::kCorrupt) {
-    TT_FUZZ_CHECK(end < bytes.size() && static_cast<uint8_t>(bytes[end]) != 0xC9);
+    TT_FUZZ_CHECK(end < bytes.size());
+    if (checksum_failed) {
+      // A whole checksum record is there.
+      tt::UlogRecord record;
+      size_t consumed = 0;
+      TT_FUZZ_CHECK(tt::DecodeFileRecord(bytes.substr(end), &record, &consumed) ==
+                        DecodeResult::kOk &&
+                    tt::IsChecksumBody(record.body));
+    } else {
+      TT_FUZZ_CHECK(static_cast<uint8_t>(bytes[end]) != 0xC9);
+    }
     reading.corrupt = true;
+    reading.repairable = !checksum_failed && OnlyZeros(bytes.substr(end));
     return reading;
   }
   // A partial record: the rest of the file, shorter than what it announces.
@@ -142,22 +166,29 @@ void CheckUlogReader(const std::string& dir, const std::vector<FileReading>& fil
   TT_FUZZ_CHECK(matched);
 }
 
-// Opens a writer on `dir` (repairing the newest file) and checks that file.
-void CheckRepair(const std::string& dir, uint32_t newest) {
+// Opens a writer on `dir` (repairing the newest file, read as `newest_reading`)
+// and checks that it refused a damaged file or left whole records only.
+void CheckRepair(const std::string& dir, uint32_t newest, const FileReading& newest_reading) {
   tt::TimestampClock clock;
   tt::UlogWriterOptions options;
   options.dir = dir;
   options.clock = &clock;
   std::unique_ptr<tt::UlogWriter> writer;
-  TT_FUZZ_CHECK(tt::UlogWriter::Open(options, &writer).ok());
+  const tt::Status opened = tt::UlogWriter::Open(options, &writer);
+  if (!newest_reading.repairable) {
+    TT_FUZZ_CHECK(opened.code() == tt::Status::Code::kCorruption);
+    return;
+  }
+  TT_FUZZ_CHECK(opened.ok());
   writer.reset();
   uint64_t end = 0;
   size_t pending = 0;
+  bool checksum_failed = false;
   const DecodeResult r = ReadRecords(
       tt::UlogFileName(dir, newest),
       [&](tt::UlogRecord& record, uint64_t) { TT_FUZZ_CHECK(record.ts <= clock.Last()); }, &end,
-      &pending);
-  TT_FUZZ_CHECK(r == DecodeResult::kNeedMore && pending == 0);
+      &pending, &checksum_failed);
+  TT_FUZZ_CHECK(r == DecodeResult::kNeedMore && pending == 0 && !checksum_failed);
 }
 
 }  // namespace
@@ -197,6 +228,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     index -= std::min(index, file.records.size());
   }
   CheckUlogReader(dir, files, start_ts);
-  CheckRepair(dir, static_cast<uint32_t>(file_count));
+  CheckRepair(dir, static_cast<uint32_t>(file_count), files.back());
   return 0;
 }
