@@ -8,7 +8,6 @@
 // a slave to another master. Convergence is waited for ("eventually within
 // N s"), never timed.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +26,7 @@
 #include "tests/integration/repl_support.h"
 #include "tests/integration/server_process.h"
 #include "tests/support/process.h"
+#include "tests/support/small_filesystem.h"
 #include "ulog/ulog_reader.h"
 
 namespace tt::testing {
@@ -77,28 +77,6 @@ std::set<std::string> LoggedKeys(const std::string& dir) {
   }
   return keys;
 }
-
-// A small filesystem of its own (tmpfs) mounted on `dir` while it lives;
-// mounted() is false where this process may not mount (not root, a sandbox).
-class SmallFilesystem {
- public:
-  SmallFilesystem(const std::string& dir, const std::string& size) : dir_(dir) {
-    mkdir(dir.c_str(), 0755);
-    mounted_ = RunProgram({"/bin/mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir},
-                          nullptr) == 0;
-  }
-  ~SmallFilesystem() {
-    if (mounted_) RunProgram({"/bin/umount", "-l", dir_}, nullptr);
-  }
-  bool mounted() const { return mounted_; }
-  bool Resize(const std::string& size) {
-    return RunProgram({"/bin/mount", "-o", "remount,size=" + size, dir_}, nullptr) == 0;
-  }
-
- private:
-  std::string dir_;
-  bool mounted_ = false;
-};
 
 // A record the slave cannot store now (its update-log disk is full) is
 // applied once there is room again, not skipped: skipping it would leave the
