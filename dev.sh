@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# ttserver developer entry point. Two subcommands:
+# ttserver developer entry point. Three subcommands:
 #   ./dev.sh run    install missing Debian packages, build, and run ttserver in the
 #                   foreground on 127.0.0.1:1978 (hash database and update log in ./data/)
 #   ./dev.sh test   install missing Debian packages, build, run every test
 #                   (unit + integration) and lint the man pages; non-zero on any failure
+#   ./dev.sh chaos [--faults N] [--seed S] [...]
+#                   build, then run the fault-injection harness (tests/chaos/) for a
+#                   long schedule; a seed is drawn when none is given, and printed.
+#                   Other options go to the harness (build/tests/chaos/chaos --help)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -59,8 +63,14 @@ case "${1:-}" in
     fi
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 600
     ;;
+  chaos)
+    shift
+    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build -DTT_BUILD_TESTS=ON
+    exec "$BUILD_DIR/tests/chaos/chaos" --faults 200 "$@"
+    ;;
   *)
-    echo "usage: $0 run [ttserver options] | test" >&2
+    echo "usage: $0 run [ttserver options] | test | chaos [--faults N] [--seed S]" >&2
     exit 2
     ;;
 esac
