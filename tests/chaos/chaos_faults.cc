@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "client/remote_db.h"
 #include "repl/rts_file.h"
@@ -41,15 +43,15 @@ void ChaosRun::Inject(const Fault& fault) {
   Node& slave = *slaves_[fault.slave];
   switch (fault.kind) {
     case FaultKind::kKillMaster:
-      return Restart(*master_, true);
+      return Restart(*master_, true, fault.sync_delay_ms);
     case FaultKind::kTermMaster:
       return Restart(*master_, false);
     case FaultKind::kKillPartner:
-      return Restart(*partner_, true);
+      return Restart(*partner_, true, fault.sync_delay_ms);
     case FaultKind::kTermPartner:
       return Restart(*partner_, false);
     case FaultKind::kKillSlave:
-      return Restart(slave, true);
+      return Restart(slave, true, fault.sync_delay_ms);
     case FaultKind::kTermSlave:
       return Restart(slave, false);
     case FaultKind::kKillTail:
@@ -82,9 +84,18 @@ void ChaosRun::Inject(const Fault& fault) {
   }
 }
 
-void ChaosRun::Restart(Node& node, bool hard) {
+void ChaosRun::Restart(Node& node, bool hard, int sync_delay_ms) {
   const bool side = &node == master_.get() || &node == partner_.get();
-  if (hard) {
+  if (hard && sync_delay_ms >= 0) {
+    std::thread sync([port = node.port()] {
+      RemoteDB db;
+      if (db.Open("127.0.0.1", port, 10).ok()) db.Sync();  // ends with the kill
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(sync_delay_ms));
+    node.Kill();
+    sync.join();
+    ++kills_;
+  } else if (hard) {
     node.Kill();
     ++kills_;
   } else {

@@ -63,10 +63,10 @@ class ChaosRun {
 
   // ---- faults (chaos_faults.cc) ----
   void Inject(const Fault& fault);
-  // Stops `node` (kill -9 or SIGTERM), restarts it and, for the master or
-  // the partner, checks with the writers held that every write acknowledged
-  // on that side is there.
-  void Restart(Node& node, bool hard);
+  // Stops `node` (kill -9, sync_delay_ms after a sync request unless -1, or
+  // SIGTERM), restarts it and, for the master or the partner, checks with the
+  // writers held that every write acknowledged on that side is there.
+  void Restart(Node& node, bool hard, int sync_delay_ms = -1);
   void CheckSide(Node& node);
   void CutLink(const Fault& fault);
   void SetmstAway(const Fault& fault);

@@ -95,7 +95,13 @@ std::vector<Fault> MakeSchedule(uint64_t seed, int count, const std::vector<Faul
     f.link = static_cast<Link>(random() % kLinks);
     f.rate = 2000 + random() % 30000;
     f.hard = random() % 2 == 0;
+    const int sync_delay_ms = static_cast<int>(random() % 40) - 20;
     switch (f.kind) {
+      case FaultKind::kKillMaster:
+      case FaultKind::kKillPartner:
+      case FaultKind::kKillSlave:
+        f.sync_delay_ms = std::max(sync_delay_ms, -1);
+        break;
       case FaultKind::kCutLink:
       case FaultKind::kStallLink:
       case FaultKind::kSlowLink:
@@ -149,6 +155,10 @@ std::string Describe(const Fault& f) {
   }
   if (f.hold_s > 0) {
     snprintf(buf, sizeof buf, " for %.1f s", f.hold_s);
+    text += buf;
+  }
+  if (f.sync_delay_ms >= 0) {
+    snprintf(buf, sizeof buf, " %d ms into a sync", f.sync_delay_ms);
     text += buf;
   }
   if (f.inner) text += std::string(", with a ") + KindName(*f.inner) + " during it";

@@ -49,6 +49,10 @@ struct Fault {
   double hold_s = 0;  // how long a cut, stall, slow link, full disk or setmst lasts
   uint64_t rate = 0;  // slow link: bytes per second
   bool hard = false;  // purge while down: the slave is killed -9 (else SIGTERM)
+  // A kill -9 of a server: -1, or sent this many milliseconds after a sync
+  // request (a checkpoint: the database synchronised, then the update log's
+  // checkpoint file replaced), so that it lands during one.
+  int sync_delay_ms = -1;
   // A kill -9 during the hold of a full disk or a setmst: of the master
   // (kKillMaster) or of the slave concerned (kKillSlave).
   std::optional<FaultKind> inner;
