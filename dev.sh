@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ttserver developer entry point. Three subcommands:
+# ttserver developer entry point. Four subcommands:
 #   ./dev.sh run    install missing Debian packages, build, and run ttserver in the
 #                   foreground on 127.0.0.1:1978 (hash database and update log in ./data/)
 #   ./dev.sh test [plain|asan|tsan]...
@@ -14,6 +14,10 @@
 #                   in build-fuzz/ and run each (or the TARGETs) for SECONDS (default
 #                   60); --merge adds the inputs that found new coverage to
 #                   tests/fuzz/corpus/; non-zero when a target crashed
+#   ./dev.sh chaos [--faults N] [--seed S] [...]
+#                   build, then run the fault-injection harness (tests/chaos/) for a
+#                   long schedule; a seed is drawn when none is given, and printed.
+#                   Other options go to the harness (build/tests/chaos/chaos --help)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -195,8 +199,15 @@ case "${1:-}" in
     shift
     fuzz "$@"
     ;;
+  chaos)
+    shift
+    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build "$BUILD_DIR" chaos -DTT_BUILD_TESTS=ON
+    exec "$BUILD_DIR/tests/chaos/chaos" --faults 200 "$@"
+    ;;
   *)
-    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan]... | fuzz [seconds] [--merge] [target...]" >&2
+    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan]... |" \
+         "fuzz [seconds] [--merge] [target...] | chaos [--faults N] [--seed S] [...]" >&2
     exit 2
     ;;
 esac

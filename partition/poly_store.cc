@@ -12,10 +12,15 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "partition/db_name.h"
+#include "partition/map_reserve.h"
 #include "partition/partition_hash.h"
 
 namespace tt {
@@ -64,6 +69,71 @@ struct PolyStore::Partitions {
                                 "rebuilds a damaged database from its update log");
     }
   }
+  // ---- the disk blocks under Kyoto Cabinet's memory map (partition/map_reserve.h) ----
+  // A file database writes through its map only into reserved blocks: a
+  // write that could grow the file runs only while its partition's region is
+  // reserved, and fails otherwise (the disk is full). Kyoto Cabinet gives the
+  // blocks back at every synchronize, copy and clear, which truncate the file
+  // (another process may take them meanwhile), so they are reserved again
+  // after each. A hash file grows only in set; its writers wait while such a
+  // call runs. A tree file grows when its page cache is written out: in those
+  // calls, and in any call once the cache is over its capacity (64 MiB by
+  // default), which can still meet an unreserved page.
+  struct MapSpace {
+    std::shared_mutex grow;  // shared: a hash file's set; exclusive: a truncating call
+    std::atomic<bool> reserved{false};
+  };
+  bool mapped() const { return name.kind == DbKind::kHashFile || name.kind == DbKind::kTreeFile; }
+  // Reserves partition i's region. REQUIRES: maps[i]->grow held exclusively
+  // (or no other thread uses the partition yet).
+  Status ReserveLocked(uint32_t i) {
+    if (!mapped() || read_only) return Status::Ok();
+    std::map<std::string, std::string> status;
+    if (!dbs[i]->status(&status)) return Failure(i, "status");
+    Status s = ReserveMappedRegion(status["path"], std::atoll(status["msiz"].c_str()));
+    maps[i]->reserved.store(s.ok(), std::memory_order_release);
+    return s;
+  }
+  std::unique_lock<std::shared_mutex> ExclusiveGrowLock(uint32_t i) {
+    if (name.kind != DbKind::kHashFile) return {};
+    return std::unique_lock(maps[i]->grow);
+  }
+  // Runs `call` (a Kyoto Cabinet call that truncates partition i's file)
+  // with the region reserved before it and again after it, failed or not.
+  template <typename Call>
+  Status Truncating(uint32_t i, const std::string& what, Call call) {
+    auto lock = ExclusiveGrowLock(i);
+    if (!maps[i]->reserved.load(std::memory_order_acquire)) {
+      Status s = ReserveLocked(i);
+      if (!s.ok()) return s;
+    }
+    const Status failed = call() ? Status::Ok() : Failure(i, what);
+    Status s = ReserveLocked(i);
+    return failed.ok() ? s : failed;
+  }
+  Status EnsureReserved(uint32_t i) {
+    auto lock = ExclusiveGrowLock(i);
+    if (maps[i]->reserved.load(std::memory_order_acquire)) return Status::Ok();
+    return ReserveLocked(i);
+  }
+  // Before a write that may grow partition i's file: Ok with the region
+  // reserved (and, for a hash file, *grow holding its writers' lock), else
+  // why not.
+  Status ForGrowth(uint32_t i, std::shared_lock<std::shared_mutex>* grow) {
+    if (!mapped() || read_only) return Status::Ok();
+    if (!maps[i]->reserved.load(std::memory_order_acquire)) {
+      Status s = EnsureReserved(i);
+      if (!s.ok()) return s;
+    }
+    if (name.kind == DbKind::kHashFile) *grow = std::shared_lock(maps[i]->grow);
+    // A truncating call may have run between the check and the lock.
+    if (maps[i]->reserved.load(std::memory_order_acquire)) return Status::Ok();
+    return Status::IoError("database " + display_name +
+                           " refuses writes: no disk space is reserved for its memory map (the "
+                           "disk was full); free disk space");
+  }
+  std::vector<std::unique_ptr<MapSpace>> maps;  // one per partition
+  bool read_only = false;
 };
 
 namespace {
@@ -476,6 +546,7 @@ Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* 
   auto parts = std::make_shared<Partitions>();
   parts->name = ParseDbName(options.name);
   parts->display_name = options.name;
+  parts->read_only = options.read_only;
   const DbName& name = parts->name;
   if (name.kind == DbKind::kUnknown) {
     return Status::InvalidArgument(
@@ -516,6 +587,8 @@ Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* 
     if (nothing_yet) fresh.push_back(i);
     if (left_open) report->unclean.push_back(i);
     parts->dbs.push_back(std::move(db));
+    parts->maps.push_back(std::make_unique<Partitions::MapSpace>());
+    if (!(s = parts->ReserveLocked(parts->size() - 1)).ok()) return s;
   }
   report->fresh = std::move(fresh);
   if (parts->ordered()) parts->comparator = ComparatorOf(parts->dbs[0].get());
@@ -551,6 +624,9 @@ Status PolyStore::Set(std::string_view key, std::string_view value) {
     Partitions& parts = *parts_;
     if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
     const uint32_t i = parts.IndexOf(key);
+    std::shared_lock<std::shared_mutex> grow;
+    Status s = parts.ForGrowth(i, &grow);
+    if (!s.ok()) return s;
     if (!parts.dbs[i]->set(key.data(), key.size(), value.data(), value.size())) {
       return parts.Failure(i, "set");
     }
@@ -616,7 +692,8 @@ Status PolyStore::Synchronize(bool hard) {
   Partitions& parts = *parts_;
   if (parts.closed.load(std::memory_order_acquire)) return parts.ClosedError();
   for (uint32_t i = 0; i < parts.size(); ++i) {
-    if (!parts.dbs[i]->synchronize(hard)) return parts.Failure(i, "synchronize");
+    Status s = parts.Truncating(i, "synchronize", [&] { return parts.dbs[i]->synchronize(hard); });
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -650,7 +727,8 @@ Status PolyStore::Clear() {
     // failure leaves as little behind as possible; the first failure is returned.
     Status first_failure;
     for (uint32_t i = 0; i < parts.size(); ++i) {
-      if (!parts.dbs[i]->clear() && first_failure.ok()) first_failure = parts.Failure(i, "clear");
+      Status s = parts.Truncating(i, "clear", [&] { return parts.dbs[i]->clear(); });
+      if (!s.ok() && first_failure.ok()) first_failure = s;
     }
     return first_failure;
   });
@@ -678,16 +756,18 @@ Status PolyStore::Copy(const std::string& dest) {
       return s;
     }
 
+    // Kyoto Cabinet copies a file database by synchronizing it (a truncation).
     if (parts.size() == 1) {
-      if (!parts.dbs[0]->copy(dest)) return CopyFailure(parts.Failure(0, "copy to " + dest));
-      return Status::Ok();
+      Status s =
+          parts.Truncating(0, "copy to " + dest, [&] { return parts.dbs[0]->copy(dest); });
+      return s.ok() ? s : CopyFailure(s);
     }
     Status s = PrepareCopyDirectory(dest, parts.name.ext, parts.files);
     if (!s.ok()) return s;
     for (uint32_t i = 0; i < parts.size(); ++i) {
-      if (!parts.dbs[i]->copy(dest + "/" + parts.files[i])) {
-        return CopyFailure(parts.Failure(i, "copy to " + dest));
-      }
+      s = parts.Truncating(i, "copy to " + dest,
+                           [&] { return parts.dbs[i]->copy(dest + "/" + parts.files[i]); });
+      if (!s.ok()) return CopyFailure(s);
     }
     return Status::Ok();
   });
@@ -723,7 +803,7 @@ Status PolyStore::ClearPartition(uint32_t index) {
                                    parts.display_name);
   }
   return parts.Guarded("clear", [&]() -> Status {
-    return parts.dbs[index]->clear() ? Status::Ok() : parts.Failure(index, "clear");
+    return parts.Truncating(index, "clear", [&] { return parts.dbs[index]->clear(); });
   });
 }
 

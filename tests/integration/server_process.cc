@@ -1,6 +1,7 @@
 #include "tests/integration/server_process.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -53,15 +54,23 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::StartProgram(const std::vector<std::string>& argv,
-                                                           int port) {
+                                                           int port,
+                                                           const std::string& output_path) {
   std::unique_ptr<ServerProcess> server(new ServerProcess(port));
-  server->Start(argv);
+  server->Start(argv, output_path);
   return server;
 }
 
-void ServerProcess::Start(const std::vector<std::string>& full) {
+void ServerProcess::Start(const std::vector<std::string>& full, const std::string& output_path) {
   pid_ = fork();
   if (pid_ == 0) {
+    if (!output_path.empty()) {
+      const int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (out >= 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+      }
+    }
     auto argv = Argv(full);
     execv(argv[0], argv.data());
     _exit(127);
@@ -189,6 +198,7 @@ std::string Bytes(const std::string& hex) {
 std::string TtserverPath() { return TTSERVER_PATH; }
 std::string TcrmgrPath() { return TCRMGR_PATH; }
 std::string TtulmgrPath() { return TTULMGR_PATH; }
+std::string TttailPath() { return TTTAIL_PATH; }
 
 std::vector<UlogRecord> PutsWithRepeatedAndSteppedBackTimestamps(uint64_t t) {
   return {{.ts = t, .sid = 9, .body = PutBody("a", "1")},

@@ -22,15 +22,15 @@ class ServerProcess {
  public:
   // Starts ttserver on 127.0.0.1:port() with `args` before the database name
   // `db` and waits until it accepts connections (fails the test otherwise).
-  // Its log goes to `log_path` (default: a file in the working directory).
   ServerProcess(const std::vector<std::string>& args, const std::string& db, int port = 0);
   ~ServerProcess();  // SIGKILL if still running
 
   // Starts any server program: `argv` (argv[0] = its path) verbatim, expected
   // to listen on 127.0.0.1:port. Used to run a reference server (Debian's
-  // memcached) through the same tests.
-  static std::unique_ptr<ServerProcess> StartProgram(const std::vector<std::string>& argv,
-                                                     int port);
+  // memcached) through the same tests. With `output_path`, the program's
+  // standard output and error are appended to that file (else they are ours).
+  static std::unique_ptr<ServerProcess> StartProgram(const std::vector<std::string>& argv, int port,
+                                                     const std::string& output_path = "");
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
@@ -42,8 +42,9 @@ class ServerProcess {
 
  private:
   explicit ServerProcess(int port) : port_(port) {}
-  // Forks and execs `argv`, then waits until port() accepts connections.
-  void Start(const std::vector<std::string>& argv);
+  // Forks and execs `argv` (its output appended to `output_path` unless
+  // empty), then waits until port() accepts connections.
+  void Start(const std::vector<std::string>& argv, const std::string& output_path = "");
 
   int port_;
   pid_t pid_ = -1;
@@ -96,5 +97,6 @@ std::vector<UlogRecord> PutsWithRepeatedAndSteppedBackTimestamps(uint64_t t);
 std::string TtserverPath();
 std::string TcrmgrPath();
 std::string TtulmgrPath();
+std::string TttailPath();
 
 }  // namespace tt::testing

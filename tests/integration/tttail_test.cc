@@ -33,6 +33,7 @@
 #include "repl/tail/postgres_sink.h"
 #include "tests/integration/protocol_support.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/tail_process.h"
 #include "tests/repl/tail/sink_semantics.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -53,66 +54,8 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// A tttail running in the background, with SIGPIPE at its default (as a
-// shell leaves it).
-class TailProcess {
- public:
-  // Its stdout into `out_path`, its stderr into `out_path`.err.
-  TailProcess(const std::vector<std::string>& args, const std::string& out_path)
-      : TailProcess(args, open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
-                    out_path + ".err") {}
-  // Its stdout to `out_fd` (closed here), its stderr into `err_path`.
-  TailProcess(const std::vector<std::string>& args, int out_fd, const std::string& err_path) {
-    std::vector<std::string> argv = {TTTAIL_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      signal(SIGPIPE, SIG_DFL);
-      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err, STDERR_FILENO);
-      std::vector<char*> raw;
-      for (std::string& arg : argv) raw.push_back(arg.data());
-      raw.push_back(nullptr);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-    close(out_fd);
-  }
-  ~TailProcess() {
-    if (pid_ > 0) Signal(SIGKILL);
-  }
-  // Sends `sig` and reaps the process; its exit status (128 + signal if killed).
-  int Signal(int sig) {
-    kill(pid_, sig);
-    return Reap(0);
-  }
-  // Waits up to `seconds` for the process to exit by itself; its exit status
-  // as Signal gives it, or -1 when it still runs.
-  int Wait(double seconds) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-      const int status = Reap(WNOHANG);
-      if (status >= 0) return status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return Reap(WNOHANG);
-  }
-
- private:
-  // waitpid with `options`; -1 when it did not reap the process.
-  int Reap(int options) {
-    int status = 0;
-    if (waitpid(pid_, &status, options) != pid_) return -1;
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  pid_t pid_ = -1;
-};
-
 int RunTail(const std::vector<std::string>& args, std::string* out, std::string* err) {
-  std::vector<std::string> argv = {TTTAIL_PATH};
+  std::vector<std::string> argv = {TttailPath()};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, out, err);
 }

@@ -1,7 +1,9 @@
 #include "partition/poly_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <kcpolydb.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -625,6 +627,40 @@ TEST(PolyStoreOpenReportTest, ClearPartitionEmptiesThatPartitionOnly) {
     EXPECT_EQ(store->PartitionIndexOf(key), PartitionOf(key, 4));
   }
   EXPECT_EQ(store->ClearPartition(4).code(), Status::Code::kInvalidArgument);
+}
+
+// Kyoto Cabinet writes a file database's first msiz bytes through a memory
+// map; a store into a page the filesystem has no block for is a SIGBUS on a
+// full disk (partition/map_reserve.h). The region's blocks are reserved at
+// open, and again after each call that truncates the file.
+TEST(PolyStoreTest, FileDatabasesHaveTheDiskBlocksOfTheirMapReserved) {
+  TempDir dir;
+  {
+    // Filesystems without fallocate cannot reserve anything.
+    const std::string probe = dir / "probe";
+    const int fd = open(probe.c_str(), O_WRONLY | O_CREAT, 0644);
+    const bool supported = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+    close(fd);
+    if (!supported) GTEST_SKIP() << "the filesystem of " << probe << " has no fallocate";
+  }
+  constexpr int64_t kMap = 4 << 20;
+  for (const char* file : {"casket.kch", "casket.kct"}) {
+    const std::string path = dir / file;
+    auto store = MustOpen(path + "#msiz=4m");
+    auto allocated = [&] {
+      struct stat st {};
+      stat(path.c_str(), &st);
+      return static_cast<int64_t>(st.st_blocks) * 512;
+    };
+    EXPECT_GE(allocated(), kMap) << file;
+    ASSERT_TRUE(store->Set("k", "v").ok());
+    ASSERT_TRUE(store->Synchronize(true).ok());
+    EXPECT_GE(allocated(), kMap) << file << " after a synchronize";
+    ASSERT_TRUE(store->Copy(path + ".copy").ok());
+    EXPECT_GE(allocated(), kMap) << file << " after a copy";
+    ASSERT_TRUE(store->Clear().ok());
+    EXPECT_GE(allocated(), kMap) << file << " after a clear";
+  }
 }
 
 }  // namespace
