@@ -246,7 +246,7 @@ void ChaosRun::PurgeWhileDown(const Fault& fault) {
   const uint64_t position = ParseRts(FileTail(slave.rts_path(), 64));
   uint64_t oldest = 0;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!blocked_ && (oldest = OldestRecord(master_->ulog_dir())) <= position &&
+  while ((oldest = OldestRecord(master_->ulog_dir())) <= position &&
          std::chrono::steady_clock::now() < give_up) {
     Wait(0.5);
   }

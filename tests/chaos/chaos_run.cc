@@ -94,14 +94,7 @@ bool ChaosRun::StartNode(Node& node) {
     failed = 0;
     return true;
   }
-  if (failure == StartFailure::kKnownBadAlloc) {
-    blocked_ = true;
-    blocked_detail_ = node.name() +
-                      " cannot start: Kyoto Cabinet's repair of its unclosed hash file threw "
-                      "std::bad_alloc at open (the known defect); its files are kept in " +
-                      node.dir();
-    Log("BLOCKED: " + blocked_detail_);
-  } else if (failed++ == 0) {
+  if (failed++ == 0) {
     if (disk_full_ && &node == slaves_[0].get()) {
       Log("  " + node.name() + " does not start while its disk is full: " + detail);
     } else {
@@ -171,7 +164,7 @@ bool ChaosRun::SetUp() {
 
 void ChaosRun::CheckHealth() {
   for (Node* node : {master_.get(), partner_.get(), slaves_[0].get(), slaves_[1].get()}) {
-    if (blocked_ || node->Running()) continue;
+    if (node->Running()) continue;
     if (node->HasProcess()) {
       const int status = node->Reap();
       Problem(node->name() + " exited by itself with " + ExitText(status) + ": " +
@@ -188,7 +181,7 @@ void ChaosRun::CheckHealth() {
 
 void ChaosRun::Wait(double seconds) {
   const double until = Elapsed() + seconds;
-  while (!blocked_) {
+  for (;;) {
     const double left = until - Elapsed();
     if (left <= 0) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.25)));
@@ -218,13 +211,11 @@ Verdict ChaosRun::Run() {
   const std::vector<Fault> schedule = MakeSchedule(options_.seed, options_.faults, options_.kinds);
   if (SetUp()) {
     for (const Fault& fault : schedule) {
-      if (blocked_) break;
       Wait(fault.wait_s);
-      if (blocked_) break;
       Log("#" + std::to_string(fault.number) + " " + Describe(fault));
       Inject(fault);
     }
-    if (!blocked_) CheckAtTheEnd();
+    CheckAtTheEnd();
   }
   return Report();
 }
@@ -328,10 +319,7 @@ Verdict ChaosRun::Report() {
                         " duplicated=" + std::to_string(duplicated) +
                         " diverged=" + std::to_string(diverged_.size());
   Verdict result;
-  if (blocked_) {
-    verdict += " blocked-by-known-defect (" + blocked_detail_ + ")";
-    result = Verdict::kBlockedByKnownDefect;
-  } else if (lost == 0 && duplicated == 0 && diverged_.empty() && problems_.empty()) {
+  if (lost == 0 && duplicated == 0 && diverged_.empty() && problems_.empty()) {
     verdict += " OK";
     result = Verdict::kOk;
   } else {

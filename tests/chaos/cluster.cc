@@ -93,9 +93,7 @@ StartFailure Node::Start(std::string* detail) {
   }
   process_.reset();  // kills it if it still runs
   *detail = LastLines(output_path(), 2) + " | log: " + LastLines(log_path(), 1);
-  return FileTail(output_path(), 4000).find("std::bad_alloc") != std::string::npos
-             ? StartFailure::kKnownBadAlloc
-             : StartFailure::kFailed;
+  return StartFailure::kFailed;
 }
 
 int Node::Terminate() {

@@ -15,8 +15,7 @@ namespace tt::chaos {
 // What a start that failed left behind.
 enum class StartFailure {
   kNone,
-  kFailed,         // the server did not come up (its output says why)
-  kKnownBadAlloc,  // Kyoto Cabinet's repair of an unclosed hash file threw std::bad_alloc
+  kFailed,  // the server did not come up (its output says why)
 };
 
 // One ttserver: `dir`/db_file, `dir`/ulog, `dir`/rts, `dir`/log and its
