@@ -38,23 +38,24 @@ Replicator::Replicator(const ReplicatorOptions& options)
 
 Replicator::~Replicator() { Stop(); }
 
-void Replicator::Start() {
-  ResolvePending();
+Status Replicator::Start() {
+  Status s = ResolvePending();
+  if (!s.ok()) return s;
   thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
 }
 
-void Replicator::ResolvePending() {
+Status Replicator::ResolvePending() {
   // Only a file of ours holds a pending record; the original creates the
   // file when it first connects, so a missing one is left missing.
-  if (options_.rts_path.empty() || access(options_.rts_path.c_str(), F_OK) != 0) return;
-  Status s = rts_.Load();
-  if (!s.ok()) {
-    LogError("cannot read the replication position: ", s.ToString());
-    return;
+  if (options_.rts_path.empty() || access(options_.rts_path.c_str(), F_OK) != 0) {
+    return Status::Ok();
   }
+  Status s = rts_.Load();
+  if (!s.ok()) return s;
   rts_loaded_ = true;
   options_.status->rts.store(rts_.applied());
-  if (!rts_.pending()) return;
+  if (!rts_.pending()) return Status::Ok();
   const PendingRecord pending = *rts_.pending();
   // The record changed the key's version if and only if it was applied;
   // every record before it was.
@@ -66,6 +67,7 @@ void Replicator::ResolvePending() {
   const uint64_t before = std::max(pending.applied, rts_.applied());
   s = ResetPosition(applied ? std::max(pending.ts, before) : before);  // also forgets the note
   if (!s.ok()) LogError("cannot save the replication position: ", s.ToString());
+  return Status::Ok();
 }
 
 uint64_t Replicator::KeyVersion(std::string_view key) {

@@ -68,8 +68,9 @@ class Replicator {
   // Settles a record left pending by a crash (repl/rts_file.h) before
   // anything else writes, then starts the thread. It stays idle (checking
   // every second) while no master is configured. Call before the server
-  // accepts clients.
-  void Start();
+  // accepts clients. Fails (and starts nothing) when the replication
+  // timestamp file cannot be read or holds garbage (RtsFile::Load).
+  Status Start();
   // Ends the thread: interrupts a blocked read or a backoff wait, saves the
   // position of the records applied so far and joins. Returns once no record
   // is being applied. Idempotent.
@@ -77,8 +78,8 @@ class Replicator {
 
  private:
   void Run();
-  // Start()'s settling of a pending record.
-  void ResolvePending();
+  // Start()'s reading of the position and settling of a pending record.
+  Status ResolvePending();
   // The version of `key`'s value here (0 = absent).
   uint64_t KeyVersion(std::string_view key);
   // One connection to `master`, interruptible by Stop(): handshake, then

@@ -55,6 +55,12 @@ uint64_t ParseRts(std::string_view text) {
   return ts;
 }
 
+bool HoldsRts(std::string_view text) {
+  uint64_t ts = 0;
+  return text.empty() ||
+         std::from_chars(text.data(), text.data() + text.size(), ts).ec == std::errc();
+}
+
 RtsFile::~RtsFile() {
   if (pending_fd_ >= 0) close(pending_fd_);
   if (position_fd_ >= 0) close(position_fd_);
@@ -69,7 +75,18 @@ Status RtsFile::Load() {
                     : IoErrorFromErrno("cannot read the replication timestamp file " + path_);
   close(fd);
   if (!s.ok()) return s;
-  applied_ = ParseRts(std::string_view(buf, static_cast<size_t>(n)));
+  const std::string_view text_read(buf, static_cast<size_t>(n));
+  applied_ = ParseRts(text_read);
+  if (!HoldsRts(text_read)) {
+    return Status::Corruption(
+        "the replication timestamp file " + path_ +
+        " does not hold a timestamp (its first bytes: " + HexSpaced(text_read.substr(0, 16)) +
+        "), so this slave cannot tell which of its master's records it has applied: write the "
+        "timestamp of the last record it applied into the file (ttulmgr export of the slave's own "
+        "update log shows it), or remove the file to apply the master's whole log again (safe "
+        "for a ttserver master, whose records can be applied twice; an original master's addint "
+        "and putcat records would be applied twice), then start the server again");
+  }
   saved_ = applied_;
   unsaved_ = 0;
 
@@ -134,7 +151,8 @@ Status RtsFile::OverwriteInPlace(const std::string& text) {
     return IoErrorFromErrno("cannot write " + path_);
   }
   // Timestamps keep their 16 digits for centuries: this is rare.
-  if (text.size() < written_size_ && ftruncate(position_fd_, static_cast<off_t>(text.size())) != 0) {
+  if (text.size() < written_size_ &&
+      ftruncate(position_fd_, static_cast<off_t>(text.size())) != 0) {
     return IoErrorFromErrno("cannot truncate " + path_);
   }
   written_size_ = text.size();

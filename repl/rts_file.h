@@ -50,6 +50,9 @@ bool ParsePending(std::string_view text, PendingRecord* pending);
 // Parses the file's text as the original does: the leading decimal digits
 // (empty, garbage or an overflowing number = 0).
 uint64_t ParseRts(std::string_view text);
+// Whether `text` is empty or begins with a decimal number that fits 64 bits
+// (what RtsFile::Load accepts).
+bool HoldsRts(std::string_view text);
 
 // Not thread-safe: one replicator owns it.
 class RtsFile {
@@ -66,7 +69,11 @@ class RtsFile {
 
   // Reads the file, creating it empty (0644) when it does not exist, as the
   // original does at every connection attempt, and our pending note and
-  // bootstrap marker. IoError if it cannot be opened or read.
+  // bootstrap marker. An empty file is position 0. IoError if it cannot be
+  // opened or read; Corruption, naming the file and what to do, if it holds
+  // something other than a timestamp (the original would read 0 and apply
+  // its master's whole log again, which an original master's addint and
+  // putcat commands do not survive).
   Status Load();
   // Replaces the position with `ts` and saves it now (setmst with ts > 0,
   // the end of a bootstrap); forgets a pending note and the bootstrap marker.

@@ -290,7 +290,7 @@ Status Server::Start() {
                                       ? FileDurability::kPowerLoss
                                       : FileDurability::kProcessCrash;
   replicator_ = std::make_unique<Replicator>(replicator_options);
-  replicator_->Start();
+  if (!(s = replicator_->Start()).ok()) return s;
   for (auto& worker : workers_) {
     if (!(s = worker->Start()).ok()) break;
   }

@@ -21,6 +21,13 @@ class StdoutOutput : public TailOutput {
     *ts = 0;
     if (!checkpoint_) return Status::Ok();
     Status s = checkpoint_->Load();
+    if (s.code() == Status::Code::kCorruption) {
+      return Status::Corruption(
+          "tttail's checkpoint file " + checkpoint_->path() +
+          " (--checkpoint) does not hold a timestamp, so where the output stopped is unknown: "
+          "write the timestamp of the last change the output received into it, or remove it to "
+          "receive every change the master's log still holds again");
+    }
     if (!s.ok()) {
       // RtsFile's message names a slave's file; only its cause is kept.
       const size_t cause = s.message().rfind(": ");
@@ -113,15 +120,15 @@ class SinkOutput : public TailOutput {
     // Never commit part of a record: the batch is rolled back, and what came
     // before the record is committed again without it.
     if (s.code() == Status::Code::kFailed || s.code() == Status::Code::kUnsupported) {
-      const std::string why = "cannot apply the record of timestamp " +
-                              std::to_string(record.ts) + ": " + s.message() + "; ";
+      const std::string why = "cannot apply the record of timestamp " + std::to_string(record.ts) +
+                              ": " + s.message() + "; ";
       Status committed = CommitBefore();
       if (!committed.ok()) return Abandon(committed);
       if (record.ts > committed_) {
-        return Abandon(Status::Failed(
-            why + "skip the record by setting ts to " + std::to_string(record.ts) +
-            " in the tttail_checkpoint row '" + source_ +
-            "' (or fix the table, when it no longer matches the master)"));
+        return Abandon(
+            Status::Failed(why + "skip the record by setting ts to " + std::to_string(record.ts) +
+                           " in the tttail_checkpoint row '" + source_ +
+                           "' (or fix the table, when it no longer matches the master)"));
       }
       return Abandon(Status::Failed(
           why + "its timestamp is not after the checkpoint (" + std::to_string(committed_) +
@@ -197,12 +204,12 @@ class SinkOutput : public TailOutput {
 
   std::unique_ptr<Sink> sink_;
   std::string source_;
-  uint64_t committed_ = 0;  // the checkpoint in the sink
-  uint64_t position_ = 0;   // newest timestamp applied (committed or not)
-  uint64_t unflushed_ = 0;  // records in the open transaction
+  uint64_t committed_ = 0;         // the checkpoint in the sink
+  uint64_t position_ = 0;          // newest timestamp applied (committed or not)
+  uint64_t unflushed_ = 0;         // records in the open transaction
   std::vector<UlogRecord> batch_;  // the records applied in the open transaction
   size_t batch_bytes_ = 0;         // their bodies' bytes
-  Status failed_;           // the first failure; Ok while there was none
+  Status failed_;                  // the first failure; Ok while there was none
 };
 
 }  // namespace

@@ -6,7 +6,8 @@
 //            (head & 0x3F bytes of rts, or fewer if the input ends;
 //             head & 0x40: PATH.bootstrap exists; head & 0x80: PATH.pending does)
 //
-// Load must read the position as ParseRts reads the file's first 31 bytes,
+// Load must refuse (Corruption) a file whose first 31 bytes do not begin with
+// a timestamp (HoldsRts), and otherwise read the position as ParseRts does,
 // keep a pending note only when it parses and lies past the position, and
 // see the bootstrap marker. A position saved and a note written are read back
 // by the next Load.
@@ -51,7 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (has_bootstrap) WriteScratchFile(path + ".bootstrap", "");
 
   tt::RtsFile file(path, tt::FileDurability::kProcessCrash);
-  TT_FUZZ_CHECK(file.Load().ok());
+  const tt::Status loaded = file.Load();
+  if (!tt::HoldsRts(rts.substr(0, kRtsBytesRead))) {
+    TT_FUZZ_CHECK(loaded.code() == tt::Status::Code::kCorruption);
+    return 0;
+  }
+  TT_FUZZ_CHECK(loaded.ok());
   const uint64_t position = tt::ParseRts(rts.substr(0, kRtsBytesRead));
   TT_FUZZ_CHECK(file.applied() == position && file.saved() == position);
   TT_FUZZ_CHECK(file.bootstrapping() == has_bootstrap);

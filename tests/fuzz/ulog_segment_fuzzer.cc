@@ -44,7 +44,7 @@ using tt::DecodeResult;
 
 struct FileReading {
   std::vector<tt::UlogRecord> records;
-  bool corrupt = false;  // the reading stopped at damage (a bad byte or checksum)
+  bool corrupt = false;    // the reading stopped at damage (a bad byte or checksum)
   bool repairable = true;  // what follows the records is zeros or a partial record
 };
 
@@ -65,8 +65,8 @@ DecodeResult ReadRecords(const std::string& path,
     on_record(record, segment->offset());
   }
   *checksum_failed = !error.ok();
-  TT_FUZZ_CHECK(error.ok() || (r == DecodeResult::kCorrupt &&
-                               error.code() == tt::Status::Code::kCorruption));
+  TT_FUZZ_CHECK(error.ok() ||
+                (r == DecodeResult::kCorrupt && error.code() == tt::Status::Code::kCorruption));
   *end = segment->offset();
   *pending = segment->pending();
   // Nothing changed, so asking again gives the same answer at the same place.

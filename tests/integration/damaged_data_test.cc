@@ -297,5 +297,29 @@ TEST_F(DamagedDataTest, LogThatLostItsStartAndHasNoBaseRefuses) {
   EXPECT_NE(log.find("move the update-log directory aside too"), std::string::npos) << log;
 }
 
+TEST_F(DamagedDataTest, GarbageReplicationTimestampFileRefusesToStart) {
+  const std::string rts = dir_.Join("slave.rts");
+  std::ofstream(rts) << "garbage\n";
+  std::string log;
+  std::vector<std::string> argv = {"/usr/bin/timeout",
+                                   "30",
+                                   TtserverPath(),
+                                   "-port",
+                                   std::to_string(FreePort()),
+                                   "-mhost",
+                                   "127.0.0.1",
+                                   "-mport",
+                                   std::to_string(FreePort()),
+                                   "-rts",
+                                   rts};
+  for (const std::string& arg : Args()) argv.push_back(arg);
+  argv.push_back(dir_.Join("casket.kch"));
+  std::string out, err;
+  EXPECT_EQ(RunProgram(argv, &out, &err), 1) << out << err;
+  log = ReadText(dir_.Join("server.log")) + out + err;
+  EXPECT_NE(log.find(rts + " does not hold a timestamp"), std::string::npos) << log;
+  EXPECT_EQ(ReadText(rts), "garbage\n");  // left for the operator
+}
+
 }  // namespace
 }  // namespace tt::testing

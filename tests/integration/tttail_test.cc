@@ -333,6 +333,18 @@ TEST_F(TttailTest, CheckpointResumesAfterTheLastDeliveredRecord) {
   EXPECT_NE(out.find("\"key\":\"three\""), std::string::npos) << out;
 }
 
+TEST_F(TttailTest, GarbageCheckpointIsRefusedNotReadAsTheStart) {
+  const std::string checkpoint = dir_.Join("tail.ts");
+  ASSERT_TRUE(db_.Put("one", "1").ok());
+  std::ofstream(checkpoint) << "garbage\n";
+  std::string out, err;
+  EXPECT_NE(RunTail(Args({"--stop-at-end", "--checkpoint", checkpoint}), &out, &err), 0);
+  EXPECT_EQ(out, "");
+  EXPECT_NE(err.find(checkpoint + " (--checkpoint) does not hold a timestamp"), std::string::npos)
+      << err;
+  EXPECT_EQ(ReadWholeFile(checkpoint), "garbage\n");
+}
+
 TEST_F(TttailTest, FollowStreamsNewRecordsAndSigtermSavesTheCheckpoint) {
   const std::string checkpoint = dir_.Join("tail.ts");
   TailProcess tail(Args({"--checkpoint", checkpoint}), dir_.Join("follow.out"));

@@ -44,19 +44,37 @@ TEST(RtsFileTest, MissingFileIsCreatedEmptyAndMeansZero) {
   EXPECT_EQ(st.st_size, 0);
 }
 
-TEST(RtsFileTest, LoadsEmptyGarbageAndValidFiles) {
+TEST(RtsFileTest, LoadsEmptyAndValidFiles) {
   testing::TempDir dir;
   const std::string path = dir.Join("slave.rts");
   RtsFile rts(path);
   WriteAll(path, "");
   ASSERT_TRUE(rts.Load().ok());
   EXPECT_EQ(rts.applied(), 0u);
-  WriteAll(path, "not a number\n");
+  WriteAll(path, "0\n");
   ASSERT_TRUE(rts.Load().ok());
   EXPECT_EQ(rts.applied(), 0u);
   WriteAll(path, "1795251359321547\n");
   ASSERT_TRUE(rts.Load().ok());
   EXPECT_EQ(rts.applied(), 1795251359321547u);
+}
+
+// The original reads garbage as 0 and applies its master's whole log again;
+// an original master's addint and putcat records would be applied twice.
+TEST(RtsFileTest, GarbageIsRefusedNamingTheFileAndWhatToDo) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("slave.rts");
+  for (const std::string garbage :
+       {std::string("not a number\n"), std::string(8, '\0'), std::string("\n17952513593\n"),
+        std::string("99999999999999999999999\n")}) {
+    WriteAll(path, garbage);
+    RtsFile rts(path);
+    const Status s = rts.Load();
+    EXPECT_EQ(s.code(), Status::Code::kCorruption) << ::testing::PrintToString(garbage);
+    EXPECT_NE(s.message().find(path + " does not hold a timestamp"), std::string::npos)
+        << s.ToString();
+    EXPECT_NE(s.message().find("remove the file"), std::string::npos) << s.ToString();
+  }
 }
 
 TEST(RtsFileTest, UnreadableFileIsAnError) {
