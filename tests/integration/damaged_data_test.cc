@@ -297,6 +297,25 @@ TEST_F(DamagedDataTest, LogThatLostItsStartAndHasNoBaseRefuses) {
   EXPECT_NE(log.find("move the update-log directory aside too"), std::string::npos) << log;
 }
 
+TEST_F(DamagedDataTest, GarbageCheckpointRefusesToStartUntilRemoved) {
+  const std::string db = dir_.Join("casket.kch");
+  Contents model;
+  {
+    ServerProcess server(Args(), db);
+    ASSERT_TRUE(server.started());
+    model = WriteWorkload(server.port(), 300);
+    server.Kill();
+  }
+  const std::string checkpoint = dir_.Join("ulog/ttserver.checkpoint");
+  std::ofstream(checkpoint, std::ios::trunc) << "garbage\n";
+  std::string log;
+  EXPECT_EQ(RunExpectingRefusal(db, &log), 1) << log;
+  EXPECT_NE(log.find(checkpoint + " does not hold a timestamp; remove it"), std::string::npos)
+      << log;
+  ASSERT_TRUE(fs::remove(checkpoint));
+  ExpectContents(db, model);
+}
+
 TEST_F(DamagedDataTest, GarbageReplicationTimestampFileRefusesToStart) {
   const std::string rts = dir_.Join("slave.rts");
   std::ofstream(rts) << "garbage\n";
