@@ -517,6 +517,9 @@ void Feeder::Stream(Slave* slave, int fd, const std::string& preamble, uint64_t 
       s = reader->Next(&rec);
       if (s.IsNotFound()) break;
       if (!s.ok()) {
+        // The records gathered so far were read whole and checked: the slave
+        // gets them before the stream ends.
+        if (!out.empty()) flush();
         LogError("replication to slave ", slave_sid, " stopped: ", s.ToString());
         return;
       }

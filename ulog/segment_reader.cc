@@ -38,7 +38,9 @@ SegmentReader::SegmentReader(SegmentReader&& other) noexcept
       pos_(other.pos_),
       partial_is_stale_(other.partial_is_stale_),
       unchecked_bytes_(other.unchecked_bytes_),
-      unchecked_crc_(other.unchecked_crc_) {}
+      unchecked_crc_(other.unchecked_crc_),
+      checked_until_(other.checked_until_),
+      saw_checksum_(other.saw_checksum_) {}
 
 SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
   if (this != &other) {
@@ -51,6 +53,8 @@ SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
     partial_is_stale_ = other.partial_is_stale_;
     unchecked_bytes_ = other.unchecked_bytes_;
     unchecked_crc_ = other.unchecked_crc_;
+    checked_until_ = other.checked_until_;
+    saw_checksum_ = other.saw_checksum_;
   }
   return *this;
 }
@@ -85,9 +89,21 @@ DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
       pos_ += consumed;
       unchecked_bytes_ = 0;
       unchecked_crc_ = 0;
+      saw_checksum_ = true;
       continue;
     }
     if (r == DecodeResult::kOk) {
+      if (offset() >= checked_until_) {
+        r = CheckAhead(error);
+        if (r != DecodeResult::kOk) return r;
+        // The look-ahead may have moved the buffer; decode the record again.
+        avail = std::string_view(buf_.data() + pos_, buf_.size() - pos_);
+        if (DecodeFileRecord(avail, rec, &consumed) != DecodeResult::kOk) {
+          *error = Status::Corruption("update log " + path_ + ": the record at offset " +
+                                      std::to_string(offset()) + " changed while it was read");
+          return DecodeResult::kCorrupt;
+        }
+      }
       unchecked_crc_ = Crc32(unchecked_crc_, avail.substr(0, consumed));
       unchecked_bytes_ += consumed;
       pos_ += consumed;
@@ -102,6 +118,91 @@ DecodeResult SegmentReader::Next(UlogRecord* rec, Status* error) {
       partial_is_stale_ = true;
       return DecodeResult::kNeedMore;
     }
+  }
+}
+
+DecodeResult SegmentReader::CheckAhead(Status* error) {
+  // Our writer puts a checksum record after at most this many bytes of
+  // records plus one write (ulog_writer.cc); a longer stretch without one is
+  // a file of the original or an older ttserver, which has none.
+  constexpr size_t kLongestChecked = 4096 + 64 * 1024;
+  uint32_t crc = unchecked_crc_;
+  uint64_t bytes = unchecked_bytes_;
+  size_t ahead = 0;  // bytes after pos_ walked over
+  UlogRecord rec;
+  for (;;) {
+    std::string_view avail(buf_.data() + pos_ + ahead, buf_.size() - pos_ - ahead);
+    size_t consumed = 0;
+    const DecodeResult r = DecodeFileRecord(avail, &rec, &consumed);
+    if (r == DecodeResult::kOk && IsChecksumBody(rec.body)) {
+      uint32_t covered = 0, want_crc = 0;
+      if (ParseChecksumBody(rec.body, &covered, &want_crc) && covered == bytes &&
+          want_crc == crc) {
+        checked_until_ = offset() + ahead;
+        return DecodeResult::kOk;
+      }
+      const uint64_t end = offset() + ahead;
+      *error = Status::Corruption(
+          "update log " + path_ + ": the records from offset " + std::to_string(end - bytes) +
+          " to " + std::to_string(end) +
+          " do not match the checksum record after them: the file was changed on disk");
+      return DecodeResult::kCorrupt;
+    }
+    if (r == DecodeResult::kOk) {
+      if (ahead > kLongestChecked) break;  // no checksum records here
+      crc = Crc32(crc, avail.substr(0, consumed));
+      bytes += consumed;
+      ahead += consumed;
+      continue;
+    }
+    if (r == DecodeResult::kCorrupt) {
+      // A torn end (a crash mid-append) is a partial record, or zeros where
+      // the filesystem extended the file; anything else is damage.
+      const uint64_t at = offset() + ahead;
+      Status read_error;
+      if (OnlyZerosFrom(at, &read_error)) break;
+      if (!read_error.ok()) {
+        *error = read_error;
+        return DecodeResult::kNeedMore;
+      }
+      *error = Status::Corruption(
+          "update log " + path_ + ": the bytes at offset " + std::to_string(at) +
+          " do not start a record, and records may follow, so the records from offset " +
+          std::to_string(at - bytes) + " before them cannot be checked: the file was changed "
+          "on disk");
+      return DecodeResult::kCorrupt;
+    }
+    size_t needed = kRecordHeaderSize;
+    uint64_t ts;
+    uint32_t body_size;
+    if (PeekRecordHeader(avail, &ts, &body_size)) needed += body_size;
+    Status read_error;
+    if (!Fill(needed - avail.size(), &read_error)) {
+      if (!read_error.ok()) {
+        *error = read_error;
+        return DecodeResult::kNeedMore;
+      }
+      break;  // the end of the file so far: the records there are not checked yet
+    }
+  }
+  checked_until_ = offset() + ahead;
+  return DecodeResult::kOk;
+}
+
+bool SegmentReader::OnlyZerosFrom(uint64_t offset, Status* error) {
+  char block[8192];
+  for (;;) {
+    const ssize_t n = pread(fd_, block, sizeof block, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = Status::IoError("cannot read " + path_ + ": " + strerror(errno));
+      return false;
+    }
+    if (n == 0) return true;
+    for (ssize_t i = 0; i < n; ++i) {
+      if (block[i] != 0) return false;
+    }
+    offset += static_cast<uint64_t>(n);
   }
 }
 

@@ -27,10 +27,16 @@ class SegmentReader {
   // kOk with the next record; kNeedMore at the current end of the file (the
   // bytes of a partial record count in pending() until the next call, which
   // reads them again); kCorrupt when the next byte is not 0xC9 (the position
-  // stays there), or when the records before a checksum record (record.h)
-  // do not match it (*error is then a Corruption naming the file and the
-  // offsets). Checksum records are checked and passed over, never returned.
-  // *error is set on a read error.
+  // stays there). Checksum records (record.h) are checked and passed over,
+  // never returned, and a record is returned only after the checksum record
+  // that covers it has been read and matched: the reader looks ahead up to
+  // it. Where it does not match, or where bytes that do not form records sit
+  // between the record and the end of the file (not just zeros), the answer
+  // is kCorrupt with *error a Corruption naming the file and the offsets, and
+  // no record of that stretch is returned. Records with no checksum record
+  // after them (the end of the file being written, a file of the original or
+  // of an older ttserver) are returned unchecked. *error is set on a read
+  // error.
   DecodeResult Next(UlogRecord* rec, Status* error);
 
   // File offset just after the last record returned.
@@ -42,12 +48,23 @@ class SegmentReader {
   // start): their bytes and crc32, which the next checksum record covers.
   uint64_t unchecked_bytes() const { return unchecked_bytes_; }
   uint32_t unchecked_crc() const { return unchecked_crc_; }
+  // Whether a checksum record has been read: a file our writer wrote, which
+  // ends with one once it is no longer the newest.
+  bool saw_checksum() const { return saw_checksum_; }
 
  private:
   SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   // Reads at least `want` more bytes unless the file ends first; false on EOF
   // before any byte was read.
   bool Fill(size_t want, Status* error);
+  // Called with the record at offset() not yet checked: reads ahead to the
+  // checksum record after it (or the end of what can be checked) and
+  // matches it. kOk when the records up to it may be returned; kCorrupt
+  // with *error set when they must not; kNeedMore with *error set on a read
+  // error.
+  DecodeResult CheckAhead(Status* error);
+  // Whether the file holds only zero bytes from `offset` to its end.
+  bool OnlyZerosFrom(uint64_t offset, Status* error);
 
   int fd_ = -1;
   std::string path_;
@@ -57,6 +74,8 @@ class SegmentReader {
   bool partial_is_stale_ = false;  // bytes after pos_ must be re-read before use
   uint64_t unchecked_bytes_ = 0;
   uint32_t unchecked_crc_ = 0;
+  uint64_t checked_until_ = 0;  // records starting before this offset need no look-ahead
+  bool saw_checksum_ = false;
 };
 
 // Reads the timestamp of the first record of `path` (bytes 1–8). nullopt for

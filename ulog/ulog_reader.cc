@@ -105,6 +105,14 @@ class UlogReader::Impl {
         // next one: read once more to get records that landed since.
         continue;
       }
+      if (segment_->pending() > 0 && segment_->saw_checksum()) {
+        // Our writer ends a file with a checksum record before it starts
+        // the next one: a record cut short there is damage, not a crash.
+        return Status::Corruption(
+            "update log " + segment_->path() + ": the " + std::to_string(segment_->pending()) +
+            " bytes at offset " + std::to_string(segment_->offset()) +
+            " are not a whole record, yet a later file exists: the file was changed on disk");
+      }
       if (segment_->pending() > 0) {
         LogError("update log ", segment_->path(), ": skipping ", segment_->pending(),
                  " bytes of an incomplete record at its end");

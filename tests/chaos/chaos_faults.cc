@@ -236,6 +236,7 @@ void ChaosRun::FillDisk(const Fault& fault) {
 
 void ChaosRun::PurgeWhileDown(const Fault& fault) {
   Node& slave = *slaves_[fault.slave];
+  held_down_ = &slave;  // not restarted by the health checks of Wait() below
   if (fault.hard) {
     slave.Kill();
     ++kills_;
@@ -258,6 +259,7 @@ void ChaosRun::PurgeWhileDown(const Fault& fault) {
     Log("  the master's log now begins at " + std::to_string(oldest) + ", after " + slave.name() +
         "'s position " + std::to_string(position));
   }
+  held_down_ = nullptr;
   StartNode(slave);
 }
 

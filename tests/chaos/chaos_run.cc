@@ -164,7 +164,7 @@ bool ChaosRun::SetUp() {
 
 void ChaosRun::CheckHealth() {
   for (Node* node : {master_.get(), partner_.get(), slaves_[0].get(), slaves_[1].get()}) {
-    if (node->Running()) continue;
+    if (node->Running() || node == held_down_) continue;
     if (node->HasProcess()) {
       const int status = node->Reap();
       Problem(node->name() + " exited by itself with " + ExitText(status) + ": " +

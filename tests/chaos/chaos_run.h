@@ -110,6 +110,7 @@ class ChaosRun {
   std::vector<std::string> problems_;         // crashes, unclean exits, no convergence
   bool remove_dir_ = false;                   // the run passed: its files go at the end
   bool disk_full_ = false;                    // slave A may not start now
+  Node* held_down_ = nullptr;                 // a slave kept down on purpose (purge-while-down)
   std::map<const Node*, int> failed_starts_;  // starts failed in a row, by node
 };
 

@@ -9,12 +9,14 @@
 //            of the files read in order
 //
 // Checks, file by file: each record read is the file's bytes at its offset
-// (re-encoded); the reading ends at a byte that is not 0xC9, at a checksum
-// record that does not match the records before it (with a Corruption error),
-// or at a partial record that reaches the end of the file, and asking again
-// gives the same answer. UlogReader returns the records of the files from one
-// of them on, in order, those of ts >= start only, and stops with Corruption
-// exactly where a file is damaged. UlogWriter::Open refuses the newest file
+// (re-encoded); the reading ends at a byte that is not 0xC9, at a record
+// whose stretch up to the next checksum record does not check out (a
+// Corruption error), or at a partial record that reaches the end of the file,
+// and asking again gives the same answer. UlogReader returns the records of
+// the files from one of them on, in order, those of ts >= start only, and
+// stops with Corruption exactly where a file is damaged (also where a file
+// that held a checksum record ends in a partial record and a later one
+// exists). UlogWriter::Open refuses the newest file
 // when it is damaged anywhere but at an end of zeros or a partial record, and
 // otherwise leaves it holding whole records only.
 #include <unistd.h>
@@ -46,15 +48,17 @@ struct FileReading {
   std::vector<tt::UlogRecord> records;
   bool corrupt = false;    // the reading stopped at damage (a bad byte or checksum)
   bool repairable = true;  // what follows the records is zeros or a partial record
+  bool cut_after_checksum = false;  // ends in a partial record after a checksum record
 };
 
 // Reads the records of `path` from its start, calling `on_record` with each
 // and the offset after it, up to the first answer that is not kOk (returned,
-// with *end the offset there and *checksum_failed whether a checksum record
-// did not match).
+// with *end the offset there, *checksum_failed whether the stretch there did
+// not check out, and *saw_checksum whether a checksum record was read).
 DecodeResult ReadRecords(const std::string& path,
                          const std::function<void(tt::UlogRecord&, uint64_t)>& on_record,
-                         uint64_t* end, size_t* pending, bool* checksum_failed) {
+                         uint64_t* end, size_t* pending, bool* checksum_failed,
+                         bool* saw_checksum = nullptr) {
   std::optional<tt::SegmentReader> segment;
   TT_FUZZ_CHECK(tt::SegmentReader::Open(path, &segment).ok());
   tt::UlogRecord record;
@@ -69,6 +73,7 @@ DecodeResult ReadRecords(const std::string& path,
                 (r == DecodeResult::kCorrupt && error.code() == tt::Status::Code::kCorruption));
   *end = segment->offset();
   *pending = segment->pending();
+  if (saw_checksum != nullptr) *saw_checksum = segment->saw_checksum();
   // Nothing changed, so asking again gives the same answer at the same place.
   tt::Status again;
   TT_FUZZ_CHECK(segment->Next(&record, &again) == r && again.ok() == error.ok() &&
@@ -86,6 +91,7 @@ FileReading ReadSegment(const std::string& path, std::string_view bytes) {
   uint64_t end = 0;
   size_t pending = 0;
   bool checksum_failed = false;
+  bool saw_checksum = false;
   const DecodeResult r = ReadRecords(
       path,
       [&](tt::UlogRecord& record, uint64_t record_end) {
@@ -95,17 +101,17 @@ FileReading ReadSegment(const std::string& path, std::string_view bytes) {
         TT_FUZZ_CHECK(bytes.substr(record_end - encoded.size(), encoded.size()) == encoded);
         reading.records.push_back(std::move(record));
       },
-      &end, &pending, &checksum_failed);
+      &end, &pending, &checksum_failed, &saw_checksum);
   TT_FUZZ_CHECK(end <= bytes.size());
   if (r == DecodeResult::kCorrupt) {
     TT_FUZZ_CHECK(end < bytes.size());
     if (checksum_failed) {
-      // A whole checksum record is there.
+      // A whole record (a checksum record, or the first of a stretch that
+      // does not check out) is there.
       tt::UlogRecord record;
       size_t consumed = 0;
       TT_FUZZ_CHECK(tt::DecodeFileRecord(bytes.substr(end), &record, &consumed) ==
-                        DecodeResult::kOk &&
-                    tt::IsChecksumBody(record.body));
+                    DecodeResult::kOk);
     } else {
       TT_FUZZ_CHECK(static_cast<uint8_t>(bytes[end]) != 0xC9);
     }
@@ -115,6 +121,7 @@ FileReading ReadSegment(const std::string& path, std::string_view bytes) {
   }
   // A partial record: the rest of the file, shorter than what it announces.
   TT_FUZZ_CHECK(end + pending == bytes.size());
+  reading.cut_after_checksum = pending > 0 && saw_checksum;
   const std::string_view tail = bytes.substr(end);
   uint64_t ts = 0;
   uint32_t body_size = 0;
@@ -139,7 +146,9 @@ bool ReadsFrom(size_t first, const std::vector<FileReading>& files, uint64_t sta
       if (next == got.size() || !SameRecord(record, got[next])) return false;
       ++next;
     }
-    if (files[i].corrupt) return corruption && next == got.size();
+    if (files[i].corrupt || (files[i].cut_after_checksum && i + 1 < files.size())) {
+      return corruption && next == got.size();
+    }
   }
   return !corruption && next == got.size();
 }

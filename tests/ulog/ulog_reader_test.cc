@@ -144,15 +144,29 @@ TEST_F(UlogReaderTest, BogusHugeLengthAtTheEndIsAPartialRecord) {
   EXPECT_TRUE(reader->Next(&out).IsNotFound());
 }
 
-TEST_F(UlogReaderTest, ByteOtherThanC9IsCorruption) {
+// Records followed by bytes that are not records cannot be trusted: they
+// may be the damaged neighbours of what broke the file.
+TEST_F(UlogReaderTest, ByteOtherThanC9IsCorruptionAndNoRecordBeforeItIsReturned) {
   AppendToFile(dir_.File(1), EncodeRecord(1, 1, 0, SyncBody()) + "garbage");
   auto reader = OpenReader(0);
   UlogRecord rec;
-  ASSERT_TRUE(reader->Next(&rec).ok());
   Status s = reader->Next(&rec);
   EXPECT_EQ(s.code(), Status::Code::kCorruption);
-  EXPECT_NE(s.message().find("00000001.ulog"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("00000001.ulog: the bytes at offset 20 do not start a record"),
+            std::string::npos)
+      << s.message();
   EXPECT_EQ(reader->Next(&rec).code(), Status::Code::kCorruption);  // it stays stopped
+}
+
+// A crash leaves zeros or part of a record at the end: the records before
+// them are returned.
+TEST_F(UlogReaderTest, ZerosAtTheEndAreNotDamageToTheRecordsBeforeThem) {
+  AppendToFile(dir_.File(1), EncodeRecord(1, 1, 0, SyncBody()) + std::string(100, '\0'));
+  auto reader = OpenReader(0);
+  UlogRecord rec;
+  ASSERT_TRUE(reader->Next(&rec).ok());
+  EXPECT_EQ(rec.ts, 1u);
+  EXPECT_EQ(reader->Next(&rec).code(), Status::Code::kCorruption);
 }
 
 TEST_F(UlogReaderTest, ReaderOpenedOnAnEmptyDirectoryPicksUpTheFirstFile) {
