@@ -131,7 +131,8 @@ Feeder::~Feeder() {
 }
 
 bool OffersExtendedStream(std::string_view stat) {
-  return stat.rfind("repl_ext\t1\n", 0) == 0 || stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
+  return stat.rfind("repl_ext\t1\n", 0) == 0 ||
+         stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
 }
 
 void Feeder::Serve(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid) {
@@ -176,7 +177,8 @@ void Feeder::Start(int fd, std::string preamble, uint64_t start_ts, uint32_t sla
     // Out of threads (ulimit -u, pids.max): this slave is refused, the server goes on.
     options_.slaves->fetch_sub(1, std::memory_order_relaxed);
     LogError("replication: cannot start a thread to stream to slave ", slave_sid, " at ",
-             raw->address, " (", e.what(), "); its connection is closed and it retries; lower "
+             raw->address, " (", e.what(),
+             "); its connection is closed and it retries; lower "
              "--max-conns or raise the process's thread limit");
     close(fd);
     return;
@@ -336,8 +338,8 @@ bool Feeder::ReadAcks(Slave* slave, int fd, std::string* pending) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-    LogInfo("replication: slave ", slave->sid, " at ", slave->address, " is gone: ",
-            strerror(errno));
+    LogInfo("replication: slave ", slave->sid, " at ", slave->address,
+            " is gone: ", strerror(errno));
     return false;
   }
   size_t at = 0;
@@ -346,8 +348,9 @@ bool Feeder::ReadAcks(Slave* slave, int fd, std::string* pending) {
   while (pending->size() - at >= 9) {
     if (static_cast<uint8_t>((*pending)[at]) != kMagicAck) {
       LogError("replication: dropping slave ", slave->sid, " at ", slave->address,
-               ": it sent byte 0x", std::hex, static_cast<int>(static_cast<uint8_t>((*pending)[at])),
-               std::dec, " where an acknowledgement (0xCE) belongs");
+               ": it sent byte 0x", std::hex,
+               static_cast<int>(static_cast<uint8_t>((*pending)[at])), std::dec,
+               " where an acknowledgement (0xCE) belongs");
       return false;
     }
     newest = std::max(newest, DecodeU64(pending->data() + at + 1));

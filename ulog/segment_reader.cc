@@ -136,8 +136,7 @@ DecodeResult SegmentReader::CheckAhead(Status* error) {
     const DecodeResult r = DecodeFileRecord(avail, &rec, &consumed);
     if (r == DecodeResult::kOk && IsChecksumBody(rec.body)) {
       uint32_t covered = 0, want_crc = 0;
-      if (ParseChecksumBody(rec.body, &covered, &want_crc) && covered == bytes &&
-          want_crc == crc) {
+      if (ParseChecksumBody(rec.body, &covered, &want_crc) && covered == bytes && want_crc == crc) {
         checked_until_ = offset() + ahead;
         return DecodeResult::kOk;
       }
@@ -168,7 +167,8 @@ DecodeResult SegmentReader::CheckAhead(Status* error) {
       *error = Status::Corruption(
           "update log " + path_ + ": the bytes at offset " + std::to_string(at) +
           " do not start a record, and records may follow, so the records from offset " +
-          std::to_string(at - bytes) + " before them cannot be checked: the file was changed "
+          std::to_string(at - bytes) +
+          " before them cannot be checked: the file was changed "
           "on disk");
       return DecodeResult::kCorrupt;
     }

@@ -68,9 +68,9 @@ class SegmentReader {
 
   int fd_ = -1;
   std::string path_;
-  std::string buf_;         // file bytes from buf_start_ on
-  uint64_t buf_start_ = 0;  // file offset of buf_[0]
-  size_t pos_ = 0;          // start of the next record in buf_
+  std::string buf_;                // file bytes from buf_start_ on
+  uint64_t buf_start_ = 0;         // file offset of buf_[0]
+  size_t pos_ = 0;                 // start of the next record in buf_
   bool partial_is_stale_ = false;  // bytes after pos_ must be re-read before use
   uint64_t unchecked_bytes_ = 0;
   uint32_t unchecked_crc_ = 0;

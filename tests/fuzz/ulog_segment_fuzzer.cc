@@ -46,8 +46,8 @@ using tt::DecodeResult;
 
 struct FileReading {
   std::vector<tt::UlogRecord> records;
-  bool corrupt = false;    // the reading stopped at damage (a bad byte or checksum)
-  bool repairable = true;  // what follows the records is zeros or a partial record
+  bool corrupt = false;             // the reading stopped at damage (a bad byte or checksum)
+  bool repairable = true;           // what follows the records is zeros or a partial record
   bool cut_after_checksum = false;  // ends in a partial record after a checksum record
 };
 

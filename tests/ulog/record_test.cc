@@ -66,7 +66,8 @@ TEST(RecordTest, PeekReadsTimestampAndBodySizeOfEitherForm) {
   for (const std::string& record : {kCapturedPutRecord, kCapturedWirePut}) {
     uint64_t ts = 0;
     uint32_t size = 0;
-    ASSERT_TRUE(PeekRecordHeader(std::string_view(record).substr(0, kRecordHeaderSize), &ts, &size));
+    ASSERT_TRUE(
+        PeekRecordHeader(std::string_view(record).substr(0, kRecordHeaderSize), &ts, &size));
     EXPECT_EQ(ts, 1795252109520066u);
     EXPECT_EQ(size, 17u);
   }
@@ -237,7 +238,8 @@ TEST(ParseBodyTest, PutmetaCarriesTheMemcachedMetadata) {
 
 TEST(ParseBodyTest, StoreBodyIsAPlainPutWithoutMetadata) {
   EXPECT_EQ(StoreBody("k", "v", ValueMeta{.version = 5}), PutBody("k", "v"));
-  EXPECT_EQ(StoreBody("k", "v", ValueMeta{.flags = 1}), PutMetaBody("k", "v", ValueMeta{.flags = 1}));
+  EXPECT_EQ(StoreBody("k", "v", ValueMeta{.flags = 1}),
+            PutMetaBody("k", "v", ValueMeta{.flags = 1}));
 }
 
 TEST(ParseBodyTest, ParsesPutShlWithWidth) {

@@ -9,9 +9,9 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "tests/ulog/ulog_test_util.h"
 #include "ulog/record.h"
 #include "ulog/ulog_writer.h"
-#include "tests/ulog/ulog_test_util.h"
 
 namespace tt {
 namespace {

@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "tests/ulog/ulog_test_util.h"
 #include "ulog/record.h"
 #include "ulog/ulog_writer.h"
-#include "tests/ulog/ulog_test_util.h"
 
 namespace tt {
 namespace {

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "tests/ulog/ulog_test_util.h"
 #include "ulog/record.h"
 #include "ulog/ulog_reader.h"
-#include "tests/ulog/ulog_test_util.h"
 
 namespace tt {
 namespace {
@@ -209,7 +209,8 @@ TEST_F(UlogWriterTest, DamageInTheMiddleOfTheCurrentFileIsRefusedNotCut) {
     Put(writer.get(), "foo", "bar");
   }
   const uint64_t size = FileSize(1);
-  AppendToFile(dir_.File(1), std::string("garbage") + EncodeRecord(NowMicros(), 1, 0, PutBody("k", "v")));
+  AppendToFile(dir_.File(1),
+               std::string("garbage") + EncodeRecord(NowMicros(), 1, 0, PutBody("k", "v")));
   std::unique_ptr<UlogWriter> writer;
   UlogWriterOptions options;
   options.dir = dir_.path();
