@@ -54,20 +54,31 @@ TEST(TtulmgrTest, ExportPrintsTheCapturedRecordAsTheOriginalDid) {
   EXPECT_EQ(r.out, kCapturedLine);
 }
 
+// Writes puts of "key0".."key<count-1>" (value "v") with a real writer
+// rotating at `limit` bytes (0 = never); returns the open writer so that a
+// test may append more.
+std::unique_ptr<UlogWriter> WritePuts(const std::string& dir, int count, uint64_t limit,
+                                      TimestampClock* clock) {
+  UlogWriterOptions options;
+  options.dir = dir;
+  options.limit = limit;
+  options.clock = clock;
+  std::unique_ptr<UlogWriter> writer;
+  EXPECT_TRUE(UlogWriter::Open(options, &writer).ok());
+  uint64_t ts, seq;
+  for (int i = 0; i < count; ++i) {
+    EXPECT_TRUE(writer->Append(1, 0, PutBody("key" + std::to_string(i), "v"), &ts, &seq).ok());
+  }
+  return writer;
+}
+
 TEST(TtulmgrTest, ExportOfWhatImportWroteIsIdentical) {
   ScratchDir a, b;
   {
     TimestampClock clock;
-    UlogWriterOptions options;
-    options.dir = a.path();
-    options.limit = 300;
-    options.clock = &clock;
-    std::unique_ptr<UlogWriter> writer;
-    ASSERT_TRUE(UlogWriter::Open(options, &writer).ok());
+    std::unique_ptr<UlogWriter> writer = WritePuts(a.path(), 20, 300, &clock);
+    ASSERT_TRUE(writer != nullptr);
     uint64_t ts, seq;
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(writer->Append(1, 0, PutBody("key" + std::to_string(i), "v"), &ts, &seq).ok());
-    }
     ASSERT_TRUE(writer->Append(2, 1, OutBody("key3"), &ts, &seq).ok());
     ASSERT_TRUE(writer->Append(3, 0, OptimizeBody("bnum=7"), &ts, &seq).ok());
     ASSERT_TRUE(writer->Append(1, 3, VanishBody(), &ts, &seq).ok());
@@ -158,15 +169,7 @@ TEST(TtulmgrTest, ExportOfACorruptLogPrintsTheCheckedRecordsAndFails) {
   ScratchDir dir;
   {
     TimestampClock clock;
-    UlogWriterOptions options;
-    options.dir = dir.path();
-    options.clock = &clock;
-    std::unique_ptr<UlogWriter> writer;
-    ASSERT_TRUE(UlogWriter::Open(options, &writer).ok());
-    uint64_t ts, seq;
-    for (int i = 0; i < 300; ++i) {
-      ASSERT_TRUE(writer->Append(1, 0, PutBody("key" + std::to_string(i), "v"), &ts, &seq).ok());
-    }
+    WritePuts(dir.path(), 300, 0, &clock);
   }
   std::string bytes = ReadWholeFile(dir.File(1));
   const size_t at = bytes.find("key200");
