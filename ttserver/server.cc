@@ -13,6 +13,7 @@
 #include <ctime>
 #include <optional>
 
+#include "common/atomic_file.h"
 #include "common/logging.h"
 #include "engine/rebuild.h"
 #include "engine/redo.h"
@@ -92,6 +93,7 @@ Status Server::OpenData() {
   OpenedPartitions opened;
   Status s = OpenStoreOrMoveAsideDamage(store_options, options_.ulog_dir, &store_, &opened);
   if (!s.ok()) return s;
+  if (ulog_ != nullptr && !(s = MarkOpen(&opened)).ok()) return s;
   LogInfo(
       "database opened: ", options_.dbname,
       options_.partitions > 1 ? " (" + std::to_string(options_.partitions) + " partitions)" : "");
@@ -123,6 +125,28 @@ Status Server::OpenData() {
   // From now on the log directory always holds a base and every record
   // after it, so the database can be rebuilt whatever happens to its files.
   return KeepBaseReachable();
+}
+
+std::string Server::OpenMarkerPath() const { return ulog_->dir() + "/ttserver.open"; }
+
+Status Server::MarkOpen(OpenedPartitions* opened) {
+  const std::string marker = OpenMarkerPath();
+  if (access(marker.c_str(), F_OK) == 0) {
+    // Kyoto Cabinet marks its own files open too, but a kill during its
+    // synchronize can leave a file marked clean whose tree pages are half
+    // written (the chaos harness found a record no one wrote).
+    LogInfo("the server did not stop cleanly (", marker,
+            " remains): every database partition is rebuilt from the update log");
+    for (uint32_t i = 0; i < store_->PartitionCount(); ++i) {
+      auto listed = [i](const std::vector<uint32_t>& partitions) {
+        return std::find(partitions.begin(), partitions.end(), i) != partitions.end();
+      };
+      if (!listed(opened->fresh) && !listed(opened->unclean)) opened->unclean.push_back(i);
+    }
+  }
+  Status s = ReplaceFileAtomically(marker, std::to_string(getpid()) + "\n");
+  if (!s.ok()) return Status::IoError("cannot mark the database open: " + s.ToString());
+  return Status::Ok();
 }
 
 Status Server::KeepBaseReachable() {
@@ -179,6 +203,12 @@ Status Server::PutBackFromLog(const OpenedPartitions& opened) {
              gap, "): only the records after the last checkpoint are applied again");
     return Status::Ok();
   }
+  // A repaired file may keep records the log no longer has (a deleted key
+  // come back, an empty key from a torn page): the partition is emptied so
+  // that it ends exactly as the base and the log say.
+  for (uint32_t partition : opened.unclean) {
+    if (!(s = store_->ClearPartition(partition)).ok()) return s;
+  }
   const auto started = std::chrono::steady_clock::now();
   RebuildCount count;
   if (!(s = RebuildPartitions(*engine_, partitions, &count)).ok()) return s;
@@ -187,7 +217,7 @@ Status Server::PutBackFromLog(const OpenedPartitions& opened) {
   LogSystem("put back ", partitions.size(), " of ", store_->PartitionCount(),
             " database partitions from the update log (", opened.fresh.size(), " held nothing, ",
             opened.unclean.size(),
-            " were not closed properly and repaired by Kyoto Cabinet): ", count.base_values,
+            " were not closed properly and were emptied first): ", count.base_values,
             " values of the base snapshot and ", count.log_records, " records after it, in ",
             seconds, " s");
   return Status::Ok();
@@ -236,8 +266,8 @@ Status Server::Start() {
     SessionFactory metrics_factory = [this](uint8_t, int fd) {
       return std::make_unique<HttpSession>(&context_, fd, HttpSession::Mode::kMetrics);
     };
-    metrics_worker_ = std::make_unique<Worker>(options_.threads, metrics_factory,
-                                               &metrics_stats_, worker_options);
+    metrics_worker_ = std::make_unique<Worker>(options_.threads, metrics_factory, &metrics_stats_,
+                                               worker_options);
     metrics_acceptor_ = std::make_unique<Acceptor>(std::vector<Worker*>{metrics_worker_.get()},
                                                    &metrics_stats_, 64);
     s = metrics_acceptor_->Listen(options_.host, options_.metrics_port);
@@ -451,8 +481,14 @@ Status Server::Stop() {
     if (result.ok()) {
       Status s = WriteCheckpoint(ulog_->dir(), covered_through);
       if (!s.ok()) {
-        LogError("cannot write the update-log checkpoint (the next start re-applies more of the "
-                 "log): ", s.ToString());
+        LogError(
+            "cannot write the update-log checkpoint (the next start re-applies more of the "
+            "log): ",
+            s.ToString());
+      }
+      if (unlink(OpenMarkerPath().c_str()) != 0 && errno != ENOENT) {
+        LogError("cannot remove ", OpenMarkerPath(),
+                 " (the next start rebuilds the database from the update log): ", strerror(errno));
       }
     }
     ulog_.reset();

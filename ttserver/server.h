@@ -44,9 +44,9 @@ class Server {
   // Stops replicating from a master (saving the position), stops accepting,
   // answers the requests already received, waits for the
   // slow requests still running off the event loops, closes every
-  // connection, ends every replication stream, syncs the update log and closes the database. Safe to call
-  // after a failed Start() and more than once; the error of a failed close
-  // is returned (the exit status is then 1).
+  // connection, ends every replication stream, syncs the update log and closes the database. Safe
+  // to call after a failed Start() and more than once; the error of a failed close is returned (the
+  // exit status is then 1).
   Status Stop();
 
  private:
@@ -67,6 +67,11 @@ class Server {
   // Writes a new base when the log has none, or when records after it were
   // deleted (FindLogGapAfterBase). Cheap when neither is the case.
   Status KeepBaseReachable();
+  // The marker file (in the update-log directory) that says the database is
+  // open; it is removed after a clean close. Found at start, it makes every
+  // partition count as not closed properly (rebuilt from the log).
+  std::string OpenMarkerPath() const;
+  Status MarkOpen(OpenedPartitions* opened);
   // Until Stop(): runs a delayed memcached flush_all at its deadline,
   // Engine::Checkpoint every --checkpoint-interval seconds and
   // Engine::SweepExpired every --expiry-sweep-interval seconds and

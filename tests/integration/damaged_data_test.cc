@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "client/remote_db.h"
+#include "partition/store.h"
 #include "tests/integration/repl_support.h"
 #include "tests/integration/server_process.h"
+#include "tests/support/sanitizer_build.h"
 #include "ulog/base_file.h"
 #include "ulog/ulog_reader.h"
 
@@ -111,6 +113,7 @@ class DamagedDataTest : public ::testing::Test {
 };
 
 TEST_F(DamagedDataTest, FixtureWithoutItsLogRefusesToStartAndKeepsTheFile) {
+  if (kAddressSanitizer) GTEST_SKIP() << kNoBadAllocUnderAsan;
   const std::string db = dir_.Join("casket.kch");
   ASSERT_NO_FATAL_FAILURE(Unpack(FixturePath(), db));
   const uintmax_t size = fs::file_size(db);
@@ -125,6 +128,7 @@ TEST_F(DamagedDataTest, FixtureWithoutItsLogRefusesToStartAndKeepsTheFile) {
 }
 
 TEST_F(DamagedDataTest, FixtureInPlaceOfALoggedDatabaseIsMovedAsideAndRebuilt) {
+  if (kAddressSanitizer) GTEST_SKIP() << kNoBadAllocUnderAsan;
   const std::string db = dir_.Join("casket.kch");
   Contents model;
   {
@@ -188,7 +192,7 @@ TEST_P(DamagedKindTest, TruncatedOrGarbageDatabaseIsRebuilt) {
     ASSERT_NO_FATAL_FAILURE(ExpectContents(db, model));
     const std::string log = ReadText(dir_.Join("server.log"));
     EXPECT_EQ(Occurrences(log, "the file is damaged: moved to") +
-                  Occurrences(log, "1 were not closed properly and repaired"),
+                  Occurrences(log, "1 were not closed properly and were emptied first"),
               static_cast<size_t>(round + 1))
         << log;
     // Each round's damage is done to the files of a killed server, as after
@@ -351,6 +355,75 @@ TEST_F(DamagedDataTest, SlaveNeverReceivesARecordOfADamagedStretchOfTheLog) {
   EXPECT_EQ(RunExpectingRefusal(db, &log), 1) << log;
   EXPECT_NE(log.find(damaged + ": the records from offset"), std::string::npos) << log;
   EXPECT_NE(log.find("move the damaged file aside"), std::string::npos) << log;
+}
+
+// Kyoto Cabinet's repair of a file left open may keep records the log does
+// not have (the chaos harness found an empty key with an empty value in a
+// tree file after 100 kill -9s): the partition is rebuilt from empty.
+TEST_F(DamagedDataTest, RecordsTheLogDoesNotHaveAreGoneAfterARepair) {
+  for (const char* file : {"casket.kch", "casket.kct"}) {
+    SCOPED_TRACE(file);
+    const std::string db = dir_.Join(file);
+    Contents model;
+    {
+      ServerProcess server(Args(), db);
+      ASSERT_TRUE(server.started());
+      model = WriteWorkload(server.port(), 200, std::string(file) + "-");
+      EXPECT_EQ(server.Stop(SIGTERM), 0);
+    }
+    {
+      std::unique_ptr<Store> store;
+      ASSERT_TRUE(OpenStore({.name = db}, &store).ok());
+      ASSERT_TRUE(store->Set("", "").ok());
+      ASSERT_TRUE(store->Set("ghost", "never written through the server").ok());
+      ASSERT_TRUE(store->Close().ok());
+    }
+    {
+      // The header's flags as Kyoto Cabinet leaves them when killed.
+      std::fstream header(db, std::ios::in | std::ios::out | std::ios::binary);
+      header.seekg(24);
+      const char flags = static_cast<char>(header.get() | 0x01);
+      header.seekp(24);
+      header.put(flags);
+    }
+    ServerProcess server(Args(), db);
+    ASSERT_TRUE(server.started()) << ReadText(dir_.Join("server.log"));
+    EXPECT_EQ(Difference(model, Dump(server.port())), "");
+    EXPECT_NE(
+        ReadText(dir_.Join("server.log")).find("1 were not closed properly and were emptied first"),
+        std::string::npos);
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+    fs::remove_all(dir_.Join("ulog"));
+    fs::create_directory(dir_.Join("ulog"));
+  }
+}
+
+// A kill during Kyoto Cabinet's synchronize can leave a file marked clean
+// that holds records the log does not (a chaos run found an empty key in a
+// tree file after 100 kill -9s): the server's own marker, left by any stop
+// that was not clean, makes it rebuild every partition.
+TEST_F(DamagedDataTest, RecordsTheLogDoesNotHaveAreGoneAfterAStopThatWasNotClean) {
+  const std::string db = dir_.Join("casket.kct");
+  Contents model;
+  {
+    ServerProcess server(Args(), db);
+    ASSERT_TRUE(server.started());
+    model = WriteWorkload(server.port(), 200);
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  EXPECT_FALSE(fs::exists(dir_.Join("ulog/ttserver.open")));  // a clean stop removes it
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(OpenStore({.name = db}, &store).ok());
+    ASSERT_TRUE(store->Set("", "").ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  std::ofstream(dir_.Join("ulog/ttserver.open")) << "1\n";
+  ServerProcess server(Args(), db);
+  ASSERT_TRUE(server.started()) << ReadText(dir_.Join("server.log"));
+  EXPECT_EQ(Difference(model, Dump(server.port())), "");
+  EXPECT_NE(ReadText(dir_.Join("server.log")).find("ttserver.open remains"), std::string::npos);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
 TEST_F(DamagedDataTest, GarbageCheckpointRefusesToStartUntilRemoved) {
