@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -175,19 +176,32 @@ void CheckUlogReader(const std::string& dir, const std::vector<FileReading>& fil
   TT_FUZZ_CHECK(matched);
 }
 
-// Opens a writer on `dir` (repairing the newest file, read as `newest_reading`)
-// and checks that it refused a damaged file or left whole records only.
-void CheckRepair(const std::string& dir, uint32_t newest, const FileReading& newest_reading) {
+// Opens a writer on `dir` (repairing the newest file; `files` as read) and
+// checks that it refused a damaged file or left whole records only. The
+// writer scans the newest file, and the files before it down to the first
+// that holds a record (for the newest timestamp): damage in any of them
+// makes it refuse.
+void CheckRepair(const std::string& dir, const std::vector<FileReading>& files) {
+  const uint32_t newest = static_cast<uint32_t>(files.size());
+  bool repairable = true;
+  for (size_t i = files.size(); i-- > 0;) {
+    if (!files[i].repairable) {
+      repairable = false;
+      break;
+    }
+    if (!files[i].records.empty()) break;
+  }
   tt::TimestampClock clock;
   tt::UlogWriterOptions options;
   options.dir = dir;
   options.clock = &clock;
   std::unique_ptr<tt::UlogWriter> writer;
   const tt::Status opened = tt::UlogWriter::Open(options, &writer);
-  if (!newest_reading.repairable) {
+  if (!repairable) {
     TT_FUZZ_CHECK(opened.code() == tt::Status::Code::kCorruption);
     return;
   }
+  if (!opened.ok()) fprintf(stderr, "UlogWriter::Open: %s\n", opened.ToString().c_str());
   TT_FUZZ_CHECK(opened.ok());
   writer.reset();
   uint64_t end = 0;
@@ -237,6 +251,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     index -= std::min(index, file.records.size());
   }
   CheckUlogReader(dir, files, start_ts);
-  CheckRepair(dir, static_cast<uint32_t>(file_count), files.back());
+  CheckRepair(dir, files);
   return 0;
 }
