@@ -100,6 +100,24 @@ test_part() {
   return "$status"
 }
 
+# The dictionary of the target that mixes every protocol on one connection:
+# the four protocols' dictionaries in one file (libFuzzer takes one).
+protocol_switch_dict() {
+  local dict="$FUZZ_BUILD_DIR/protocol_switch.dict"
+  cat tests/fuzz/dict/{binary,memcached_text,memcached_binary,http}.dict >"$dict"
+  echo "$dict"
+}
+
+# The corpora a target reads besides its own: the protocol switch starts from
+# the inputs of each protocol's session.
+fuzz_extra_corpora() {
+  case "$1" in
+    protocol_switch)
+      echo tests/fuzz/corpus/{binary_session,memcached_text,memcached_binary,http_session}
+      ;;
+  esac
+}
+
 # The dictionary of a fuzz target's protocol (tests/fuzz/dict/), if it has one.
 fuzz_dict() {
   case "$1" in
@@ -107,6 +125,7 @@ fuzz_dict() {
     memcached_text) echo tests/fuzz/dict/memcached_text.dict ;;
     memcached_binary) echo tests/fuzz/dict/memcached_binary.dict ;;
     http_session) echo tests/fuzz/dict/http.dict ;;
+    protocol_switch) protocol_switch_dict ;;
     ulog_record | ulog_segment | repl_slave | tail_stream) echo tests/fuzz/dict/ulog.dict ;;
   esac
 }
@@ -117,13 +136,15 @@ fuzz_dict() {
 fuzz_target() {
   local target=$1 seconds=$2 merge=$3
   local bin="$FUZZ_BUILD_DIR/tests/fuzz/fuzz_$target" work="$FUZZ_BUILD_DIR/fuzz-work/$target"
-  local corpus="tests/fuzz/corpus/$target" dict_args=() dict
+  local corpus="tests/fuzz/corpus/$target" dict_args=() dict extra
   dict=$(fuzz_dict "$target")
+  read -r -a extra <<<"$(fuzz_extra_corpora "$target")"
   [ -n "$dict" ] && dict_args=(-dict="$dict")
   rm -rf "$work"
   mkdir -p "$work/new"
   nice -n 10 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$work/" "${dict_args[@]}" "$work/new" "$corpus" \
+    "${extra[@]}" \
     >"$work/log" 2>&1 || true
   if [ "$merge" = 1 ]; then
     nice -n 10 "$bin" -merge=1 "${dict_args[@]}" "$corpus" "$work/new" >>"$work/log" 2>&1 || true

@@ -21,6 +21,12 @@ constexpr uint8_t kMagicAck = 0xCE;            // slave to master: + applied ts 
 // + the oldest record's ts u64; the master closes after it.
 constexpr uint8_t kMagicLogGap = 0xCF;
 
+// The sum with which the original's storage library reports a failed addint.
+// Tokyo Tyrant therefore answers an addint whose sum is exactly this value
+// with failure (01), although it stored the sum; the binary protocol does
+// the same, and a replayed addint with this sum counts as failed.
+constexpr int32_t kAddIntErrorSum = INT32_MIN;
+
 enum Command : uint8_t {
   kCmdPut = 0x10,
   kCmdPutKeep = 0x11,

@@ -39,6 +39,7 @@ Status Apply(Engine& engine, const ParsedBody& body, const Origin& origin, bool*
     case kCmdAddInt: {
       int32_t sum;
       s = engine.AddInt(body.key, body.int_delta, &sum, origin);
+      if (s.ok() && sum == kAddIntErrorSum) s = Status::Failed("the sum is the error value");
       break;
     }
     case kCmdAddDouble: {

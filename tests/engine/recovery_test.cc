@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/coding.h"
 #include "common/commands.h"
 #include "engine/engine.h"
 #include "engine/redo.h"
@@ -196,6 +197,30 @@ TEST_F(RecoveryTest, ARecordAppliedAgainIsConsistent) {
   EXPECT_TRUE(consistent(putkeep));  // the value it stored is there
   ASSERT_TRUE(engine.Put("kept", "other").ok());
   EXPECT_FALSE(consistent(putkeep));  // another value: the slave differs
+}
+
+// The original logs an addint whose sum is its error value (INT_MIN) as
+// failed; applied where the sum is that value, a record that says success
+// is inconsistent and one that says failure is not.
+TEST_F(RecoveryTest, AnAddIntThatReachesIntMinCountsAsFailed) {
+  auto server = Open("a.kch");
+  Engine& engine = *server->engine;
+  auto consistent = [&](bool logged_success) {
+    std::string body("\xC8\x60", 2);
+    PutU32(&body, 1);
+    PutU32(&body, 1);
+    body += "n";
+    body += logged_success ? '\0' : '\x01';
+    bool result = false;
+    EXPECT_TRUE(ApplyRecord(engine, {.ts = 1, .sid = 9, .body = body}, 9, &result).ok());
+    return result;
+  };
+  int32_t sum = 0;
+  ASSERT_TRUE(engine.AddInt("n", 2147483646, &sum).ok());
+  EXPECT_TRUE(consistent(true));    // 2147483647
+  EXPECT_FALSE(consistent(true));   // INT_MIN: failed here, not on the origin
+  ASSERT_TRUE(engine.AddInt("n", -1, &sum).ok());  // wraps back to INT_MAX
+  EXPECT_TRUE(consistent(false));   // INT_MIN, failed on the origin too
 }
 
 TEST_F(RecoveryTest, RestoreFromTheServersOwnLogIsRefused) {

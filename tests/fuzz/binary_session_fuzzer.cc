@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "tests/fuzz/session_driver.h"
 #include "ttserver/binary/binary_session.h"
+#include "ttserver/wire_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tt::fuzz::FuzzSessionInput(
@@ -15,6 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [](tt::ServerContext* context) {
         return std::make_unique<tt::BinarySession>(context, /*fd=*/-1);
       },
-      nullptr);
+      nullptr,
+      [](std::string_view rest) {
+        return tt::StartsOtherProtocol(rest, tt::WireProtocol::kTokyoTyrantBinary);
+      });
   return 0;
 }

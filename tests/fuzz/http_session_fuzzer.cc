@@ -10,6 +10,7 @@
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/session_driver.h"
 #include "ttserver/http/http_session.h"
+#include "ttserver/wire_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tt::fuzz::FuzzSessionInput(
@@ -19,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       },
       [](std::string_view appended) {
         TT_FUZZ_CHECK(appended.empty() || appended.starts_with("HTTP/1.1 "));
-      });
+      },
+      [](std::string_view rest) { return tt::StartsOtherProtocol(rest, tt::WireProtocol::kHttp); });
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "tests/fuzz/session_driver.h"
 #include "ttserver/memcached/memcached_binary_packet.h"
 #include "ttserver/memcached/memcached_binary_session.h"
+#include "ttserver/wire_protocol.h"
 
 namespace {
 
@@ -40,6 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [](tt::ServerContext* context) {
         return std::make_unique<tt::MemcachedBinarySession>(context, /*fd=*/-1);
       },
-      CheckWholeResponses);
+      CheckWholeResponses,
+      [](std::string_view rest) {
+        return tt::StartsOtherProtocol(rest, tt::WireProtocol::kMemcachedBinary);
+      });
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/session_driver.h"
 #include "ttserver/memcached/memcached_text_session.h"
+#include "ttserver/wire_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tt::fuzz::FuzzSessionInput(
@@ -20,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       },
       [](std::string_view appended) {
         TT_FUZZ_CHECK(appended.empty() || appended.ends_with("\r\n"));
+      },
+      [](std::string_view rest) {
+        return tt::StartsOtherProtocol(rest, tt::WireProtocol::kMemcachedText);
       });
   return 0;
 }

@@ -39,7 +39,7 @@ SessionPlan ParseSessionPlan(const uint8_t* data, size_t size);
 // What DriveSession saw.
 struct SessionRun {
   std::string out;        // every reply byte
-  bool ended = false;     // kClose or kHandOff
+  bool ended = false;     // kClose or kHandOff, or stopped before another protocol's request
   size_t unconsumed = 0;  // payload bytes left in the buffer at the end
 };
 
@@ -49,20 +49,26 @@ struct SessionRun {
 // on failure) that the session keeps the ProtocolSession contract: no call
 // consumes more than it is given; a call that consumes nothing of a
 // non-empty input is mid-request (otherwise the connection would wait
-// forever with a request in its buffer); kDeferred consumes its request and
+// forever with a request in its buffer), or stops before a request of
+// another protocol (`stops_before` of the bytes from there on is true), which ends
+// the run, as the connection's ProtocolSwitch would take that request to
+// another session; kDeferred consumes its request and
 // comes with work, kHandOff with a receiver; one call appends at most
 // kReplyBatchBytes plus the largest reply one request can have under
 // `limits` (or with what the payload can store). `check_call` (may be
 // empty) is given the bytes each call, or deferred work, appended.
+// `stops_before` empty: the session takes every request (a ProtocolSwitch).
 SessionRun DriveSession(ProtocolSession& session, const SessionPlan& plan, const Limits& limits,
-                        const std::function<void(std::string_view appended)>& check_call);
+                        const std::function<void(std::string_view appended)>& check_call,
+                        const std::function<bool(std::string_view rest)>& stops_before = nullptr);
 
 // One fuzz input of a session target: its plan picks the context
 // (PrepareContext), `make_session` makes the session over it, and
-// DriveSession delivers the payload, with `check_call`.
+// DriveSession delivers the payload, with `check_call` and `stops_before`.
 void FuzzSessionInput(
     const uint8_t* data, size_t size,
     const std::function<std::unique_ptr<ProtocolSession>(ServerContext*)>& make_session,
-    const std::function<void(std::string_view appended)>& check_call);
+    const std::function<void(std::string_view appended)>& check_call,
+    const std::function<bool(std::string_view rest)>& stops_before = nullptr);
 
 }  // namespace tt::fuzz

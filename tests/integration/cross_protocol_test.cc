@@ -165,6 +165,32 @@ TEST(CrossProtocolTest, EveryProtocolReadsWhatEveryOtherWrote) {
   for (auto& reader : protocols) EXPECT_FALSE(reader->Get("cross-0")) << reader->Name();
 }
 
+// As in the original, the first byte of each request picks its protocol, so
+// one connection may mix them: a Tokyo Tyrant binary put, a memcached set, an
+// HTTP PUT, a binary get, a memcached binary get and a memcached get.
+TEST(CrossProtocolTest, OneConnectionMayUseEveryProtocolRequestByRequest) {
+  SKIP_UNLESS_TTSERVER();
+  TempDir dir;
+  auto server = StartTtserver(dir);
+  ASSERT_TRUE(server->started());
+  RawConnection conn(server->port());
+  std::string put("\xC8\x10\0\0\0\x01\0\0\0\x02" "abc", 13);
+  ASSERT_TRUE(conn.Send(put));
+  EXPECT_EQ(conn.Receive(1), std::string(1, '\0')) << "binary put";
+  EXPECT_EQ(TextExchange(conn, "set m 5 0 5\r\nhello\r\n"), "STORED\r\n");
+  ASSERT_TRUE(conn.Send("PUT /h HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz"));
+  std::string created = conn.ReceiveUntil("Created\n");
+  EXPECT_TRUE(created.starts_with("HTTP/1.1 201 Created\r\n")) << created;
+  ASSERT_TRUE(conn.Send(std::string("\xC8\x30\0\0\0\x01" "h", 7)));
+  EXPECT_EQ(conn.Receive(8), std::string("\0\0\0\0\x03xyz", 8)) << "binary get";
+  mcbin::Response response;
+  ASSERT_TRUE(conn.Send(mcbin::Request(mcbin::kGet, "m")));
+  ASSERT_TRUE(mcbin::ReadResponse(conn, &response));
+  EXPECT_EQ(response.status, mcbin::kNoError);
+  EXPECT_EQ(response.value, "hello");
+  EXPECT_EQ(TextExchange(conn, "get a\r\n", "END\r\n"), "VALUE a 0 2\r\nbc\r\nEND\r\n");
+}
+
 TEST(CrossProtocolTest, MemcachedFlagsReachTheMemcachedBinaryProtocol) {
   SKIP_UNLESS_TTSERVER();
   TempDir dir;

@@ -8,6 +8,7 @@
 #include "engine/redo.h"
 #include "repl/feeder.h"
 #include "ttserver/stat_report.h"
+#include "ttserver/wire_protocol.h"
 
 namespace tt {
 
@@ -62,12 +63,8 @@ ProtocolSession::Result BinarySession::Process(std::string_view in, size_t* cons
   const size_t out_at_entry = out->size();
   while (*consumed < in.size() && out->size() - out_at_entry < kReplyBatchBytes) {
     std::string_view rest = in.substr(*consumed);
-    if (static_cast<uint8_t>(rest[0]) != kMagicRequest) {
-      // A connection speaks one protocol; another protocol's bytes here are garbage.
-      LogInfo("closing connection fd ", fd_, ": byte 0x", std::hex,
-              static_cast<int>(static_cast<uint8_t>(rest[0])), " where a binary request must start");
-      return Result::kClose;
-    }
+    // Another protocol's request: the connection's ProtocolSwitch takes it on.
+    if (StartsOtherProtocol(rest, WireProtocol::kTokyoTyrantBinary)) break;
     BinaryRequest request;
     size_t used = 0;
     std::string error;
@@ -198,8 +195,9 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
     case kCmdAddInt: {
       int32_t sum = 0;
       s = forbidden ? Status::Forbidden() : engine.AddInt(req.key, req.int_arg, &sum);
-      StatusByte(out, s.ok());
-      if (s.ok()) PutU32(out, static_cast<uint32_t>(sum));
+      const bool answered_ok = s.ok() && sum != kAddIntErrorSum;
+      StatusByte(out, answered_ok);
+      if (answered_ok) PutU32(out, static_cast<uint32_t>(sum));
       break;
     }
     case kCmdAddDouble: {

@@ -13,11 +13,13 @@
 #include <http_parser.h>
 
 #include <climits>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "common/logging.h"
 #include "ttserver/http/http_handler.h"
+#include "ttserver/wire_protocol.h"
 
 namespace tt {
 
@@ -117,6 +119,9 @@ struct HttpSession::State {
 
   ServerContext* context;
   int fd;
+  // On the data port, where a request of another protocol may follow; the
+  // metrics port speaks only HTTP.
+  bool shares_port;
   std::unique_ptr<HttpHandler> handler;
   http_parser parser;
   const char* base = nullptr;  // the request's first byte in this Process() call's input
@@ -125,6 +130,7 @@ struct HttpSession::State {
   int refusal = 0;  // the status of a callback that stopped the parser
 
   // The request being received.
+  bool deciding = false;  // its first line, HTTP's or not, has not ended yet
   bool in_message = false;
   bool head_done = false;
   bool last_was_name = false;  // the last header callback was for a name
@@ -148,6 +154,7 @@ struct HttpSession::State {
 HttpSession::State::State(ServerContext* context, int fd, Mode mode)
     : context(context),
       fd(fd),
+      shares_port(mode == Mode::kKeyValue),
       handler(mode == Mode::kMetrics ? NewMetricsHandler(context)
                                      : NewKeyValueHandler(context, fd)) {
   http_parser_init(&parser, HTTP_REQUEST);
@@ -398,6 +405,15 @@ ProtocolSession::Result HttpSession::Process(std::string_view in, size_t* consum
   for (;;) {
     const size_t start = *consumed + s.fed;
     if (start == in.size()) return Result::kContinue;
+    // Another protocol's request (on the data port; blank lines between
+    // requests are HTTP's): the connection's ProtocolSwitch takes it on. An
+    // upper-case line is HTTP's or memcached's: its newline tells.
+    if (s.shares_port && start == *consumed && !s.in_message && in[start] != '\r' &&
+        in[start] != '\n') {
+      const std::optional<WireProtocol> protocol = RequestProtocol(in.substr(start));
+      s.deciding = !protocol.has_value();
+      if (protocol != WireProtocol::kHttp) return Result::kContinue;
+    }
     if (!s.in_message && out->size() - out_at_entry >= kReplyBatchBytes) {
       return Result::kContinue;
     }
@@ -435,7 +451,7 @@ ProtocolSession::Result HttpSession::Process(std::string_view in, size_t* consum
   }
 }
 
-bool HttpSession::MidRequest() const { return state_->in_message; }
+bool HttpSession::MidRequest() const { return state_->in_message || state_->deciding; }
 
 ProtocolSession::DeferredWork HttpSession::TakeDeferred() {
   return std::exchange(state_->deferred, nullptr);

@@ -6,6 +6,7 @@
 #include "common/coding.h"
 #include "common/commands.h"
 #include "common/logging.h"
+#include "ttserver/wire_protocol.h"
 #include "ttserver/memcached/memcached_binary_packet.h"
 #include "ttserver/memcached/memcached_ops.h"
 #include "ttserver/memcached/memcached_stats.h"
@@ -144,12 +145,10 @@ ProtocolSession::Result MemcachedBinarySession::Process(std::string_view in, siz
   s.Skip(in, consumed);
   while (*consumed < in.size() && out->size() < batch_end) {
     std::string_view rest = in.substr(*consumed);
+    // Another protocol's request: the connection's ProtocolSwitch takes it on.
+    if (StartsOtherProtocol(rest, WireProtocol::kMemcachedBinary)) break;
     s.mid_request = true;
     if (rest.size() < mcbin::kHeaderSize) return Result::kContinue;
-    if (static_cast<uint8_t>(rest[0]) != mcbin::kRequestMagic) {
-      // memcached closes without a reply: the stream cannot be resynchronised.
-      return s.Close("a byte other than the request magic 0x80 where a request must start");
-    }
     Result result = Result::kContinue;
     const size_t used = s.HandlePacket(rest, out, &result);
     if (used == 0) return Result::kContinue;

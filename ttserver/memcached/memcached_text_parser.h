@@ -15,11 +15,13 @@
 #include <string>
 #include <string_view>
 
+#include "ttserver/wire_protocol.h"
+
 namespace tt::mctext {
 
 // Longest command line accepted: memcached closes a connection that sends
 // this many bytes without a newline, except for a multi-key retrieval.
-constexpr size_t kMaxCommandLine = 2048;
+constexpr size_t kMaxCommandLine = kMaxMemcachedCommandLine;
 // Longest retrieval (get, gets, gat, gats) line: memcached grows its buffer
 // for those without a bound; ours stops here (about 8000 keys of 250 bytes).
 constexpr size_t kMaxRetrievalLine = 2u << 20;

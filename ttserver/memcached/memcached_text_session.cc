@@ -1,9 +1,11 @@
 #include "ttserver/memcached/memcached_text_session.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "common/logging.h"
+#include "ttserver/wire_protocol.h"
 #include "ttserver/memcached/memcached_meta.h"
 #include "ttserver/memcached/memcached_text_classic.h"
 #include "ttserver/memcached/memcached_text_command.h"
@@ -79,6 +81,16 @@ ProtocolSession::Result MemcachedTextSession::Process(std::string_view in, size_
       *consumed += mctext::ContinueRetrieval(*state.context, rest, batch_end, out,
                                              &state.leftover.retrieval);
       continue;
+    }
+    if (state.scanned == 0) {
+      const std::optional<WireProtocol> protocol = RequestProtocol(rest);
+      if (!protocol) {
+        // An upper-case line, HTTP's or ours: its newline tells.
+        state.mid_request = true;
+        return Result::kContinue;
+      }
+      // Another protocol's request: the connection's ProtocolSwitch takes it on.
+      if (*protocol != WireProtocol::kMemcachedText) break;
     }
     std::string_view line;
     size_t line_bytes = 0;

@@ -58,12 +58,47 @@ TEST_F(BinarySessionTest, PartialRequestIsLeftUnconsumed) {
   EXPECT_FALSE(session.MidRequest());
 }
 
-TEST_F(BinarySessionTest, GarbageAfterValidRequestsClosesAfterTheirReplies) {
+TEST_F(BinarySessionTest, StopsBeforeARequestOfAnotherProtocol) {
   BinarySession session(&context_, 5);
   ProtocolSession::Result result;
-  std::string out = Feed(session, Hex("C8 80 C8 80 47 45 54"), &result);
+  size_t consumed = 0;
+  std::string out = Feed(session, Hex("C8 80 C8 80 47 45 54"), &result, &consumed);
   EXPECT_EQ(out, Hex("00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"));
+  EXPECT_EQ(result, ProtocolSession::Result::kContinue);
+  EXPECT_EQ(consumed, 4u);
+  EXPECT_FALSE(session.MidRequest());
+}
+
+TEST_F(BinarySessionTest, AnUnknownCommandClosesAfterTheRepliesBeforeIt) {
+  BinarySession session(&context_, 5);
+  ProtocolSession::Result result;
+  std::string out = Feed(session, Hex("C8 80 C8 7F"), &result);
+  EXPECT_EQ(out, Hex("00 00 00 00 00 00 00 00 00"));
   EXPECT_EQ(result, ProtocolSession::Result::kClose);
+}
+
+// addint request of `num` to `key`.
+std::string AddIntRequest(std::string_view key, int32_t num) {
+  std::string out = Hex("C8 60");
+  PutU32(&out, static_cast<uint32_t>(key.size()));
+  PutU32(&out, static_cast<uint32_t>(num));
+  return out.append(key);
+}
+
+// The original's storage library reports failure with the sum INT_MIN: Tokyo
+// Tyrant answers 01 for that sum, yet stores it.
+TEST_F(BinarySessionTest, AnAddIntWhoseSumIsIntMinAnswersFailureButStoresTheSum) {
+  const std::string int_min = Hex("00 00 00 80");  // little-endian, as stored
+  EXPECT_EQ(Feed(AddIntRequest("k", 2147483647)), Hex("00 7F FF FF FF"));
+  EXPECT_EQ(Feed(AddIntRequest("k", 1)), Hex("01"));
+  std::string value;
+  ASSERT_TRUE(context_.engine->Get("k", &value).ok());
+  EXPECT_EQ(value, int_min);
+  EXPECT_EQ(Feed(AddIntRequest("k", 0)), Hex("01"));
+  EXPECT_EQ(Feed(AddIntRequest("k", 1)), Hex("00 80 00 00 01"));
+  EXPECT_EQ(Feed(AddIntRequest("new", -2147483647 - 1)), Hex("01"));
+  ASSERT_TRUE(context_.engine->Get("new", &value).ok());
+  EXPECT_EQ(value, int_min);
 }
 
 TEST_F(BinarySessionTest, ForbiddenPutFailsAndChangesNothing) {

@@ -251,7 +251,7 @@ TEST_F(HttpSessionTest, RequestFedOneByteAtATimeGetsTheSameAnswers) {
 
 TEST_F(HttpSessionTest, GarbageIs400ThenClose) {
   Result result;
-  EXPECT_EQ(Run(std::string("\x01\x02 nonsense\r\n\r\n") + GetRequest("a"), &result),
+  EXPECT_EQ(Run(std::string("GET /\x01\x02 nonsense HTTP/1.1\r\n\r\n") + GetRequest("a"), &result),
             Text("400 Bad Request", "Connection: close\r\n"));
   EXPECT_EQ(result, Result::kClose);
   EXPECT_EQ(Run("GET /a HTTP/1.1\r\nno colon here\r\n\r\n", &result),

@@ -493,10 +493,14 @@ TEST_F(MemcachedBinarySessionTest, AQuietGetPipelineIsCutIntoBatchesToo) {
   EXPECT_EQ(replies[100].opcode, kNoop);
 }
 
-TEST_F(MemcachedBinarySessionTest, WrongMagicClosesWithoutAReply) {
-  Packet bad{.magic = 0x81, .opcode = kGet, .key = "k"};
-  EXPECT_EQ(Run(Request(kNoop) + Encode(bad) + Request(kNoop)), Response(kNoop, kOk));
-  EXPECT_EQ(result_, ProtocolSession::Result::kClose);
+// Another magic starts a request of another protocol (0x81: a memcached text
+// line): the session stops before it, for the connection's ProtocolSwitch.
+TEST_F(MemcachedBinarySessionTest, StopsBeforeAnotherMagic) {
+  Packet other{.magic = 0x81, .opcode = kGet, .key = "k"};
+  EXPECT_EQ(Run(Request(kNoop) + Encode(other) + Request(kNoop)), Response(kNoop, kOk));
+  EXPECT_EQ(result_, ProtocolSession::Result::kContinue);
+  EXPECT_EQ(consumed_, 24u);
+  EXPECT_FALSE(session_.MidRequest());
 }
 
 TEST_F(MemcachedBinarySessionTest, KeyAndExtrasLongerThanTheBodyClose) {
@@ -630,7 +634,8 @@ TEST_F(MemcachedBinarySessionTest, MaskedCommandsAnswerAuthFailure) {
 
 TEST_F(MemcachedBinarySessionTest, AClosedSessionLeavesOthersServing) {
   Set("k", "v");
-  EXPECT_EQ(Run(std::string(24, '\x13')), "");
+  // A key longer than the whole body: memcached closes.
+  Run(Encode({.opcode = kGet, .key = "k"}, /*body_length=*/0));
   EXPECT_EQ(result_, ProtocolSession::Result::kClose);
   MemcachedBinarySession other(&context_, -1);
   std::vector<Packet> replies = Decode(Feed(other, Request(kGet, "k")));

@@ -250,9 +250,32 @@ TEST_F(MemcachedTextTest, UnknownCommandsAnswerErrorAndServingGoesOn) {
   EXPECT_EQ(result, Result::kContinue);
 }
 
-TEST_F(MemcachedTextTest, AnHttpRequestLineCloses) {
+// An upper-case line is HTTP's when it is an HTTP request line: the session
+// stops before it, for the connection's ProtocolSwitch to hand it on.
+TEST_F(MemcachedTextTest, StopsBeforeAnHttpRequestLine) {
   Result result;
-  EXPECT_EQ(Send("PATCH / HTTP/1.1\r\nversion\r\n", &result), "");
+  size_t consumed = 0;
+  const std::string in = "version\r\nPATCH / HTTP/1.1\r\nversion\r\n";
+  EXPECT_EQ(Feed(*session_, in, &result, &consumed), "VERSION 1.6.18\r\n");
+  EXPECT_EQ(result, Result::kContinue);
+  EXPECT_EQ(consumed, 9u);
+  EXPECT_FALSE(session_->MidRequest());
+}
+
+TEST_F(MemcachedTextTest, AnUpperCaseLineWaitsForItsNewline) {
+  Result result;
+  size_t consumed = 0;
+  EXPECT_EQ(Feed(*session_, "GET /k HTTP/1.", &result, &consumed), "");
+  EXPECT_EQ(consumed, 0u);
+  EXPECT_TRUE(session_->MidRequest());
+  EXPECT_EQ(Feed(*session_, "GET k\r\n", &result, &consumed), "ERROR\r\n");
+  EXPECT_EQ(consumed, 7u);
+}
+
+// memcached hangs up on a lower-case line that ends like an HTTP request line.
+TEST_F(MemcachedTextTest, ALowerCaseHttpRequestLineCloses) {
+  Result result;
+  EXPECT_EQ(Send("patch / HTTP/1.1\r\nversion\r\n", &result), "");
   EXPECT_EQ(result, Result::kClose);
 }
 
