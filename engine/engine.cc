@@ -3,6 +3,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -63,8 +64,8 @@ Status ValueCursor::Next(std::string* key, std::string* payload, ValueMeta* meta
 Engine::Engine(const Options& options)
     : store_(options.store), ulog_(options.ulog), clock_(options.clock), sid_(options.sid) {}
 
-std::mutex& Engine::StripeOf(std::string_view key) {
-  return stripes_[std::hash<std::string_view>{}(key) % kStripes];
+size_t Engine::StripeIndex(std::string_view key) {
+  return std::hash<std::string_view>{}(key) % kStripes;
 }
 
 Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* expired) {
@@ -198,6 +199,71 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
   }
   Status durable = WaitDurable(seq);
   return durable.ok() ? result : durable;
+}
+
+Status Engine::WithLockedKeys(const std::vector<std::string_view>& keys, const Origin& origin,
+                              const std::function<Status(LockedKeys&)>& fn) {
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size());
+  for (std::string_view key : keys) stripes.push_back(StripeIndex(key));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  LockedKeys locked(this, origin, std::move(stripes));
+  Status result;
+  {
+    // Ascending stripe order, as AllStripesLock takes them: no two lockers wait on each other.
+    struct Hold {
+      std::array<std::mutex, kStripes>& all;
+      const std::vector<size_t>& held;
+      Hold(std::array<std::mutex, kStripes>& all, const std::vector<size_t>& held)
+          : all(all), held(held) {
+        for (size_t stripe : held) all[stripe].lock();
+      }
+      ~Hold() {
+        for (size_t stripe : held) all[stripe].unlock();
+      }
+    } hold(stripes_, locked.stripes_);
+    result = fn(locked);
+  }
+  Status durable = WaitDurable(locked.last_seq_);
+  return durable.ok() ? result : durable;
+}
+
+bool Engine::LockedKeys::Holds(std::string_view key) const {
+  return std::binary_search(stripes_.begin(), stripes_.end(), StripeIndex(key));
+}
+
+Status Engine::LockedKeys::Read(std::string_view key, Current* current, std::string* storage) {
+  if (!Holds(key)) return Status::InvalidArgument("key not held by this multi-key write");
+  *current = Current();
+  Status s = engine_->store_->Get(key, storage);
+  if (s.IsNotFound()) return Status::Ok();
+  if (!s.ok()) return s;
+  s = Unwrap(key, *storage, &current->meta, &current->payload);
+  if (!s.ok()) return s;
+  current->exists = !IsExpired(current->meta, NowSeconds());
+  if (!current->exists) current->payload = {};
+  return Status::Ok();
+}
+
+Status Engine::LockedKeys::Set(std::string_view key, std::string_view payload,
+                               const ValueMeta& meta) {
+  if (!Holds(key)) return Status::InvalidArgument("key not held by this multi-key write");
+  uint64_t seq = 0;
+  Status s = engine_->StoreLocked(key, origin_, payload, meta, &seq, nullptr);
+  if (seq != 0) last_seq_ = seq;
+  return s;
+}
+
+Status Engine::LockedKeys::Remove(std::string_view key) {
+  if (!Holds(key)) return Status::InvalidArgument("key not held by this multi-key write");
+  std::string stored;
+  Status s = engine_->store_->Get(key, &stored);
+  if (!s.ok()) return s;
+  uint64_t seq = 0;
+  s = engine_->RemoveLocked(key, origin_, &seq);
+  if (seq != 0) last_seq_ = seq;
+  return s;
 }
 
 Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,

@@ -141,6 +141,17 @@ class Engine {
   Status Mutate(std::string_view key, const Origin& origin, const Mutation& fn,
                 ValueMeta* written = nullptr);
 
+  // Several keys written as one: the stripes of every key of `keys` are held
+  // (in a fixed order, as Vanish holds them) while `fn` runs, so no other
+  // write or whole-database operation comes between its reads and writes
+  // (Redis's MSET and MSETNX). Inside, `fn` reads and writes through the
+  // LockedKeys given to it, for keys of `keys` only; each write is logged as
+  // its own record, as Mutate logs it. Returns what `fn` returns; with
+  // --ulog-sync always, only once every record is durable.
+  class LockedKeys;
+  Status WithLockedKeys(const std::vector<std::string_view>& keys, const Origin& origin,
+                        const std::function<Status(LockedKeys&)>& fn);
+
   // The binary protocol's writes, built on Mutate. Put replaces the value
   // and its memcached metadata; PutCat, PutShl, AddInt and AddDouble change
   // the bytes of a value and keep its flags and expiry.
@@ -197,6 +208,30 @@ class Engine {
   Status Checkpoint();
   Status Copy(const std::string& path);    // hot backup; "@cmd" runs cmd with the time in µs
 
+  // The keys WithLockedKeys holds, for its function's reads and writes.
+  class LockedKeys {
+   public:
+    // The state of `key`; `current->payload` points into *storage. An
+    // expired value reads as absent. InvalidArgument for a key not held.
+    Status Read(std::string_view key, Current* current, std::string* storage);
+    // Stores `payload` with the memcached metadata of `meta` (version
+    // ignored), logged as put or putmeta.
+    Status Set(std::string_view key, std::string_view payload, const ValueMeta& meta);
+    // Removes `key` (logged as out); NotFound if it is not stored.
+    Status Remove(std::string_view key);
+
+   private:
+    friend class Engine;
+    LockedKeys(Engine* engine, const Origin& origin, std::vector<size_t> stripes)
+        : engine_(engine), origin_(origin), stripes_(std::move(stripes)) {}
+    bool Holds(std::string_view key) const;
+
+    Engine* engine_;
+    Origin origin_;
+    std::vector<size_t> stripes_;  // sorted
+    uint64_t last_seq_ = 0;        // of the newest record written, for WaitDurable
+  };
+
   Store& store() { return *store_; }
   UlogWriter* ulog() { return ulog_; }
   // The newest timestamp the clock handed out (the newest record's, with an
@@ -206,7 +241,8 @@ class Engine {
 
  private:
   static constexpr size_t kStripes = 256;
-  std::mutex& StripeOf(std::string_view key);
+  static size_t StripeIndex(std::string_view key);
+  std::mutex& StripeOf(std::string_view key) { return stripes_[StripeIndex(key)]; }
   // Appends a record (if there is a log) and returns its timestamp, or a
   // fresh clock value when there is no log. *seq is for WaitDurable.
   Status LogRecord(const Origin& origin, std::string_view body, uint64_t* ts, uint64_t* seq);
