@@ -10,9 +10,9 @@ namespace tt {
 namespace {
 
 // The names of the group bits, from kMaskSlave on.
-constexpr std::string_view kGroupNames[] = {"slave",   "allorg",   "allmc",    "allhttp",
-                                            "allread", "allwrite", "allmanage"};
-static_assert(kMaskSlave + static_cast<int>(std::size(kGroupNames)) == kMaskAllManage + 1);
+constexpr std::string_view kGroupNames[] = {"slave",   "allorg",   "allmc",     "allhttp",
+                                            "allread", "allwrite", "allmanage", "allresp"};
+static_assert(kMaskSlave + static_cast<int>(std::size(kGroupNames)) == kMaskAllResp + 1);
 static_assert(kMaskAllManage == 32, "the original's bit numbers (binary-protocol.md §4)");
 
 uint64_t Bit(int bit) { return uint64_t{1} << bit; }

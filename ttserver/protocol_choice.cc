@@ -1,10 +1,10 @@
 #include "ttserver/protocol_choice.h"
 
-#include "common/logging.h"
 #include "ttserver/binary/binary_session.h"
 #include "ttserver/http/http_session.h"
 #include "ttserver/memcached/memcached_binary_session.h"
 #include "ttserver/memcached/memcached_text_session.h"
+#include "ttserver/resp/resp_session.h"
 
 namespace tt {
 
@@ -27,7 +27,8 @@ ProtocolSession* ProtocolSwitch::SessionOf(WireProtocol protocol) {
         session = std::make_unique<MemcachedTextSession>(context_, fd_);
         break;
       case WireProtocol::kResp:
-        return nullptr;  // not served by this build
+        session = std::make_unique<RespSession>(context_, fd_);
+        break;
     }
   }
   return session.get();
@@ -59,11 +60,6 @@ ProtocolSession::Result ProtocolSwitch::Process(std::string_view in, size_t* con
     if (!protocol) {
       undecided_ = true;  // an upper-case line whose end has not arrived
       return Result::kContinue;
-    }
-    if (*protocol == WireProtocol::kResp) {
-      LogInfo("closing connection fd ", fd_,
-              ": a RESP (Redis) request, which this build does not serve");
-      return Result::kClose;
     }
     ProtocolSession* next = SessionOf(*protocol);
     // The session stopped before a request of its own: it waits for output to drain.

@@ -16,7 +16,8 @@ namespace tt {
 
 // A connection's session that hands each request to the session of its
 // protocol (wire_protocol.h), so that one connection may send a Tokyo Tyrant
-// binary put, then a memcached set, then an HTTP PUT, and have each answered.
+// binary put, then a memcached set, then an HTTP PUT, then a Redis GET, and
+// have each answered.
 // Each protocol's session is created when its first request arrives and kept
 // for the connection's lifetime, with its state (binary iterators, HTTP
 // keep-alive, meta `mn` sequencing). The protocol changes only at a request
@@ -35,7 +36,7 @@ class ProtocolSwitch : public ProtocolSession {
   bool MidRequest() const override;
 
  private:
-  // The session of `protocol`, created on first use; nullptr for RESP.
+  // The session of `protocol`, created on first use.
   ProtocolSession* SessionOf(WireProtocol protocol);
 
   ServerContext* context_;

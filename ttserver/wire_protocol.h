@@ -1,6 +1,7 @@
 // Which protocol a request is in, told as the original tells it: by its
 // first byte, and for a text line starting with an upper-case letter by the
-// line (an HTTP request line, else a memcached command). Every protocol
+// line (an HTTP request line, else a Redis inline command: memcached's
+// commands are lower case, Redis's are written in upper case). Every protocol
 // session stops before a request that is not its own, and the connection's
 // ProtocolSwitch (protocol_choice.h) hands it to the session of its protocol.
 #pragma once
@@ -19,16 +20,20 @@ enum class WireProtocol {
   kTokyoTyrantBinary,  // 0xC8, the magic byte of every request
   kMemcachedBinary,    // 0x80, memcached's request magic
   kHttp,               // an HTTP request line (methods are upper case)
-  kResp,               // '*': a RESP (Redis) array, not served by this build
+  kResp,               // '*': a RESP (Redis) array; or another upper-case line (inline)
   kMemcachedText,      // any other line: memcached commands are lower case
 };
 
 // memcached's longest command line (a longer one without a newline closes
-// its connection); an upper-case line longer than this is HTTP's.
+// its connection).
 constexpr size_t kMaxMemcachedCommandLine = 2048;
+// Redis's longest inline command line (its PROTO_INLINE_MAX_SIZE); an
+// upper-case line with no newline within this many bytes is HTTP's.
+constexpr size_t kMaxInlineLine = 64 * 1024;
 
 // The protocol of a request whose first byte is `first_byte`, when the byte
-// alone tells it; an upper-case letter gives kHttp, which the line may deny.
+// alone tells it; an upper-case letter gives kHttp, which the line may deny
+// (it is then RESP's inline form).
 constexpr WireProtocol WireProtocolOf(uint8_t first_byte) {
   if (first_byte == kMagicRequest) return WireProtocol::kTokyoTyrantBinary;
   if (first_byte == 0x80) return WireProtocol::kMemcachedBinary;
@@ -58,18 +63,17 @@ constexpr bool IsHttpRequestLine(std::string_view line) {
 
 // The protocol of the request at the front of `rest` (not empty), or nullopt
 // while it cannot be told yet: a line starting with an upper-case letter is
-// HTTP's when it is an HTTP request line or longer than any memcached command
-// line, else memcached's, which needs its newline.
+// HTTP's when it is an HTTP request line or longer than any inline command
+// line, else a RESP inline command, which needs its newline.
 constexpr std::optional<WireProtocol> RequestProtocol(std::string_view rest) {
   const WireProtocol by_byte = WireProtocolOf(static_cast<uint8_t>(rest[0]));
   if (by_byte != WireProtocol::kHttp) return by_byte;
-  const size_t newline = rest.substr(0, kMaxMemcachedCommandLine).find('\n');
+  const size_t newline = rest.substr(0, kMaxInlineLine).find('\n');
   if (newline == std::string_view::npos) {
-    if (rest.size() < kMaxMemcachedCommandLine) return std::nullopt;
+    if (rest.size() < kMaxInlineLine) return std::nullopt;
     return WireProtocol::kHttp;
   }
-  return IsHttpRequestLine(rest.substr(0, newline)) ? WireProtocol::kHttp
-                                                    : WireProtocol::kMemcachedText;
+  return IsHttpRequestLine(rest.substr(0, newline)) ? WireProtocol::kHttp : WireProtocol::kResp;
 }
 
 // True when the request at the front of `rest` (not empty) is not, or not

@@ -47,9 +47,12 @@ TEST_F(MemcachedExchangeTest, UnknownCommandsAreErrorAndKeepTheConnection) {
   // Unknown word, empty line, wrong case (commands are case-sensitive), too
   // few tokens, an unknown stats group.
   for (const char* request :
-       {"bogus\r\n", "\r\n", "GET k\r\n", "set k\r\n", "incr k\r\n", "stats bogus\r\n"}) {
+       {"bogus\r\n", "\r\n", "gET k\r\n", "set k\r\n", "incr k\r\n", "stats bogus\r\n"}) {
     Exchange(conn, request, "ERROR\r\n");
   }
+  // A line starting with an upper-case letter is memcached's ERROR, and on
+  // ttserver a Redis inline command (memcached's commands are lower case).
+  Exchange(conn, "GET k\r\n", AgainstReferenceMemcached() ? "ERROR\r\n" : "$-1\r\n");
   ExpectUsable(conn);
 }
 

@@ -140,8 +140,9 @@ TEST_F(ProtocolSwitchTest, AManyKeyGetPausedByAFullBatchGoesOnWithItsKeys) {
   EXPECT_EQ(out.substr(out.size() - 5), "END\r\n");
 }
 
-// As memcached and the original tell them: an upper-case line is HTTP only
-// when it is an HTTP request line; memcached answers any other ERROR.
+// An upper-case line is HTTP only when it is an HTTP request line (as
+// memcached and the original tell them); any other is a Redis inline command
+// (memcached would answer ERROR: its commands are lower case).
 TEST_F(ProtocolSwitchTest, AnUpperCaseLineIsHttpOnlyWhenItIsAnHttpRequestLine) {
   ProtocolSwitch session(&context_, 5);
   Result result;
@@ -150,16 +151,29 @@ TEST_F(ProtocolSwitchTest, AnUpperCaseLineIsHttpOnlyWhenItIsAnHttpRequestLine) {
   EXPECT_EQ(result, Result::kContinue);
   const std::string miss =
       "\x01"
-      "ERROR\r\nHTTP/1.1 404 Not Found\r\n";
+      "$-1\r\nHTTP/1.1 404 Not Found\r\n";
   EXPECT_EQ(out.substr(0, miss.size()), miss);
-  EXPECT_TRUE(out.ends_with("Not Found\nERROR\r\nVERSION 1.6.18\r\n")) << out;
+  EXPECT_TRUE(out.ends_with("Not Found\n$-1\r\nVERSION 1.6.18\r\n")) << out;
 }
 
-TEST_F(ProtocolSwitchTest, ARespRequestClosesTheConnectionAfterEarlierReplies) {
+// The four text protocols on one connection: Redis multibulk and inline,
+// memcached text, HTTP, each seeing the others' writes.
+TEST_F(ProtocolSwitchTest, RedisRequestsTakeTheirTurnWithTheOtherProtocols) {
   ProtocolSwitch session(&context_, 5);
+  const std::string requests = TtPut("a", "1") + "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$2\r\n22\r\n" +
+                               "get b\r\n" + "INCR a\r\n" + TtGet("b") + "GET /b HTTP/1.1\r\n\r\n" +
+                               "APPEND b \"3 3\"\r\n\r\n" + "get b\r\n" + "QUIT\r\n" + "get b\r\n";
+  const std::string replies = kTtOk + "+OK\r\n" + "VALUE b 0 2\r\n22\r\nEND\r\n" + ":2\r\n" +
+                              TtGetReply("22") + HttpGetReply("22") + ":5\r\n" +
+                              "VALUE b 0 5\r\n223 3\r\nEND\r\n" + "+OK\r\n";
   Result result;
-  EXPECT_EQ(Feed(session, TtPut("a", "1") + "*1\r\n$4\r\nPING\r\n", &result), kTtOk);
+  EXPECT_EQ(Feed(session, requests, &result), replies);
   EXPECT_EQ(result, Result::kClose);
+  ProtocolSwitch slow(&context_, 6);
+  ASSERT_EQ(Feed(slow, TtPut("a", "1") + "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$2\r\n22\r\n"),
+            kTtOk + "+OK\r\n");
+  EXPECT_EQ(FeedByteByByte(slow, requests.substr(requests.find("get b"))),
+            replies.substr(replies.find("VALUE")));
 }
 
 }  // namespace

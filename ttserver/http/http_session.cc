@@ -407,7 +407,7 @@ ProtocolSession::Result HttpSession::Process(std::string_view in, size_t* consum
     if (start == in.size()) return Result::kContinue;
     // Another protocol's request (on the data port; blank lines between
     // requests are HTTP's): the connection's ProtocolSwitch takes it on. An
-    // upper-case line is HTTP's or memcached's: its newline tells.
+    // upper-case line is HTTP's or a RESP inline command: its newline tells.
     if (s.shares_port && start == *consumed && !s.in_message && in[start] != '\r' &&
         in[start] != '\n') {
       const std::optional<WireProtocol> protocol = RequestProtocol(in.substr(start));

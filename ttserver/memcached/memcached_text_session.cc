@@ -85,7 +85,7 @@ ProtocolSession::Result MemcachedTextSession::Process(std::string_view in, size_
     if (state.scanned == 0) {
       const std::optional<WireProtocol> protocol = RequestProtocol(rest);
       if (!protocol) {
-        // An upper-case line, HTTP's or ours: its newline tells.
+        // An upper-case line, HTTP's or RESP's: its newline tells.
         state.mid_request = true;
         return Result::kContinue;
       }

@@ -244,7 +244,7 @@ TEST_F(MemcachedTextTest, StatsResetAnswersResetAndZeroesTheCounters) {
 
 TEST_F(MemcachedTextTest, UnknownCommandsAnswerErrorAndServingGoesOn) {
   Result result;
-  EXPECT_EQ(Send("bogus\r\n\r\nx\r\nGET a\r\nset\r\nset a 0 0\r\nget\r\nversion\r\n", &result),
+  EXPECT_EQ(Send("bogus\r\n\r\nx\r\ngeT a\r\nset\r\nset a 0 0\r\nget\r\nversion\r\n", &result),
             "ERROR\r\nERROR\r\nERROR\r\nERROR\r\nERROR\r\nERROR\r\nERROR\r\nVERSION 1.6.18"
             "\r\n");
   EXPECT_EQ(result, Result::kContinue);
@@ -262,14 +262,17 @@ TEST_F(MemcachedTextTest, StopsBeforeAnHttpRequestLine) {
   EXPECT_FALSE(session_->MidRequest());
 }
 
+// An upper-case line that is no HTTP request line is a Redis inline command
+// (memcached's commands are lower case): the session stops before it too.
 TEST_F(MemcachedTextTest, AnUpperCaseLineWaitsForItsNewline) {
   Result result;
   size_t consumed = 0;
   EXPECT_EQ(Feed(*session_, "GET /k HTTP/1.", &result, &consumed), "");
   EXPECT_EQ(consumed, 0u);
   EXPECT_TRUE(session_->MidRequest());
-  EXPECT_EQ(Feed(*session_, "GET k\r\n", &result, &consumed), "ERROR\r\n");
-  EXPECT_EQ(consumed, 7u);
+  EXPECT_EQ(Feed(*session_, "version\r\nGET k\r\n", &result, &consumed), "VERSION 1.6.18\r\n");
+  EXPECT_EQ(consumed, 9u);
+  EXPECT_FALSE(session_->MidRequest());
 }
 
 // memcached hangs up on a lower-case line that ends like an HTTP request line.
