@@ -28,13 +28,14 @@ BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
           libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
-# memcached, and the real clients the integration tests drive (memccapable,
-# memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached;
-# Ruby Dalli, whose package does not pull in ruby itself; curl), and the
-# PostgreSQL server that tttail's integration test starts.
+# memcached and redis-server, and the real clients the integration tests drive
+# (memccapable, memccp and memccat; pymemcache and python-memcached; Perl
+# Cache::Memcached; Ruby Dalli, whose package does not pull in ruby itself;
+# curl; redis-cli and redis-py), and the PostgreSQL server that tttail's
+# integration test starts.
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
-               curl postgresql)
+               curl postgresql redis-server redis-tools python3-redis)
 
 # The fuzz targets need clang and its libFuzzer/sanitizer runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -101,10 +102,10 @@ test_part() {
 }
 
 # The dictionary of the target that mixes every protocol on one connection:
-# the four protocols' dictionaries in one file (libFuzzer takes one).
+# the five protocols' dictionaries in one file (libFuzzer takes one).
 protocol_switch_dict() {
   local dict="$FUZZ_BUILD_DIR/protocol_switch.dict"
-  cat tests/fuzz/dict/{binary,memcached_text,memcached_binary,http}.dict >"$dict"
+  cat tests/fuzz/dict/{binary,memcached_text,memcached_binary,http,resp}.dict >"$dict"
   echo "$dict"
 }
 
@@ -113,7 +114,7 @@ protocol_switch_dict() {
 fuzz_extra_corpora() {
   case "$1" in
     protocol_switch)
-      echo tests/fuzz/corpus/{binary_session,memcached_text,memcached_binary,http_session}
+      echo tests/fuzz/corpus/{binary_session,memcached_text,memcached_binary,http_session,resp_session}
       ;;
   esac
 }
@@ -125,6 +126,7 @@ fuzz_dict() {
     memcached_text) echo tests/fuzz/dict/memcached_text.dict ;;
     memcached_binary) echo tests/fuzz/dict/memcached_binary.dict ;;
     http_session) echo tests/fuzz/dict/http.dict ;;
+    resp_session) echo tests/fuzz/dict/resp.dict ;;
     protocol_switch) protocol_switch_dict ;;
     ulog_record | ulog_segment | repl_slave | tail_stream) echo tests/fuzz/dict/ulog.dict ;;
   esac
