@@ -1,7 +1,8 @@
 // One store behind every protocol of the data port: a value written through
-// any of Tokyo Tyrant binary, memcached text, memcached binary and HTTP reads
-// back byte-identical through each of them; and what memcached stores beside
-// the value (flags, expiry, cas) survives a restart, clean or after kill -9.
+// any of Tokyo Tyrant binary, memcached text, memcached binary, HTTP and RESP
+// reads back byte-identical through each of them; and what memcached stores
+// beside the value (flags, expiry, cas) survives a restart, clean or after
+// kill -9.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -137,6 +138,34 @@ class Http : public Protocol {
   std::string file_;
 };
 
+class Resp : public Protocol {
+ public:
+  explicit Resp(int port) : conn_(port) {}
+  std::string Name() const override { return "RESP"; }
+  void Put(const std::string& key, const std::string& value) override {
+    ASSERT_TRUE(conn_.Send(RespCommand({"SET", key, value})));
+    EXPECT_EQ(conn_.Receive(5), "+OK\r\n");
+  }
+  std::optional<std::string> Get(const std::string& key) override {
+    EXPECT_TRUE(conn_.Send(RespCommand({"GET", key})));
+    const std::string head = conn_.ReceiveUntil("\r\n");
+    if (head == "$-1\r\n") return std::nullopt;
+    const size_t end = head.find("\r\n");
+    if (!head.starts_with("$") || end == std::string::npos) {
+      ADD_FAILURE() << "GET " << key << " -> " << head;
+      return std::nullopt;
+    }
+    const size_t length = std::stoul(head.substr(1, end - 1));
+    std::string rest = head.substr(end + 2);
+    rest += conn_.Receive(length + 2 - rest.size());
+    EXPECT_EQ(rest.substr(length), "\r\n") << "GET " << key;
+    return rest.substr(0, length);
+  }
+
+ private:
+  RawConnection conn_;
+};
+
 TEST(CrossProtocolTest, EveryProtocolReadsWhatEveryOtherWrote) {
   SKIP_UNLESS_TTSERVER();
   TempDir dir;
@@ -147,6 +176,7 @@ TEST(CrossProtocolTest, EveryProtocolReadsWhatEveryOtherWrote) {
   protocols.push_back(std::make_unique<MemcachedText>(server->port()));
   protocols.push_back(std::make_unique<MemcachedBinary>(server->port()));
   protocols.push_back(std::make_unique<Http>(server->port(), dir));
+  protocols.push_back(std::make_unique<Resp>(server->port()));
   for (size_t w = 0; w < protocols.size(); ++w) {
     // Every byte value, CR LF included, and a key that needs no URL escaping.
     const std::string key = "cross-" + std::to_string(w);
@@ -167,7 +197,8 @@ TEST(CrossProtocolTest, EveryProtocolReadsWhatEveryOtherWrote) {
 
 // As in the original, the first byte of each request picks its protocol, so
 // one connection may mix them: a Tokyo Tyrant binary put, a memcached set, an
-// HTTP PUT, a binary get, a memcached binary get and a memcached get.
+// HTTP PUT, a binary get, a memcached binary get, a memcached get and RESP
+// requests.
 TEST(CrossProtocolTest, OneConnectionMayUseEveryProtocolRequestByRequest) {
   SKIP_UNLESS_TTSERVER();
   TempDir dir;
@@ -189,6 +220,10 @@ TEST(CrossProtocolTest, OneConnectionMayUseEveryProtocolRequestByRequest) {
   EXPECT_EQ(response.status, mcbin::kNoError);
   EXPECT_EQ(response.value, "hello");
   EXPECT_EQ(TextExchange(conn, "get a\r\n", "END\r\n"), "VALUE a 0 2\r\nbc\r\nEND\r\n");
+  // RESP, multibulk and inline.
+  EXPECT_EQ(TextExchange(conn, RespCommand({"GET", "m"}), "hello\r\n"), "$5\r\nhello\r\n");
+  EXPECT_EQ(TextExchange(conn, "APPEND h 1\r\n"), ":4\r\n");
+  EXPECT_EQ(TextExchange(conn, "get h\r\n", "END\r\n"), "VALUE h 0 4\r\nxyz1\r\nEND\r\n");
 }
 
 TEST(CrossProtocolTest, MemcachedFlagsReachTheMemcachedBinaryProtocol) {

@@ -17,6 +17,11 @@ bool AgainstReferenceMemcached() {
   return reference != nullptr && std::string_view(reference) == "memcached";
 }
 
+bool AgainstReferenceRedis() {
+  const char* reference = std::getenv("TT_TEST_REFERENCE");
+  return reference != nullptr && std::string_view(reference) == "redis";
+}
+
 std::unique_ptr<ServerProcess> StartTtserver(const TempDir& dir,
                                              const std::vector<std::string>& args) {
   std::vector<std::string> full = {"-log", dir.Join("log")};
@@ -37,6 +42,31 @@ std::unique_ptr<ServerProcess> StartMemcachedProtocolServer(const TempDir& dir,
   return ServerProcess::StartProgram({"/usr/bin/memcached", "-u", "nobody", "-l", "127.0.0.1", "-p",
                                       std::to_string(port), "-U", "0"},
                                      port);
+}
+
+std::unique_ptr<ServerProcess> StartRespServer(const TempDir& dir,
+                                               const std::vector<std::string>& args) {
+  if (!AgainstReferenceRedis()) return StartTtserver(dir, args);
+  const int port = FreePort();
+  return ServerProcess::StartProgram(
+      {"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+       "--appendonly", "no", "--dir", dir.path(), "--logfile", dir.Join("redis.log")},
+      port);
+}
+
+std::string RespCommand(const std::vector<std::string>& words) {
+  std::string out = "*" + std::to_string(words.size()) + "\r\n";
+  for (const std::string& word : words) {
+    out += "$" + std::to_string(word.size()) + "\r\n" + word + "\r\n";
+  }
+  return out;
+}
+
+int RedisCli(int port, const std::vector<std::string>& args, std::string* out, std::string* err,
+             const std::string& stdin_data) {
+  std::vector<std::string> argv = {"/usr/bin/redis-cli", "-p", std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, out, err, stdin_data);
 }
 
 int RunClientScript(const std::string& script, int port, std::string* output) {

@@ -7,7 +7,9 @@
 // speaks only memcached protocols against /usr/bin/memcached instead of
 // ttserver; the tests that need more (HTTP, Tokyo Tyrant binary, restarts,
 // metrics) skip. That is how the tests themselves were checked: what passes
-// against memcached is memcached's behaviour, not ours.
+// against memcached is memcached's behaviour, not ours. TT_TEST_REFERENCE=redis
+// does the same for the tests that speak only RESP (the Redis protocol), with
+// /usr/bin/redis-server.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +26,16 @@ namespace tt::testing {
 
 // True when TT_TEST_REFERENCE=memcached.
 bool AgainstReferenceMemcached();
+// True when TT_TEST_REFERENCE=redis.
+bool AgainstReferenceRedis();
 
-// Skips the current test when running against the reference memcached, for
-// tests of what only ttserver has. Use as `SKIP_UNLESS_TTSERVER();`.
-#define SKIP_UNLESS_TTSERVER()                                             \
-  do {                                                                     \
-    if (::tt::testing::AgainstReferenceMemcached()) {                      \
-      GTEST_SKIP() << "not a memcached-protocol test (TT_TEST_REFERENCE)"; \
-    }                                                                      \
+// Skips the current test when running against a reference server, for tests
+// of what only ttserver has. Use as `SKIP_UNLESS_TTSERVER();`.
+#define SKIP_UNLESS_TTSERVER()                                                                  \
+  do {                                                                                          \
+    if (::tt::testing::AgainstReferenceMemcached() || ::tt::testing::AgainstReferenceRedis()) { \
+      GTEST_SKIP() << "needs ttserver itself (TT_TEST_REFERENCE)";                              \
+    }                                                                                           \
   } while (0)
 
 // ttserver on a free port with its log in `dir` and the on-disk hash
@@ -48,6 +52,19 @@ std::vector<std::string> UlogArgs(const TempDir& dir);
 // assume; give ttserver "--max-value", "1m" where a test depends on it).
 std::unique_ptr<ServerProcess> StartMemcachedProtocolServer(
     const TempDir& dir, const std::vector<std::string>& args = {});
+
+// The server for a RESP test: ttserver as StartTtserver(dir, args), or the
+// reference redis-server without persistence (--save '' --appendonly no).
+std::unique_ptr<ServerProcess> StartRespServer(const TempDir& dir,
+                                               const std::vector<std::string>& args = {});
+
+// A RESP multibulk request of `words`.
+std::string RespCommand(const std::vector<std::string>& words);
+
+// Runs /usr/bin/redis-cli -p `port` `args` with `stdin_data` on its input;
+// returns its exit status, its stdout in *out (and stderr in *err).
+int RedisCli(int port, const std::vector<std::string>& args, std::string* out,
+             std::string* err = nullptr, const std::string& stdin_data = "");
 
 // Runs the client script tests/integration/clients/`script` (.py with
 // /usr/bin/python3, .pl with /usr/bin/perl, .rb with /usr/bin/ruby) with the
