@@ -35,10 +35,11 @@ PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libc
 # memcached, and the real clients the integration tests drive (memccapable,
 # memccp and memccat; pymemcache and python-memcached; Perl Cache::Memcached;
 # Ruby Dalli, whose package does not pull in ruby itself; curl), and the
-# PostgreSQL server that tttail's integration test starts.
+# PostgreSQL server that tttail's integration test starts, and twemproxy (nutcracker) for
+# the scale-out test.
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
-               curl postgresql)
+               curl postgresql nutcracker)
 
 # The package and its test: lintian checks it, fakeroot lets dpkg-deb give
 # root ownership without root.

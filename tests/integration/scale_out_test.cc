@@ -1,0 +1,137 @@
+// Scale-out as README.md "Scale-out" sets it up: three ttserver masters, each
+// with a slave, behind twemproxy (Debian's nutcracker) configured by
+// client/twemproxy_config.sh (ketama over shard names, auto_eject_hosts), and
+// a memcached client workload (pymemcache) through the proxy.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/integration/protocol_support.h"
+#include "tests/integration/repl_support.h"
+
+namespace tt::testing {
+namespace {
+
+constexpr int kShards = 3;
+
+class ScaleOutTest : public ReplTest {
+ protected:
+  void SetUp() override {
+    for (int shard = 0; shard < kShards; ++shard) {
+      masters_.push_back(StartServer(Name("master", shard), shard + 1, 0));
+      slaves_.push_back(StartServer(Name("slave", shard), shard + 11, masters_.back()->port()));
+    }
+    proxy_port_ = FreePort();
+    std::vector<std::string> argv = {CONFIG_SCRIPT,
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(proxy_port_),
+                                     "--timeout",
+                                     "1000",
+                                     "--failure-limit",
+                                     "1",
+                                     "--retry-timeout",
+                                     "1000"};
+    for (int shard = 0; shard < kShards; ++shard) {
+      argv.push_back(Name("shard", shard) +
+                     "=127.0.0.1:" + std::to_string(masters_[shard]->port()));
+    }
+    std::string config, err;
+    ASSERT_EQ(RunProgram(argv, &config, &err), 0) << err;
+    const std::string path = dir_.Join("nutcracker.yml");
+    std::ofstream(path) << config;
+    std::string check;
+    ASSERT_EQ(RunProgram({kNutcracker, "-t", "-c", path}, &check, &check), 0) << check;
+    proxy_ = ServerProcess::StartProgram(
+        {kNutcracker, "-c", path, "-s", std::to_string(FreePort()), "-v", "5"}, proxy_port_,
+        dir_.Join("nutcracker.log"));
+    ASSERT_TRUE(proxy_->started());
+  }
+
+  static std::string Name(const std::string& what, int shard) {
+    return what + std::to_string(shard + 1);
+  }
+
+  // The keys the server on `port` holds.
+  static std::set<std::string> Keys(int port) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : Dump(port)) keys.insert(key);
+    return keys;
+  }
+
+  // A memcached text request through the proxy: its reply line.
+  std::string ThroughProxy(RawConnection& conn, const std::string& request,
+                           std::string_view terminator = "\r\n") {
+    return TextExchange(conn, request, terminator);
+  }
+
+  static constexpr char kNutcracker[] = "/usr/sbin/nutcracker";
+  std::vector<std::unique_ptr<ServerProcess>> masters_, slaves_;
+  std::unique_ptr<ServerProcess> proxy_;
+  int proxy_port_ = 0;
+};
+
+TEST_F(ScaleOutTest, EveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
+  std::string output;
+  ASSERT_EQ(RunClientScript("twemproxy_load.py", proxy_port_, &output), 0) << output;
+  std::set<std::string> all;
+  size_t total = 0;
+  for (int shard = 0; shard < kShards; ++shard) {
+    const std::set<std::string> keys = Keys(masters_[shard]->port());
+    EXPECT_GT(keys.size(), 500u) << "shard " << shard + 1 << " holds few keys: ketama spreads them";
+    total += keys.size();
+    all.insert(keys.begin(), keys.end());
+    ExpectCaughtUp(Name("master", shard), masters_[shard]->port(), slaves_[shard]->port());
+  }
+  EXPECT_EQ(all.size(), 3000u) << "every key is on a master";
+  EXPECT_EQ(total, 3000u) << "no key is on two masters";
+}
+
+// twemproxy's auto_eject_hosts: a master that fails is taken out of the ring
+// (after --failure-limit failures, here 1), its keys go to the other masters
+// while it is out, and after --retry-timeout it is tried again and serves its
+// keys once more (they were never lost: its files and its slave hold them).
+TEST_F(ScaleOutTest, AMasterThatDiesIsEjectedAndServesItsKeysAgainWhenBack) {
+  std::string output;
+  ASSERT_EQ(RunClientScript("twemproxy_load.py", proxy_port_, &output), 0) << output;
+  const std::set<std::string> on_second = Keys(masters_[1]->port());
+  ASSERT_FALSE(on_second.empty());
+  const std::string old_key = *on_second.begin();
+  const int second_port = masters_[1]->port();
+  masters_[1]->Kill();
+
+  RawConnection conn(proxy_port_);
+  int failed = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string reply =
+        ThroughProxy(conn, "set after:" + std::to_string(i) + " 0 0 1\r\nx\r\n");
+    if (reply != "STORED\r\n") {
+      ++failed;
+      EXPECT_EQ(reply.rfind("SERVER_ERROR", 0), 0u) << reply;
+    }
+  }
+  // twemproxy may count the failure when it sees the connection close, before
+  // any request: then no set fails at all.
+  EXPECT_LE(failed, 2) << "sets failed after the dead master should have been ejected";
+  size_t after_keys = 0;
+  for (int shard : {0, 2}) {
+    for (const std::string& key : Keys(masters_[shard]->port()))
+      after_keys += key.starts_with("after:");
+  }
+  EXPECT_EQ(after_keys, 300u - failed)
+      << "every set acknowledged while it was out is on the others";
+
+  masters_[1] = StartServer(Name("master", 1), 2, 0, second_port);
+  EXPECT_TRUE(Eventually(
+      15,
+      [&] {
+        return ThroughProxy(conn, "get " + old_key + "\r\n", "END\r\n").starts_with("VALUE ");
+      }))
+      << old_key << " is not served again after its master came back";
+}
+
+}  // namespace
+}  // namespace tt::testing
