@@ -3,15 +3,18 @@
 # shards to standard output: ketama consistent hashing over the shards' names
 # (not their addresses, so that a shard keeps its keys when its slave is
 # promoted in its place: see README.md "Scale-out"), the memcached protocol,
-# and hosts ejected while they fail (auto_eject_hosts).
+# and no ejection of a failing host unless --eject is given: ejection hashes
+# a dead shard's keys to the other shards, where writes then hide behind the
+# shard's own values once it is back (twemproxy's "data partitioning").
 #
 # usage: client/twemproxy_config.sh [options] NAME=HOST:PORT...
 #   --listen ADDR:PORT    where twemproxy serves clients (default 127.0.0.1:22121)
 #   --pool NAME           the pool's name (default ttserver)
 #   --timeout MS          wait for a server's reply at most this long (default 1000)
-#   --failure-limit N     eject a server after N failures in a row (default 2)
-#   --retry-timeout MS    try an ejected server again after this long (default 30000)
-#   --no-eject            never eject: requests for a down shard fail
+#   --eject               eject a server that fails (auto_eject_hosts): for a cache,
+#                         not a database; without it, requests for a down shard fail
+#   --failure-limit N     with --eject: after N failures in a row (default 2)
+#   --retry-timeout MS    with --eject: try it again after this long (default 30000)
 # Check the output with `nutcracker -t -c FILE`.
 set -euo pipefail
 
@@ -20,7 +23,7 @@ usage() {
   exit 2
 }
 
-listen=127.0.0.1:22121 pool=ttserver timeout=1000 failure_limit=2 retry_timeout=30000 eject=true
+listen=127.0.0.1:22121 pool=ttserver timeout=1000 failure_limit=2 retry_timeout=30000 eject=false
 shards=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,7 +32,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=${2:?}; shift 2 ;;
     --failure-limit) failure_limit=${2:?}; shift 2 ;;
     --retry-timeout) retry_timeout=${2:?}; shift 2 ;;
-    --no-eject) eject=false; shift ;;
+    --eject) eject=true; shift ;;
     -h | --help) usage ;;
     -*) echo "twemproxy_config.sh: unknown option $1" >&2; usage ;;
     *=*:*) shards+=("$1"); shift ;;

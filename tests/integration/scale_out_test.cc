@@ -1,7 +1,8 @@
 // Scale-out as README.md "Scale-out" sets it up: three ttserver masters, each
 // with a slave, behind twemproxy (Debian's nutcracker) configured by
-// client/twemproxy_config.sh (ketama over shard names, auto_eject_hosts), and
-// a memcached client workload (pymemcache) through the proxy.
+// client/twemproxy_config.sh (ketama over shard names; ejection of a failing
+// host only on request), and a memcached client workload (pymemcache)
+// through the proxy.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -25,16 +26,15 @@ class ScaleOutTest : public ReplTest {
       masters_.push_back(StartServer(Name("master", shard), shard + 1, 0));
       slaves_.push_back(StartServer(Name("slave", shard), shard + 11, masters_.back()->port()));
     }
+  }
+
+  // Writes the proxy's configuration for the masters with `options` of
+  // client/twemproxy_config.sh, checks it and starts nutcracker.
+  void StartProxy(const std::vector<std::string>& options = {}) {
     proxy_port_ = FreePort();
-    std::vector<std::string> argv = {CONFIG_SCRIPT,
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(proxy_port_),
-                                     "--timeout",
-                                     "1000",
-                                     "--failure-limit",
-                                     "1",
-                                     "--retry-timeout",
-                                     "1000"};
+    std::vector<std::string> argv = {CONFIG_SCRIPT, "--listen",
+                                     "127.0.0.1:" + std::to_string(proxy_port_)};
+    argv.insert(argv.end(), options.begin(), options.end());
     for (int shard = 0; shard < kShards; ++shard) {
       argv.push_back(Name("shard", shard) +
                      "=127.0.0.1:" + std::to_string(masters_[shard]->port()));
@@ -75,6 +75,7 @@ class ScaleOutTest : public ReplTest {
 };
 
 TEST_F(ScaleOutTest, EveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
+  StartProxy();
   std::string output;
   ASSERT_EQ(RunClientScript("twemproxy_load.py", proxy_port_, &output), 0) << output;
   std::set<std::string> all;
@@ -90,11 +91,39 @@ TEST_F(ScaleOutTest, EveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
   EXPECT_EQ(total, 3000u) << "no key is on two masters";
 }
 
-// twemproxy's auto_eject_hosts: a master that fails is taken out of the ring
-// (after --failure-limit failures, here 1), its keys go to the other masters
-// while it is out, and after --retry-timeout it is tried again and serves its
-// keys once more (they were never lost: its files and its slave hold them).
-TEST_F(ScaleOutTest, AMasterThatDiesIsEjectedAndServesItsKeysAgainWhenBack) {
+// By default a dead master is not ejected: requests for its keys fail (the
+// client retries, or its slave is promoted), the others are served, and no
+// write lands on a shard other than its own.
+TEST_F(ScaleOutTest, WithoutEjectionOnlyTheDeadMastersKeysFail) {
+  StartProxy();
+  masters_[1]->Kill();
+  RawConnection conn(proxy_port_);
+  int failed = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string reply =
+        ThroughProxy(conn, "set after:" + std::to_string(i) + " 0 0 1\r\nx\r\n");
+    if (reply == "STORED\r\n") continue;
+    ++failed;
+    EXPECT_EQ(reply.rfind("SERVER_ERROR", 0), 0u) << reply;
+  }
+  // ketama gives each of the three shards about a third of the keys.
+  EXPECT_GT(failed, 50);
+  EXPECT_LT(failed, 150);
+  size_t stored = 0;
+  for (int shard : {0, 2}) {
+    for (const std::string& key : Keys(masters_[shard]->port()))
+      stored += key.starts_with("after:");
+  }
+  EXPECT_EQ(stored, 300u - failed);
+}
+
+// twemproxy's auto_eject_hosts (--eject): a master that fails is taken out of
+// the ring (after --failure-limit failures, here 1), its keys go to the other
+// masters while it is out, and after --retry-timeout it is tried again and
+// serves its keys once more (they were never lost: its files and its slave
+// hold them).
+TEST_F(ScaleOutTest, WithEjectionADeadMasterIsEjectedAndServesItsKeysAgainWhenBack) {
+  StartProxy({"--eject", "--failure-limit", "1", "--retry-timeout", "1000"});
   std::string output;
   ASSERT_EQ(RunClientScript("twemproxy_load.py", proxy_port_, &output), 0) << output;
   const std::set<std::string> on_second = Keys(masters_[1]->port());
