@@ -81,6 +81,42 @@ TEST_F(MemcachedExchangeTest, KeyOverTwoHundredFiftyBytesIsBadCommandLineFormat)
   EXPECT_TRUE(reply.starts_with("CLIENT_ERROR bad command line format\r\n")) << reply;
 }
 
+// memcached splits a command line on spaces only, so any other byte may be
+// part of a key: control bytes (memcaslap's keys start with eight 0x10s),
+// tab, CR, DEL, bytes above 0x7F. A NUL ends the line (memcached reads it as
+// a C string): what follows it on the line is not seen at all.
+TEST_F(MemcachedExchangeTest, KeysMayHoldAnyByteButSpaceAndLineFeed) {
+  RawConnection conn(server_->port());
+  const std::string slap_key = std::string(8, '\x10') + "zs3j6pu0R";
+  Exchange(conn, "set " + slap_key + " 0 0 1\r\nx\r\n", "STORED\r\n");
+  Exchange(conn, "get " + slap_key + "\r\n", "VALUE " + slap_key + " 0 1\r\nx\r\nEND\r\n");
+  const std::string key = std::string("\x01\t\x7f") + "\xff\r" + "z";
+  Exchange(conn, "set " + key + " 5 0 1\r\n7\r\n", "STORED\r\n");
+  Exchange(conn, "incr " + key + " 2\r\n", "9\r\n");
+  Exchange(conn, "touch " + key + " 100\r\n", "TOUCHED\r\n");
+  Exchange(conn, "gat 0 " + slap_key + " " + key + "\r\n",
+           "VALUE " + slap_key + " 0 1\r\nx\r\nVALUE " + key + " 5 1\r\n9\r\nEND\r\n");
+  Exchange(conn, "append " + key + " 0 0 1\r\n!\r\n", "STORED\r\n");
+  Exchange(conn, "delete " + key + "\r\n", "DELETED\r\n");
+  // The meta commands read keys the same way.
+  Exchange(conn, "ms " + key + " 2 F3\r\nhi\r\n", "HD\r\n");
+  Exchange(conn, "mg " + key + " v f k\r\n", "VA 2 f3 k" + key + "\r\nhi\r\n");
+  Exchange(conn, "ma " + slap_key + "\x02 N0 J4 v\r\n", "VA 1\r\n4\r\n");
+  Exchange(conn, "md " + key + "\r\nmg " + key + " v\r\n", "HD\r\nEN\r\n");
+  ASSERT_TRUE(conn.Send("me " + slap_key + "\r\n"));
+  const std::string debug = conn.ReceiveUntil("\r\n");
+  EXPECT_TRUE(debug.starts_with("ME " + slap_key + " exp=-1 ")) << debug;
+  // 250 such bytes are a key; 251 are not.
+  const std::string control_key(250, '\x1f');
+  Exchange(conn, "set " + control_key + " 0 0 1\r\ny\r\n", "STORED\r\n");
+  Exchange(conn, "get " + control_key + "\r\n", "VALUE " + control_key + " 0 1\r\ny\r\nEND\r\n");
+  Exchange(conn, "get " + control_key + "\x1f\r\n", "CLIENT_ERROR bad command line format\r\n");
+  // "set a\0b 0 0 1" reads as "set a" (too few tokens), then "x" is a command.
+  constexpr char kNulInKey[] = "set a\0b 0 0 1\r\nx\r\n";
+  Exchange(conn, std::string(kNulInKey, sizeof(kNulInKey) - 1), "ERROR\r\nERROR\r\n");
+  ExpectUsable(conn);
+}
+
 TEST_F(MemcachedExchangeTest, BadNumbersAreClientErrors) {
   RawConnection conn(server_->port());
   Exchange(conn, "set k 0 0 -1\r\n", "CLIENT_ERROR bad command line format\r\n");

@@ -434,7 +434,7 @@ TextStep MetaDebug(ServerContext& context, const TextRequest& request, std::stri
     }
     key = std::string_view(buffer.data(), size);
   }
-  if (!mc::IsValidKey(key, !binary)) {
+  if (!mc::IsValidKey(key)) {
     out->append(kBadFormat);
     return TextStep::Done();
   }

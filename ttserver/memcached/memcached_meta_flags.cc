@@ -113,7 +113,7 @@ bool HasLongOpaque(const Tokens& tokens, size_t first) {
 }
 
 std::string_view MetaKeyError(const MetaFlags& flags) {
-  return mc::IsValidKey(flags.key, /*text=*/!flags.base64) ? std::string_view() : kBadFormat;
+  return mc::IsValidKey(flags.key) ? std::string_view() : kBadFormat;
 }
 
 void AppendMetaKey(std::string* out, const MetaFlags& flags) {

@@ -62,9 +62,8 @@ std::string_view ParseMetaFlags(const Tokens& tokens, size_t first, MetaFlags* f
 // True when one of tokens[first...] is an opaque longer than kMaxOpaqueToken.
 bool HasLongOpaque(const Tokens& tokens, size_t first);
 
-// The error reply for a parsed key memcached would refuse or this server
-// cannot hold ("" if none): a text key follows mc::IsValidKey's text rules,
-// a base64 one may hold any byte.
+// The error reply for a parsed key memcached would refuse ("" if none): the
+// key, decoded if base64, must pass mc::IsValidKey (1 to 250 bytes).
 std::string_view MetaKeyError(const MetaFlags& flags);
 
 // Appends " k<key>", base64-encoded and followed by " b" for a b-flag key, as

@@ -61,15 +61,7 @@ bool Forbidden(const ServerContext& context, uint8_t command) {
   return context.mask.ForbidsVia(command, kMaskAllMc);
 }
 
-bool IsValidKey(std::string_view key, bool text) {
-  if (key.empty() || key.size() > kMaxKeyLength) return false;
-  if (!text) return true;
-  for (char c : key) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7F) return false;
-  }
-  return true;
-}
+bool IsValidKey(std::string_view key) { return !key.empty() && key.size() <= kMaxKeyLength; }
 
 int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s) {
   if (exptime == 0) return 0;

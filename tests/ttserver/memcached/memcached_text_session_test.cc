@@ -271,7 +271,9 @@ TEST_F(MemcachedTextTest, BadCommandLines) {
   // A refused line's data block is read as a command, as memcached does.
   EXPECT_EQ(Send("set " + key251 + " 0 0 1\r\na\r\n"),
             "CLIENT_ERROR bad command line format\r\nERROR\r\n");
-  EXPECT_EQ(Send("set a\tb 0 0 1\r\na\r\n"), "CLIENT_ERROR bad command line format\r\nERROR\r\n");
+  // Lines split on spaces only: a tab is a key byte, as in memcached.
+  EXPECT_EQ(Send("set a\tb 0 0 1\r\na\r\nget a\tb\r\n"),
+            "STORED\r\nVALUE a\tb 0 1\r\na\r\nEND\r\n");
   EXPECT_EQ(Send("set a abc 0 1\r\na\r\nset a -1 0 1\r\na\r\nset a 0 0 -1\r\n"
                  "set a 0 0 2147483647\r\nset a 0 x 1\r\na\r\n"),
             "CLIENT_ERROR bad command line format\r\nERROR\r\n"
