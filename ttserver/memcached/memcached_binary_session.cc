@@ -104,7 +104,7 @@ struct MemcachedBinarySession::State {
   // request magic). Returns the bytes it used, 0 while the request is
   // incomplete; sets *result.
   size_t HandlePacket(std::string_view in, std::string* out, Result* result);
-  // Answers a store of `key` whose value is above --max-value. memcached
+  // Answers a store of `key` whose item is above --mc-item-max. memcached
   // answers "Too large." and discards the value as it arrives (see skip), so
   // the connection stays usable and the value is never buffered.
   void RefuseValue(const Opcode& opcode, const RequestHeader& header, std::string_view key,
@@ -193,13 +193,13 @@ size_t MemcachedBinarySession::State::HandlePacket(std::string_view in, std::str
   }
   const size_t head = mcbin::kHeaderSize + header.extras_length + header.key_length;
   const size_t value_length = header.body_length - header.extras_length - header.key_length;
-  if (mcbin::TakesValue(opcode->op) && mc::TooLarge(*context, value_length)) {
+  if (mcbin::TakesValue(opcode->op) && mc::TooLarge(*context, header.key_length, value_length)) {
     if (in.size() < head) return 0;
     RefuseValue(*opcode, header, in.substr(head - header.key_length, header.key_length), out);
     skip = value_length;
     return head;
   }
-  // Every other request is at most --max-value plus 529 bytes long.
+  // Every other request is at most --mc-item-max plus 529 bytes long.
   const size_t total = mcbin::kHeaderSize + header.body_length;
   if (in.size() < total) return 0;
   Packet packet{.header = header,

@@ -223,7 +223,7 @@ TextStep MetaSet(ServerContext& context, const TextRequest& request, std::string
     out->append(error);
     return TextStep::Swallow(length);
   }
-  if (mc::TooLarge(context, length)) {
+  if (mc::TooLarge(context, flags.key.size(), length)) {
     // memcached drops the item whatever the mode: it never keeps data that a
     // refused write meant to change.
     mc::RefuseTooLarge(context, mc::StoreMode::kSet, flags.key);

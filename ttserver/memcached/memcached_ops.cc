@@ -116,11 +116,10 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
   Stats& stats = *context.stats;
   stats.CountCommand(CountedCommand(req.mode));
   Result result = Result::kStored;
-  if (TooLarge(context, req.value.size())) {
+  if (TooLarge(context, req.key.size(), req.value.size())) {
     result = Result::kTooLarge;
   } else {
     const int64_t expires_at = AbsoluteExpiry(req.exptime, NowSeconds());
-    const size_t max_value = context.limits.max_value;
     ValueMeta written;
     // A plain set does not depend on the current value: a blind write, no read.
     const bool blind = req.mode == StoreMode::kSet && req.cas == 0;
@@ -154,8 +153,9 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
       if (req.mode != StoreMode::kAppend && req.mode != StoreMode::kPrepend) {
         return Change::Set(std::string(req.value), meta);
       }
-      if (cur.payload.size() + req.value.size() > max_value) {
-        result = Result::kTooLarge;
+      // An append past the limit is not stored, the item kept, as in memcached.
+      if (TooLarge(context, req.key.size(), cur.payload.size() + req.value.size())) {
+        result = Result::kNotStored;
         return Change::Keep();
       }
       // append/prepend keep the item's flags and expiry.
@@ -391,8 +391,8 @@ FlushWork Flush(ServerContext& context, int64_t exptime) {
   };
 }
 
-bool TooLarge(const ServerContext& context, size_t value_size) {
-  return value_size > context.limits.max_value;
+bool TooLarge(const ServerContext& context, size_t key_size, size_t value_size) {
+  return key_size + value_size > context.limits.mc_item_max;
 }
 
 }  // namespace tt::mc

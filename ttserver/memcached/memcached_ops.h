@@ -91,7 +91,7 @@ enum class Result {
   kNotStored,   // add of an existing key, replace/append/prepend of a missing one
   kExists,      // CAS unique mismatch
   kNotFound,    // absent or expired (cas, delete, touch, incr/decr, get)
-  kTooLarge,    // value above --max-value: SERVER_ERROR object too large for cache
+  kTooLarge,    // key + value above --mc-item-max: SERVER_ERROR object too large for cache
   kNonNumeric,  // incr/decr of a value that is not a decimal number
   kError,       // the store or the update log failed (logged): SERVER_ERROR
 };
@@ -113,7 +113,7 @@ struct StoreRequest {
 // Stores per req.mode. *cas_out (if given) receives the new item's unique.
 Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out = nullptr);
 
-// A store whose value is above --max-value, refused before its bytes were
+// A store whose item is above --mc-item-max (TooLarge), refused before its bytes were
 // kept: counted as a put miss, and, as memcached does, a refused set removes
 // the key's old value (a client must not go on reading the value it meant
 // to replace).
@@ -192,8 +192,10 @@ Result Peek(ServerContext& context, std::string_view key, Item* item);
 using FlushWork = std::function<Result()>;
 FlushWork Flush(ServerContext& context, int64_t exptime);
 
-// True when the value may not be stored: longer than --max-value.
-bool TooLarge(const ServerContext& context, size_t value_size);
+// True when an item of a `key_size`-byte key and a `value_size`-byte value
+// may not be stored: together longer than --mc-item-max. memcached counts
+// the key too (and its item header, which has no counterpart here).
+bool TooLarge(const ServerContext& context, size_t key_size, size_t value_size);
 
 // The binary command whose counter and -mask bit a store mode shares
 // (stats.h): add = putkeep, append = putcat, every other mode = put.

@@ -113,7 +113,7 @@ void SettingsStats(ServerContext& context, StatList* out) {
   Add(out, "binding_protocol", "auto-negotiate");
   Add(out, "auth_enabled_sasl", "no");
   Add(out, "auth_enabled_ascii", "no");
-  Add(out, "item_size_max", static_cast<uint64_t>(limits.max_value));
+  Add(out, "item_size_max", static_cast<uint64_t>(limits.mc_item_max));
   Add(out, "flush_enabled", "yes");
   Add(out, "idle_timeout", ShortestNumberText(limits.idle_timeout_s));
   Add(out, "ssl_enabled", "no");

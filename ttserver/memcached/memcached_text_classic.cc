@@ -68,7 +68,7 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
     Reply(out, noreply, kForbidden);
     return TextStep::Swallow(length);
   }
-  if (mc::TooLarge(context, length)) {
+  if (mc::TooLarge(context, store.key.size(), length)) {
     mc::RefuseTooLarge(context, kMode, store.key);
     Reply(out, noreply, kTooLarge);
     return TextStep::Swallow(length);

@@ -205,11 +205,12 @@ TEST_F(MemcachedOpsTest, DeleteWithCasAndInvalidate) {
   EXPECT_EQ(stats_.out_miss.load(), 1u);
 }
 
-TEST_F(MemcachedOpsTest, TooLargeValuesAreRefused) {
-  context_.limits.max_value = 4;
+TEST_F(MemcachedOpsTest, ItemsOverTheLimitAreTooLargeAndAppendsPastItNotStored) {
+  context_.limits.mc_item_max = 5;  // key and value together
   EXPECT_EQ(Set("k", "12345"), Result::kTooLarge);
   ASSERT_EQ(Set("k", "1234"), Result::kStored);
-  EXPECT_EQ(Do(StoreMode::kAppend, "k", "5"), Result::kTooLarge);
+  EXPECT_EQ(Do(StoreMode::kAppend, "k", "5"), Result::kNotStored);
+  EXPECT_EQ(Do(StoreMode::kPrepend, "k", "0"), Result::kNotStored);
   EXPECT_EQ(ValueOf("k"), "1234");
 }
 
