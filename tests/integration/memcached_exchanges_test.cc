@@ -190,6 +190,58 @@ TEST_F(MemcachedExchangeTest, MetaDeleteInvalidateMarksTheItemStale) {
   EXPECT_TRUE(reply.starts_with("VA 2 c") && reply.ends_with(" X W\r\nhi\r\n")) << reply;
 }
 
+TEST_F(MemcachedExchangeTest, MetaGetWithUDoesNotMarkTheItemFetched) {
+  RawConnection conn(server_->port());
+  Exchange(conn, "ms uk 3\r\nabc\r\n", "HD\r\n");
+  Exchange(conn, "mg uk s t u h\r\n", "HD s3 t-1 h0\r\n");
+  Exchange(conn, "mg uk s t h\r\n", "HD s3 t-1 h0\r\n");
+  Exchange(conn, "mg uk s t u h\r\n", "HD s3 t-1 h1\r\n");
+  Exchange(conn, "mg uk s t h\r\n", "HD s3 t-1 h1\r\n");
+}
+
+// `reply` with the number of its c flag (the CAS value differs between
+// servers) replaced by "#", and a t flag one below `ttl` read as `ttl` (a
+// second may pass between setting a TTL and reading it back).
+std::string WithoutCasNumber(std::string reply, int ttl) {
+  const size_t c = reply.find(" c");
+  if (c != std::string::npos) {
+    const size_t end = reply.find_first_not_of("0123456789", c + 2);
+    reply.replace(c + 2, end - (c + 2), "#");
+  }
+  const std::string one_less = " t" + std::to_string(ttl - 1) + " ";
+  if (const size_t t = reply.find(one_less); t != std::string::npos) {
+    reply.replace(t, one_less.size(), " t" + std::to_string(ttl) + " ");
+  }
+  return reply;
+}
+
+// A set in invalidate mode (I) whose CAS is older than the item's stores its
+// value, but the item stays stale, keeps its TTL and its recache token: the
+// client that won it (W) is still the one expected to recache, so later
+// readers see Z, not a new W.
+TEST_F(MemcachedExchangeTest, AStaleSetWithAnOlderCasKeepsTheItemStaleWithItsTtlAndToken) {
+  RawConnection conn(server_->port());
+  auto meta_get = [&](int ttl) {
+    EXPECT_TRUE(conn.Send("mg toinv s t c v\r\n"));
+    std::string reply = conn.ReceiveUntil("\r\n");  // the header line, and the value after it
+    if (reply.find("\r\n") == reply.rfind("\r\n")) reply += conn.ReceiveUntil("\r\n");
+    return WithoutCasNumber(reply, ttl);
+  };
+  Exchange(conn, "ms toinv 2 T100\r\nhi\r\n", "HD\r\n");
+  Exchange(conn, "md toinv I T30\r\n", "HD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 2 s2 t30 c# X W\r\nhi\r\n");
+  EXPECT_EQ(meta_get(30), "VA 2 s2 t30 c# Z X\r\nhi\r\n");
+  Exchange(conn, "ms toinv 1 I T90 C1\r\nx\r\n", "HD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# Z X\r\nx\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# Z X\r\nx\r\n");
+  // Stale before its token was handed out: the next reader wins it.
+  Exchange(conn, "md toinv I T30\r\nms toinv 1 I T90 C1 F5\r\ny\r\n", "HD\r\nHD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# X W\r\ny\r\n");
+  // A fresh item stored in invalidate mode with an older CAS becomes stale.
+  Exchange(conn, "ms toinv 2 T0\r\nok\r\nms toinv 1 I C1 T90\r\nz\r\n", "HD\r\nHD\r\n");
+  EXPECT_EQ(meta_get(-1), "VA 1 s1 t-1 c# X W\r\nz\r\n");
+}
+
 // memcached's item size limit (-I, 1 MiB by default; ttserver's
 // --mc-item-max) with each server's defaults. memcached counts the key and
 // its item header against the limit too, so the sizes here keep clear of the

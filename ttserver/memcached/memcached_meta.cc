@@ -87,8 +87,9 @@ TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string
     return TextStep::Done();
   }
   mc::Item item;
-  mc::Result result = flags.has_ttl ? mc::Touch(context, flags.key, flags.ttl, &item)
-                                    : mc::Get(context, flags.key, &item);
+  const bool mark_fetched = !flags.no_bump;
+  mc::Result result = flags.has_ttl ? mc::Touch(context, flags.key, flags.ttl, &item, mark_fetched)
+                                    : mc::Get(context, flags.key, &item, mark_fetched);
   bool won = false;
   if (result == mc::Result::kNotFound && flags.has_vivify) {
     result = mc::Vivify(context, flags.key, flags.vivify_ttl, flags.new_cas, &item);

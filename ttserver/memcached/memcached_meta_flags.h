@@ -34,6 +34,7 @@ struct MetaFlags {
   bool value = false;        // v: return the value
   bool invalidate = false;   // I: mark stale instead of failing / removing
   bool return_ttl = false;   // t: return the item's remaining TTL
+  bool no_bump = false;      // u: do not mark the item fetched (h, l, me)
   bool has_vivify = false;   // N<ttl>: create the item on a miss
   bool has_ttl = false;      // T<ttl>: set the item's TTL
   bool has_recache = false;  // R<ttl>: win the recache token below this TTL

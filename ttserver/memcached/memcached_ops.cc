@@ -132,8 +132,12 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
       result = CheckCas(cas, cur);
       ValueMeta meta{.flags = req.flags, .expires_at = expires_at, .cas = req.new_cas};
       if (result == Result::kExists && req.invalidate && req.cas < cur.meta.Cas()) {
-        // meta I: a write based on an older value still lands, marked stale.
-        meta.state = kValueStale;
+        // meta I: a write based on an older value still lands, but the item
+        // stays stale with its TTL, and a recache token already handed out
+        // stays handed out (its winner is still expected to recache), as in
+        // memcached.
+        meta.state = kValueStale | (cur.meta.state & kValueWinTokenSent);
+        meta.expires_at = cur.meta.expires_at;
         result = Result::kStored;
       }
       if (result != Result::kStored) return Change::Keep();
@@ -191,7 +195,7 @@ void RefuseTooLarge(ServerContext& context, StoreMode mode, std::string_view key
   if (!s.ok() && !s.IsNotFound()) Failure("removal of a too large set", key, s);
 }
 
-Result Get(ServerContext& context, std::string_view key, Item* item) {
+Result Get(ServerContext& context, std::string_view key, Item* item, bool mark_fetched) {
   Stats& stats = *context.stats;
   stats.CountCommand(kCmdGet);
   bool expired = false;
@@ -209,11 +213,14 @@ Result Get(ServerContext& context, std::string_view key, Item* item) {
     return Failure("get", key, s);
   }
   // The meta version is in µs, like the fetch times.
-  item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), item->meta.version);
+  item->last_fetch_us = mark_fetched
+                            ? context.memcache->RecordFetch(key, NowMicros(), item->meta.version)
+                            : context.memcache->LastFetch(key, item->meta.version);
   return Result::kStored;
 }
 
-Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item) {
+Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item,
+             bool mark_fetched) {
   Stats& stats = *context.stats;
   Count(stats.touch_cmds);
   const int64_t expires_at = AbsoluteExpiry(exptime, NowSeconds());
@@ -228,7 +235,9 @@ Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item
     meta.cas = cur.meta.Cas();  // a touch keeps the CAS unique, as in memcached
     if (item != nullptr) {
       value.assign(cur.payload);
-      item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), cur.meta.version);
+      item->last_fetch_us = mark_fetched
+                                ? context.memcache->RecordFetch(key, NowMicros(), cur.meta.version)
+                                : context.memcache->LastFetch(key, cur.meta.version);
     }
     return Change::Set(std::string(cur.payload), meta);
   }, &written);

@@ -107,7 +107,8 @@ struct StoreRequest {
   uint64_t cas = 0;        // kCas: the unique the client holds. Other modes:
                            // 0 = unconditional, else must equal the item's (binary, meta C)
   uint64_t new_cas = 0;    // meta E: the unique the item gets; 0 = its version
-  bool invalidate = false; // meta I: a cas older than the item's stores it marked stale
+  bool invalidate = false;  // meta I: a cas older than the item's stores it, but the item
+                            // stays stale with its expiry and recache token
 };
 
 // Stores per req.mode. *cas_out (if given) receives the new item's unique.
@@ -119,13 +120,15 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out 
 // to replace).
 void RefuseTooLarge(ServerContext& context, StoreMode mode, std::string_view key);
 
-// Reads `key` into *item (counted as a get, noted as a fetch). kNotFound if
-// absent or expired.
-Result Get(ServerContext& context, std::string_view key, Item* item);
+// Reads `key` into *item (counted as a get, noted as a fetch unless
+// !mark_fetched: meta u). kNotFound if absent or expired.
+Result Get(ServerContext& context, std::string_view key, Item* item, bool mark_fetched = true);
 
 // Sets the expiry of `key` to `exptime` (memcached exptime); with `item`, also
-// reads it (gat). kNotFound if absent or expired.
-Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item = nullptr);
+// reads it (gat; noted as a fetch unless !mark_fetched). kNotFound if absent
+// or expired.
+Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item = nullptr,
+             bool mark_fetched = true);
 
 struct DeleteRequest {
   std::string_view key;
