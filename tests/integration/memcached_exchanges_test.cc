@@ -116,6 +116,38 @@ TEST_F(MemcachedExchangeTest, KeysMayHoldAnyByteButSpaceAndLineFeed) {
   ExpectUsable(conn);
 }
 
+// There are no slabs to move here; `slabs` answers as a memcached with its
+// default slab classes (0, the global pool, to 39) and no spare pages does.
+TEST_F(MemcachedExchangeTest, SlabsAutomoveAndReassignAnswerAsMemcached) {
+  RawConnection conn(server_->port());
+  for (const char* level : {"0", "1", "2", "01", "+1", "4294967297"}) {
+    Exchange(conn, std::string("slabs automove ") + level + "\r\n", "OK\r\n");
+  }
+  Exchange(conn, "slabs automove 1 extra\r\n", "OK\r\n");
+  Exchange(conn, "slabs automove 3\r\n", "ERROR\r\n");
+  for (const char* level : {"invalid", "-1", "1x", "18446744073709551617"}) {
+    Exchange(conn, std::string("slabs automove ") + level + "\r\n",
+             "CLIENT_ERROR bad command line format\r\n");
+  }
+  Exchange(conn, "slabs automove 1 noreply\r\nslabs automove x noreply\r\nmn\r\n", "MN\r\n");
+  Exchange(conn, "slabs reassign 1 2\r\nslabs reassign 0 39\r\nslabs reassign 39 1\r\n",
+           "NOSPARE source class has no spare pages\r\n"
+           "NOSPARE source class has no spare pages\r\n"
+           "NOSPARE source class has no spare pages\r\n");
+  Exchange(conn, "slabs reassign 1 1\r\nslabs reassign 99 99\r\n",
+           "SAME src and dst class are identical\r\nSAME src and dst class are identical\r\n");
+  for (const char* classes : {"-1 2", "1 -1", "40 1", "1 40", "2147483648 1"}) {
+    Exchange(conn, std::string("slabs reassign ") + classes + "\r\n",
+             "BADCLASS invalid src or dst class id\r\n");
+  }
+  Exchange(conn, "slabs reassign x 2\r\n", "CLIENT_ERROR bad command line format\r\n");
+  for (const char* request : {"slabs\r\n", "slabs automove\r\n", "slabs reassign 1\r\n",
+                              "slabs reassign 1 2 noreply\r\n", "slabs bogus 1\r\n"}) {
+    Exchange(conn, request, "ERROR\r\n");
+  }
+  ExpectUsable(conn);
+}
+
 TEST_F(MemcachedExchangeTest, BadNumbersAreClientErrors) {
   RawConnection conn(server_->port());
   Exchange(conn, "set k 0 0 -1\r\n", "CLIENT_ERROR bad command line format\r\n");

@@ -288,6 +288,46 @@ TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::s
   return TextStep::Done();
 }
 
+// slabs automove <0|1|2> [noreply] | slabs reassign <src> <dst>. There are no
+// slab classes here, so nothing to move: the replies are those of a memcached
+// with its default classes and no spare pages, which is what clients of an
+// idle cache see. Numbers are read as memcached reads them (a reassign's
+// class ids as 32-bit ints, an automove level as a 32-bit unsigned).
+TextStep Slabs(ServerContext&, const TextRequest& request, std::string* out, ClassicLeftover*) {
+  // memcached 1.6's largest class id with its default -I 1m, -f 1.25 and -n
+  // 48; 0 is its global page pool.
+  constexpr int32_t kLargestSlabClass = 39;
+  const Tokens& tokens = request.tokens;
+  if (tokens[1] == "reassign" && tokens.ntokens() == 5) {
+    int64_t src = 0, dst = 0;
+    if (!ParseInt64(tokens[2], &src) || !ParseInt64(tokens[3], &dst)) {
+      out->append(kBadFormat);
+    } else if (static_cast<int32_t>(src) == static_cast<int32_t>(dst)) {
+      out->append("SAME src and dst class are identical\r\n");
+    } else if (static_cast<int32_t>(src) < 0 || static_cast<int32_t>(src) > kLargestSlabClass ||
+               static_cast<int32_t>(dst) < 0 || static_cast<int32_t>(dst) > kLargestSlabClass) {
+      out->append("BADCLASS invalid src or dst class id\r\n");
+    } else {
+      out->append("NOSPARE source class has no spare pages\r\n");
+    }
+    return TextStep::Done();
+  }
+  if (tokens[1] == "automove" && tokens.ntokens() >= 4) {
+    const bool noreply = tokens.NoReply();
+    uint64_t level = 0;
+    int64_t negative_zero = 0;  // strtoul's reading of "-0"
+    if (!ParseUint64(tokens[2], &level) &&
+        !(ParseInt64(tokens[2], &negative_zero) && negative_zero == 0)) {
+      Reply(out, noreply, kBadFormat);
+    } else {
+      Reply(out, noreply, static_cast<uint32_t>(level) <= 2 ? "OK\r\n" : kError);
+    }
+    return TextStep::Done();
+  }
+  out->append(kError);
+  return TextStep::Done();
+}
+
 // version and quit ignore arguments, as memcached 1.6 does (and as clients
 // such as memccapable expect from a server reporting 1.6).
 TextStep Version(ServerContext&, const TextRequest&, std::string* out,
@@ -339,6 +379,7 @@ constexpr ClassicCommand kClassicCommands[] = {
     {"gats", 3, kAny, Retrieval<true, true>},
     {"flush_all", 2, 4, FlushAll},
     {"stats", 2, kAny, StatsCommand},
+    {"slabs", 3, kAny, Slabs},
     {"version", 2, kAny, Version},
     {"verbosity", 3, 4, Verbosity},
     {"quit", 2, kAny, Quit},
