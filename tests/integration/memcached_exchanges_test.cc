@@ -6,6 +6,7 @@
 // no client program here exercises.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -274,6 +275,72 @@ TEST_F(MemcachedExchangeTest, AStaleSetWithAnOlderCasKeepsTheItemStaleWithItsTtl
   EXPECT_EQ(meta_get(-1), "VA 1 s1 t-1 c# X W\r\nz\r\n");
 }
 
+// The lines of a `stats detail dump` (the text reply, or the binary reply's
+// value) before its END, sorted: each server lists its prefixes in an order
+// of its own (memcached's is its hash table's).
+std::vector<std::string> SortedPrefixLines(const std::string& dump) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  for (size_t end; (end = dump.find("\r\n", pos)) != std::string::npos; pos = end + 2) {
+    lines.push_back(dump.substr(pos, end - pos));
+  }
+  EXPECT_FALSE(lines.empty());
+  if (!lines.empty()) {
+    EXPECT_EQ(lines.back(), "END");
+    lines.pop_back();
+  }
+  EXPECT_EQ(pos, dump.size()) << dump;
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// memcached's `stats detail`: per key-prefix counts (the prefix is the key up
+// to its first ':'; keys without one are not counted) of the classic
+// commands' gets, hits, sets (every storage command, stored or not) and
+// deletes, kept only while detail is on. incr, decr, touch and the meta
+// commands are not counted.
+TEST_F(MemcachedExchangeTest, StatsDetailCountsClassicCommandsPerKeyPrefix) {
+  RawConnection conn(server_->port());
+  const std::string usage = "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+  Exchange(conn, "stats detail\r\n", usage);
+  Exchange(conn, "stats detail bogus\r\n", usage);
+  Exchange(conn, "get off:1\r\nstats detail dump\r\n", "END\r\nEND\r\n");
+  Exchange(conn, "stats detail on\r\n", "OK\r\n");
+  Exchange(conn,
+           "set a:1 0 0 1\r\nx\r\nget a:1 a:2\r\ngets nocolon\r\ntouch a:1 0\r\n"
+           "incr a:1 1\r\nappend a:1 0 0 1\r\ny\r\nadd a:1 0 0 1\r\nz\r\n"
+           "delete a:1\r\ndelete a:9\r\n",
+           "STORED\r\nVALUE a:1 0 1\r\nx\r\nEND\r\nEND\r\nTOUCHED\r\n"
+           "CLIENT_ERROR cannot increment or decrement non-numeric value\r\nSTORED\r\n"
+           "NOT_STORED\r\nDELETED\r\nNOT_FOUND\r\n");
+  Exchange(conn, "set b:c:d 0 0 1\r\nx\r\ngat 0 b:c:d\r\ncas b:x 0 0 1 1\r\nx\r\n",
+           "STORED\r\nVALUE b:c:d 0 1\r\nx\r\nEND\r\nNOT_FOUND\r\n");
+  Exchange(conn, "set :e 0 0 1\r\nx\r\nset \x10:k 0 0 1\r\nx\r\nset nocolon 0 0 1\r\nx\r\n",
+           "STORED\r\nSTORED\r\nSTORED\r\n");
+  // Refused sets count too: a bad data chunk, an item too large.
+  Exchange(conn, "set e:1 0 0 1\r\nxyz\r\n", "CLIENT_ERROR bad data chunk\r\nERROR\r\n");
+  Exchange(conn, "set z:1 0 0 1048576\r\n" + std::string(1 << 20, 'v') + "\r\n",
+           "SERVER_ERROR object too large for cache\r\n");
+  Exchange(conn, "ms m:1 1\r\nx\r\nmg m:1 v\r\nmd m:1\r\nma m:2 N0\r\n",
+           "HD\r\nVA 1\r\nx\r\nHD\r\nHD\r\n");
+  std::vector<std::string> want = {
+      "PREFIX  get 0 hit 0 set 1 del 0",  "PREFIX \x10 get 0 hit 0 set 1 del 0",
+      "PREFIX a get 2 hit 1 set 3 del 2", "PREFIX b get 1 hit 1 set 2 del 0",
+      "PREFIX e get 0 hit 0 set 1 del 0", "PREFIX z get 0 hit 0 set 1 del 0"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(SortedPrefixLines(TextExchange(conn, "stats detail dump\r\n", "END\r\n")), want);
+  EXPECT_NE(TextExchange(conn, "stats settings\r\n", "END\r\n").find("STAT detail_enabled yes\r\n"),
+            std::string::npos);
+  // Off: nothing more is counted, what was counted stays.
+  Exchange(conn, "stats detail off\r\nget a:1\r\n", "OK\r\nEND\r\n");
+  EXPECT_EQ(SortedPrefixLines(TextExchange(conn, "stats detail dump\r\n", "END\r\n")), want);
+  EXPECT_NE(TextExchange(conn, "stats settings\r\n", "END\r\n").find("STAT detail_enabled no\r\n"),
+            std::string::npos);
+  // stats reset forgets the counts.
+  Exchange(conn, "stats reset\r\nstats detail dump\r\n", "RESET\r\nEND\r\n");
+  ExpectUsable(conn);
+}
+
 // memcached's item size limit (-I, 1 MiB by default; ttserver's
 // --mc-item-max) with each server's defaults. memcached counts the key and
 // its item header against the limit too, so the sizes here keep clear of the
@@ -379,6 +446,65 @@ TEST_F(MemcachedBinaryExchangeTest, StatusCodesAndTheConnectionStaysOpen) {
   ExpectStatus(conn, mcbin::kIncrement, "k", "", incr_extras, mcbin::kNonNumeric);
   ExpectStatus(conn, mcbin::kSet, "k", std::string(2000000, 'v'), mcbin::SetExtras(0, 0),
                mcbin::kValueTooLarge);
+  ExpectNoop(conn);
+}
+
+// STAT with key "detail on", "detail off" or "detail dump" (memcached reads
+// the key's start: "detail on..." is on), the dump as one packet with key
+// "detailed"; any other group, "detail" alone included, is "Not found".
+TEST_F(MemcachedBinaryExchangeTest, StatDetailAndUnknownGroups) {
+  RawConnection conn(server_->port());
+  // The packets answering a STAT request, up to the empty one that ends them
+  // or an error.
+  auto stat = [&](std::string_view group) {
+    EXPECT_TRUE(conn.Send(mcbin::Request(mcbin::kStat, group, "", "", 0, 42)));
+    std::vector<mcbin::Response> packets;
+    mcbin::Response response;
+    while (mcbin::ReadResponse(conn, &response)) {
+      EXPECT_EQ(response.opcode, mcbin::kStat);
+      EXPECT_EQ(response.opaque, 42u);
+      packets.push_back(response);
+      if (response.status != mcbin::kNoError || (response.key.empty() && response.value.empty())) {
+        break;
+      }
+    }
+    return packets;
+  };
+  for (std::string_view group : {"detail", "detail bogus", "detailon", "bogus"}) {
+    SCOPED_TRACE(group);
+    auto packets = stat(group);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].status, mcbin::kKeyNotFound);
+  }
+  for (std::string_view group : {"detail on", "detail off", "detail onward"}) {
+    SCOPED_TRACE(group);
+    auto packets = stat(group);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].status, mcbin::kNoError);
+    EXPECT_EQ(packets[0].key, "");
+  }
+  // Binary gets, getks, touches and gats count as gets; sets and appends,
+  // stored or not, as sets.
+  constexpr uint8_t kAppend = 0x0e, kTouch = 0x1c;
+  mcbin::Response response;
+  for (const std::string& request :
+       {mcbin::Request(mcbin::kSet, "b:1", "v", mcbin::SetExtras(0, 0)),
+        mcbin::Request(mcbin::kGet, "b:1"), mcbin::Request(mcbin::kGetK, "b:2"),
+        mcbin::Request(kTouch, "b:1", "", std::string(4, '\0')),
+        mcbin::Request(mcbin::kDelete, "b:1"), mcbin::Request(kAppend, "b:9", "x"),
+        mcbin::Request(mcbin::kSet, "t:1", std::string(1 << 20, 'v'), mcbin::SetExtras(0, 0)),
+        mcbin::Request(mcbin::kIncrement, "i:1", "", std::string(20, '\0'))}) {
+    ASSERT_TRUE(conn.Send(request));
+    ASSERT_TRUE(mcbin::ReadResponse(conn, &response));
+  }
+  auto packets = stat("detail dump");
+  ASSERT_EQ(packets.size(), 2u);
+  EXPECT_EQ(packets[0].key, "detailed");
+  EXPECT_EQ(SortedPrefixLines(packets[0].value),
+            (std::vector<std::string>{"PREFIX b get 3 hit 2 set 2 del 1",
+                                      "PREFIX t get 0 hit 0 set 1 del 0"}));
+  EXPECT_EQ(packets[1].key, "");
+  EXPECT_EQ(packets[1].value, "");
   ExpectNoop(conn);
 }
 

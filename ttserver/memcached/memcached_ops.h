@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
+#include "ttserver/memcached/memcached_prefix_stats.h"
 #include "ttserver/server_context.h"
 
 namespace tt::mc {
@@ -46,9 +47,9 @@ bool IsValidKey(std::string_view key);
 int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s);
 
 // What every memcached session of one server shares: the pending delayed
-// flush_all, and a fixed-size table of recent fetches (for the meta `h` and
+// flush_all, a fixed-size table of recent fetches (for the meta `h` and
 // `l` flags; a key whose entry was overwritten by another key's reads as
-// "not fetched since written"). Thread-safe.
+// "not fetched since written"), and the `stats detail` counts. Thread-safe.
 class MemcacheState {
  public:
   MemcacheState();
@@ -67,6 +68,8 @@ class MemcacheState {
   uint64_t RecordFetch(std::string_view key, uint64_t now_us, uint64_t since_us);
   // When `key` was last fetched, as RecordFetch returns it, without recording.
   uint64_t LastFetch(std::string_view key, uint64_t since_us) const;
+  // `stats detail`: the sessions count the classic commands into it.
+  PrefixStats& prefix_stats() { return prefix_stats_; }
 
  private:
   struct Slot {
@@ -77,6 +80,7 @@ class MemcacheState {
   std::atomic<int64_t> flush_at_{0};
   std::function<void()> on_schedule_;
   std::unique_ptr<Slot[]> slots_;
+  PrefixStats prefix_stats_;
 };
 
 // An item as a reader sees it.
