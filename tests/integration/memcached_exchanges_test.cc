@@ -508,6 +508,19 @@ TEST_F(MemcachedBinaryExchangeTest, StatDetailAndUnknownGroups) {
   ExpectNoop(conn);
 }
 
+// A binary key is its bytes: space, CR, LF and NUL included (1 to 250 of them).
+TEST_F(MemcachedBinaryExchangeTest, KeysMayHoldAnyByte) {
+  RawConnection conn(server_->port());
+  const std::string key("a b\r\n\0\x10\xff", 8);
+  ExpectStatus(conn, mcbin::kSet, key, "v", mcbin::SetExtras(3, 0), mcbin::kNoError);
+  mcbin::Response response = Call(conn, mcbin::Request(mcbin::kGetK, key));
+  EXPECT_EQ(response.status, mcbin::kNoError);
+  EXPECT_EQ(response.key, key);
+  EXPECT_EQ(response.value, "v");
+  ExpectStatus(conn, mcbin::kGet, std::string(250, '\0'), "", "", mcbin::kKeyNotFound);
+  ExpectNoop(conn);
+}
+
 TEST_F(MemcachedBinaryExchangeTest, InvalidArgumentsAreRefused) {
   {
     RawConnection conn(server_->port());
