@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# ttserver developer entry point. Four subcommands:
+# ttserver developer entry point. Five subcommands:
 #   ./dev.sh run    install missing Debian packages, build, and run ttserver in the
 #                   foreground on 127.0.0.1:1978 (hash database and update log in ./data/)
-#   ./dev.sh test [plain|asan|tsan]...
+#   ./dev.sh test [plain|asan|tsan|package]...
 #                   install missing Debian packages, lint the man pages, and build and
 #                   run the tests (unit + integration) in each part named (default:
-#                   asan tsan): asan = every test under AddressSanitizer +
+#                   asan tsan package): asan = every test under AddressSanitizer +
 #                   UndefinedBehaviorSanitizer in build-asan/; tsan = the tests labelled
 #                   tsan under ThreadSanitizer in build-tsan/; plain = every test on the
-#                   optimised build in $BUILD_DIR (default build/).
+#                   optimised build in $BUILD_DIR (default build/); package = build the
+#                   Debian package, lintian, install it (root), run and purge it
+#                   (tests/package/package_test.sh).
+#   ./dev.sh package
+#                   build the Debian package (CPack) in build-package/ and print its path
 #                   Non-zero if any part fails; every part runs even after one failed.
 #   ./dev.sh fuzz [SECONDS] [--merge] [TARGET...]
 #                   build the libFuzzer targets of tests/fuzz/ with clang (ASan, UBSan)
@@ -26,16 +30,21 @@ BUILD_DIR=${BUILD_DIR:-build}
 # Build and run dependencies (Debian 12 package names); libsqlite3-dev and
 # libpq-dev are the database clients tttail's sinks use.
 PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
-          libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev)
+          libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev libsystemd-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
 # memcached and redis-server, and the real clients the integration tests drive
 # (memccapable, memccp and memccat; pymemcache and python-memcached; Perl
 # Cache::Memcached; Ruby Dalli, whose package does not pull in ruby itself;
-# curl; redis-cli and redis-py), and the PostgreSQL server that tttail's
-# integration test starts.
+# curl; redis-cli and redis-py), the PostgreSQL server that tttail's
+# integration test starts, and twemproxy (nutcracker) for the scale-out test.
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
-               curl postgresql redis-server redis-tools python3-redis)
+               curl postgresql redis-server redis-tools python3-redis nutcracker)
+
+# The package and its test: lintian checks it, fakeroot lets dpkg-deb give
+# root ownership without root.
+PACKAGE_PACKAGES=(lintian fakeroot)
+PACKAGE_BUILD_DIR=${PACKAGE_BUILD_DIR:-build-package}
 
 # The fuzz targets need clang and its libFuzzer/sanitizer runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -60,6 +69,15 @@ build() {
   shift 2
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)" --target "$target"
+}
+
+# Builds the Debian package in $PACKAGE_BUILD_DIR (no tests) and prints its path.
+package() {
+  install_packages "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
+  build "$PACKAGE_BUILD_DIR" all -DTT_BUILD_TESTS=OFF >&2
+  rm -f "$PACKAGE_BUILD_DIR"/ttserver_*.deb
+  (cd "$PACKAGE_BUILD_DIR" && cpack -G DEB >&2)
+  ls "$PACKAGE_BUILD_DIR"/ttserver_*.deb
 }
 
 # Sanitized builds are optimised less (-O1) and keep line tables only (-g1), to
@@ -91,8 +109,13 @@ test_part() {
       ctest --test-dir build-tsan --output-on-failure -j2 --timeout 600 -L tsan \
         -E "$TSAN_EXCLUDED" || status=$?
       ;;
+    package)
+      local deb
+      deb=$(package) || return 1
+      tests/package/package_test.sh "$deb" || status=$?
+      ;;
     *)
-      echo "dev.sh: unknown test part '$1' (plain, asan or tsan)" >&2
+      echo "dev.sh: unknown test part '$1' (plain, asan, tsan or package)" >&2
       return 2
       ;;
   esac
@@ -203,8 +226,8 @@ case "${1:-}" in
     parts=("$@")
     # Every test runs in the asan part; plain, the same tests on the optimised
     # build, is left out of the default to keep the whole under 30 minutes.
-    [ ${#parts[@]} -eq 0 ] && parts=(asan tsan)
-    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    [ ${#parts[@]} -eq 0 ] && parts=(asan tsan package)
+    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
     echo "dev.sh: linting man pages"
     lint=$(mandoc -T lint man/*.1 || true)
     if [ -n "$lint" ]; then
@@ -225,6 +248,9 @@ case "${1:-}" in
     shift
     fuzz "$@"
     ;;
+  package)
+    package
+    ;;
   chaos)
     shift
     install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
@@ -232,7 +258,7 @@ case "${1:-}" in
     exec "$BUILD_DIR/tests/chaos/chaos" --faults 200 "$@"
     ;;
   *)
-    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan]... |" \
+    echo "usage: $0 run [ttserver options] | test [plain|asan|tsan|package]... | package |" \
          "fuzz [seconds] [--merge] [target...] | chaos [--faults N] [--seed S] [...]" >&2
     exit 2
     ;;

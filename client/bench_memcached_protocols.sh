@@ -4,7 +4,11 @@
 #   1. ttbench over the memcached text protocol (set, then get; 4 connections,
 #      100-byte values) against both servers;
 #   2. memcslap (libmemcached-tools: set, then get; 4 threads) against both;
-#   3. wrk -c 16 HTTP GET of one 100-byte value against ttserver (memcached
+#   3. memcaslap (libmemcached-tools' memaslap: 4 threads, 4 connections,
+#      64-byte keys starting with control bytes, 100-byte values, 10% sets
+#      and 90% gets of what it set) against both; a run with an error reply
+#      or a get miss stops the script;
+#   4. wrk -c 16 HTTP GET of one 100-byte value against ttserver (memcached
 #      has no HTTP: this one is reported alone).
 # Prints the median of every figure over the repetitions, with the ratios
 # ttserver/memcached of ops/s and of server CPU per request (utime+stime of
@@ -21,7 +25,7 @@ REQUESTS=${3:-200000}
 THREADS=${THREADS:-4}
 CONNS=${CONNS:-4}
 TTBENCH="$BUILD/client/ttbench"
-for bin in "$TTBENCH" /usr/bin/memcslap /usr/bin/wrk; do
+for bin in "$TTBENCH" /usr/bin/memcslap /usr/bin/memcaslap /usr/bin/wrk; do
   [ -x "$bin" ] || { echo "missing $bin (build first; apt-get install libmemcached-tools wrk)" >&2; exit 1; }
 done
 source "$(dirname "$0")/bench_servers.sh"
@@ -46,6 +50,30 @@ memcslap_run() {
   after=$(cpu_ticks "$3")
   awk -v n=$((per_thread * CONNS)) -v s="$secs" -v c=$(((after - before) * TICK_US)) \
     'BEGIN { printf "ops_per_s=%.0f cpu_us_per_op=%.2f\n", n / s, c / n }' >>"$work/memcslap-$1-$4"
+}
+
+printf 'key\n64 64 1\nvalue\n100 100 1\ncmd\n0 0.1\n1 0.9\n' >"$work/memcaslap.cfg"
+
+# memcaslap_run NAME PORT PID → appends "ops_per_s=… cpu_us_per_op=…" to $work/memcaslap-NAME-mix
+memcaslap_run() {
+  local before after out errors misses ops tps
+  before=$(cpu_ticks "$3")
+  out=$(memcaslap -s "127.0.0.1:$2" -T "$THREADS" -c "$CONNS" -x "$REQUESTS" \
+    -F "$work/memcaslap.cfg" 2>&1)
+  after=$(cpu_ticks "$3")
+  # memcaslap exits 0 whatever happened: its error replies are lines starting with '<'.
+  errors=$(grep -c '^<' <<<"$out" || true)
+  misses=$(awk '/^get_misses:/ {print $2}' <<<"$out")
+  if [ "$errors" != 0 ] || [ "$misses" != 0 ]; then
+    echo "memcaslap against $1: $errors error replies, get_misses ${misses:-?}" >&2
+    echo "$out" | head -n 20 >&2
+    exit 1
+  fi
+  # "Run time: 3.0s Ops: 158053 TPS: 52680 Net_rate: 12.5M/s"
+  ops=$(awk '/^Run time:/ {for (i = 1; i < NF; i++) if ($i == "Ops:") print $(i + 1)}' <<<"$out")
+  tps=$(awk '/^Run time:/ {for (i = 1; i < NF; i++) if ($i == "TPS:") print $(i + 1)}' <<<"$out")
+  awk -v n="$ops" -v t="$tps" -v c=$(((after - before) * TICK_US)) \
+    'BEGIN { printf "ops_per_s=%s cpu_us_per_op=%.2f\n", t, c / n }' >>"$work/memcaslap-$1-mix"
 }
 
 # wrk_run → appends "ops_per_s=… p99_us=… cpu_us_per_op=…" to $work/wrk-tt
@@ -76,6 +104,8 @@ for rep in $(seq 1 "$REPS"); do
     memcslap_run tt "$TT_PORT" "$TT_PID" "$test"
     memcslap_run mc "$MC_PORT" "$MC_PID" "$test"
   done
+  memcaslap_run tt "$TT_PORT" "$TT_PID"
+  memcaslap_run mc "$MC_PORT" "$MC_PID"
   wrk_run
   echo "repetition $rep of $REPS done" >&2
 done
@@ -97,5 +127,6 @@ compare ttbench write
 compare ttbench read
 compare memcslap set
 compare memcslap get
+compare memcaslap mix
 printf '%-9s %-6s %-10s %12s %14s   p99 %s us\n' wrk http-get ttserver "$(median "$work/wrk-tt" ops_per_s)" \
   "$(median "$work/wrk-tt" cpu_us_per_op)" "$(median "$work/wrk-tt" p99_us)"

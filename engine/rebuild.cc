@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 
 #include "common/commands.h"
 #include "common/logging.h"
-#include "ulog/ulog_reader.h"
+#include "engine/redo.h"
 
 namespace tt {
 
@@ -52,10 +51,6 @@ class PartitionFilter {
   Store& store_;
   const std::vector<uint32_t>& partitions_;
 };
-
-// Reapply's refusal of a record kind that is not one of our effects (a log
-// imported from the original): passed over, as start-up recovery does.
-bool IsForeignKind(const Status& s) { return s.code() == Status::Code::kUnsupported; }
 
 }  // namespace
 
@@ -148,28 +143,12 @@ Status RebuildPartitions(Engine& engine, const std::vector<uint32_t>& partitions
     return s;
   }
 
-  std::unique_ptr<UlogReader> reader;
-  if (!(s = UlogReader::Open(dir, after_ts + 1, &reader)).ok()) return s;
-  UlogRecord record;
-  for (;;) {
-    s = reader->Next(&record);
-    if (s.IsNotFound()) return Status::Ok();
-    if (!s.ok()) {
-      return Status::Corruption("update log " + dir + " cannot be read past record " +
-                                std::to_string(record.ts) + " while rebuilding: " + s.ToString());
-    }
+  return ReplayOwnLog(dir, after_ts, "rebuild", [&](const UlogRecord& record) {
     bool applied = false;
-    s = filter.Apply(engine, record, &applied);
-    if (IsForeignKind(s)) {
-      LogInfo("rebuild passed over record ", record.ts, ": ", s.message());
-      continue;
-    }
-    if (!s.ok()) {
-      return Status::IoError("re-applying update-log record " + std::to_string(record.ts) +
-                             " while rebuilding failed: " + s.ToString());
-    }
-    if (applied) ++count->log_records;
-  }
+    Status put_back = filter.Apply(engine, record, &applied);
+    if (put_back.ok() && applied) ++count->log_records;
+    return put_back;
+  });
 }
 
 }  // namespace tt

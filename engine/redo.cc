@@ -145,15 +145,10 @@ Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool 
   }
 }
 
-Status RecoverFromLog(Engine& engine, uint64_t* applied) {
-  *applied = 0;
-  if (engine.ulog() == nullptr) return Status::Ok();
-  const std::string& dir = engine.ulog()->dir();
-  uint64_t checkpoint = 0;
-  Status s = ReadCheckpoint(dir, &checkpoint);
-  if (!s.ok()) return s;
+Status ReplayOwnLog(const std::string& dir, uint64_t after_ts, std::string_view pass,
+                    const std::function<Status(const UlogRecord& record)>& apply) {
   std::unique_ptr<UlogReader> reader;
-  s = UlogReader::Open(dir, checkpoint + 1, &reader);
+  Status s = UlogReader::Open(dir, after_ts + 1, &reader);
   if (!s.ok()) return s;
   UlogRecord record;
   for (;;) {
@@ -161,20 +156,34 @@ Status RecoverFromLog(Engine& engine, uint64_t* applied) {
     if (s.IsNotFound()) return Status::Ok();
     if (!s.ok()) {
       return Status::Corruption("update log " + dir + " cannot be read past record " +
-                                std::to_string(record.ts) + " (" + s.ToString() +
+                                std::to_string(record.ts) + " during " + std::string(pass) + " (" +
+                                s.ToString() +
                                 "); move the damaged file aside to start without its records");
     }
-    s = engine.Reapply(record);
+    s = apply(record);
     if (s.code() == Status::Code::kUnsupported) {
-      LogInfo("recovery skipped record ", record.ts, ": ", s.message());
+      LogInfo(pass, " passed over record ", record.ts, ": ", s.message());
       continue;
     }
     if (!s.ok()) {
       return Status::IoError("re-applying update-log record " + std::to_string(record.ts) +
-                             " failed: " + s.ToString());
+                             " during " + std::string(pass) + " failed: " + s.ToString());
     }
-    ++*applied;
   }
+}
+
+Status RecoverFromLog(Engine& engine, uint64_t* applied) {
+  *applied = 0;
+  if (engine.ulog() == nullptr) return Status::Ok();
+  const std::string& dir = engine.ulog()->dir();
+  uint64_t checkpoint = 0;
+  Status s = ReadCheckpoint(dir, &checkpoint);
+  if (!s.ok()) return s;
+  return ReplayOwnLog(dir, checkpoint, "recovery", [&](const UlogRecord& record) {
+    Status reapplied = engine.Reapply(record);
+    if (reapplied.ok()) ++*applied;
+    return reapplied;
+  });
 }
 
 }  // namespace tt

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "engine/engine.h"
@@ -31,6 +33,16 @@ Status ApplyRecord(Engine& engine, const UlogRecord& record, uint16_t mid, bool*
 // *applied counts the records applied.
 Status RestoreFromLog(Engine& engine, const std::string& dir, uint64_t ts, bool check_consistency,
                       uint64_t* applied);
+
+// Reads the update log in `dir` from the first record after `after_ts` to its
+// end and gives each record to `apply`. `pass` names the caller in messages
+// ("recovery", "rebuild"). A record `apply` answers Unsupported for (a kind
+// of record that is not one of our effects: a log imported from the
+// original) is passed over with a log line; another failure of `apply`, or a
+// log that cannot be read further, ends the pass with an error that names
+// the record and says what to do.
+Status ReplayOwnLog(const std::string& dir, uint64_t after_ts, std::string_view pass,
+                    const std::function<Status(const UlogRecord& record)>& apply);
 
 // Start-up recovery: re-applies to the store every record of the engine's own
 // update log after its checkpoint (ulog/checkpoint.h), without logging them

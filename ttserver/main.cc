@@ -2,7 +2,9 @@
 // handles -kl/-pid/-dmn, runs the Server and waits for signals: SIGTERM and
 // SIGINT shut down in order, SIGHUP re-opens the log file. Signals are taken
 // with sigwait() on this thread, so no work ever runs in a signal handler.
+// Under systemd (Type=notify) it says when it serves and when it stops.
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -75,6 +77,7 @@ int Run(int argc, char** argv) {
     } else {
       served = true;
       if (ready_fd >= 0) DaemonReady(ready_fd);
+      sd_notify(0, "READY=1");  // a no-op when not started by systemd
       for (;;) {
         int sig = 0;
         if (sigwait(&signals, &sig) != 0) continue;
@@ -84,6 +87,7 @@ int Run(int argc, char** argv) {
           continue;
         }
         LogInfo("signal ", sig, " (", strsignal(sig), "): shutting down");
+        sd_notify(0, "STOPPING=1");
         break;
       }
       if (!server.Stop().ok()) status = 1;

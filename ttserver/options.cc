@@ -1,6 +1,7 @@
 #include "ttserver/options.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -33,6 +34,7 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "ulog-retain", "ulog-retain-hold",
                                                            "ulog-retain-interval",
                                                            "max-key",   "max-value",
+                                                           "mc-item-max",
                                                            "max-conns", "idle-timeout",
                                                            "metrics-port",
                                                            "expiry-sweep-interval",
@@ -95,6 +97,7 @@ Status SizeOption(const char* name, const std::string& text, uint64_t min, uint6
 struct RawOptions {
   std::string host, port, thnum, tout, pid, log, ulog, ulim, sid, mhost, mport, rts, mul;
   std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
+  std::string mc_item_max;
   std::string metrics_port, expiry_sweep_interval;
   std::string ulog_retain, ulog_retain_hold, ulog_retain_interval;
   std::string skel, ext, dbname;
@@ -183,6 +186,11 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->type_name("SIZE");
   app.add_option("--max-value", raw.max_value, "longest value accepted")
       ->default_str("256m")
+      ->type_name("SIZE");
+  app.add_option("--mc-item-max", raw.mc_item_max,
+                 "largest memcached item (key + value) on the memcached protocols, like "
+                 "memcached's -I; at most --max-value")
+      ->default_str("1m")
       ->type_name("SIZE");
   app.add_option("--max-conns", raw.max_conns,
                  "open connections at most, replication streams included")
@@ -375,6 +383,20 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
   if (given("--max-value")) {
     if (!(s = SizeOption("--max-value", raw.max_value, 1, kProtocolMaxSize, &size)).ok()) return s;
     out->limits.max_value = size;
+  }
+  // memcached's 1 MiB unless a smaller --max-value lowers it: an item must fit in a value.
+  out->limits.mc_item_max = std::min<size_t>(Limits().mc_item_max, out->limits.max_value);
+  if (given("--mc-item-max")) {
+    if (!(s = SizeOption("--mc-item-max", raw.mc_item_max, 1, kProtocolMaxSize, &size)).ok()) {
+      return s;
+    }
+    if (size > out->limits.max_value) {
+      return Bad("--mc-item-max: " + raw.mc_item_max + " is above --max-value (" +
+                 std::to_string(out->limits.max_value) +
+                 " bytes); a memcached item must fit in a value: lower --mc-item-max or raise "
+                 "--max-value");
+    }
+    out->limits.mc_item_max = size;
   }
   if (given("--max-conns")) {
     if (!(s = IntOption("--max-conns", raw.max_conns, 1, INT32_MAX, &v)).ok()) return s;

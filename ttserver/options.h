@@ -77,7 +77,8 @@ struct ServerOptions {
   uint32_t partitions = 1;
   // -mask / -unmask in command-line order; apply them in this order.
   std::vector<MaskRule> mask_rules;
-  // -tout (request_timeout_s), --max-key, --max-value, --max-conns, --idle-timeout.
+  // -tout (request_timeout_s), --max-key, --max-value, --mc-item-max,
+  // --max-conns, --idle-timeout.
   Limits limits;
   // The database: a Kyoto Cabinet PolyDB name ("*" = in-memory hash).
   std::string dbname = "*";

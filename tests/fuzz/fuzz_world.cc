@@ -68,6 +68,7 @@ ServerContext* PrepareContext(bool ordered, bool small_limits) {
   if (small_limits) {
     world.context_.limits.max_key = 16;
     world.context_.limits.max_value = 64;
+    world.context_.limits.mc_item_max = 64;  // never above max_value, as the options require
   }
   return &world.context_;
 }

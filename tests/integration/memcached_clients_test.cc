@@ -56,6 +56,44 @@ TEST_F(MemcachedClientsTest, PerlCacheMemcached) {
 // default Marshal serializer depends on the flags coming back.
 TEST_F(MemcachedClientsTest, RubyDalliBinaryProtocol) { ExpectClientScriptPasses("dalli_client.rb"); }
 
+// memaslap (Debian's memcaslap) with 100-byte values, 90% gets, every value
+// read back checked (-v 1), over the text and the binary protocol. Its keys
+// begin with control bytes. Errors are printed as lines starting with '<'
+// (memcaslap's exit status is 0 whatever happens).
+TEST_F(MemcachedClientsTest, MemcaslapRunsWithoutErrorsOrMisses) {
+  const std::string config = dir_.Join("memcaslap.cfg");
+  WriteWholeFile(config,
+                 "key\n64 64 1\n"
+                 "value\n100 100 1\n"
+                 "cmd\n0 0.1\n1 0.9\n");
+  for (bool binary : {false, true}) {
+    SCOPED_TRACE(binary ? "binary" : "text");
+    std::vector<std::string> argv = {"/usr/bin/memcaslap",
+                                     "-s",
+                                     "127.0.0.1:" + std::to_string(server_->port()),
+                                     "-T",
+                                     "2",
+                                     "-c",
+                                     "4",
+                                     "-x",
+                                     "20000",
+                                     "-v",
+                                     "1",
+                                     "-F",
+                                     config};
+    if (binary) argv.push_back("-B");
+    std::string out, err;
+    ASSERT_EQ(RunProgram(argv, &out, &err), 0) << out << err;
+    EXPECT_NE(out.find("cmd_get: 18000\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("cmd_set: 2000\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("get_misses: 0\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("verify_failed: 0\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("\n<"), std::string::npos) << out.substr(0, 2000);
+    EXPECT_EQ(err, "");
+  }
+  EXPECT_TRUE(StillRunning(*server_));
+}
+
 // memccp stores files under their base names; memccat reads them back. Each
 // round writes with one protocol and reads with the other, so that text and
 // binary both carry a ~500 KiB value of random bytes and the flags.

@@ -6,6 +6,7 @@
 // no client program here exercises.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -19,8 +20,7 @@ const std::string kLongKey(251, 'k');  // memcached's limit is 250 bytes
 class MemcachedExchangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // memcached's default item size limit, so that "too large" means the same.
-    server_ = StartMemcachedProtocolServer(dir_, {"--max-value", "1m"});
+    server_ = StartMemcachedProtocolServer(dir_);
     ASSERT_TRUE(server_->started());
   }
 
@@ -82,6 +82,74 @@ TEST_F(MemcachedExchangeTest, KeyOverTwoHundredFiftyBytesIsBadCommandLineFormat)
   ASSERT_TRUE(conn.Send("set " + kLongKey + " 0 0 1\r\nx\r\nversion\r\n"));
   std::string reply = conn.ReceiveUntil("VERSION ");
   EXPECT_TRUE(reply.starts_with("CLIENT_ERROR bad command line format\r\n")) << reply;
+}
+
+// memcached splits a command line on spaces only, so any other byte may be
+// part of a key: control bytes (memcaslap's keys start with eight 0x10s),
+// tab, CR, DEL, bytes above 0x7F. A NUL ends the line (memcached reads it as
+// a C string): what follows it on the line is not seen at all.
+TEST_F(MemcachedExchangeTest, KeysMayHoldAnyByteButSpaceAndLineFeed) {
+  RawConnection conn(server_->port());
+  const std::string slap_key = std::string(8, '\x10') + "zs3j6pu0R";
+  Exchange(conn, "set " + slap_key + " 0 0 1\r\nx\r\n", "STORED\r\n");
+  Exchange(conn, "get " + slap_key + "\r\n", "VALUE " + slap_key + " 0 1\r\nx\r\nEND\r\n");
+  const std::string key = std::string("\x01\t\x7f") + "\xff\r" + "z";
+  Exchange(conn, "set " + key + " 5 0 1\r\n7\r\n", "STORED\r\n");
+  Exchange(conn, "incr " + key + " 2\r\n", "9\r\n");
+  Exchange(conn, "touch " + key + " 100\r\n", "TOUCHED\r\n");
+  Exchange(conn, "gat 0 " + slap_key + " " + key + "\r\n",
+           "VALUE " + slap_key + " 0 1\r\nx\r\nVALUE " + key + " 5 1\r\n9\r\nEND\r\n");
+  Exchange(conn, "append " + key + " 0 0 1\r\n!\r\n", "STORED\r\n");
+  Exchange(conn, "delete " + key + "\r\n", "DELETED\r\n");
+  // The meta commands read keys the same way.
+  Exchange(conn, "ms " + key + " 2 F3\r\nhi\r\n", "HD\r\n");
+  Exchange(conn, "mg " + key + " v f k\r\n", "VA 2 f3 k" + key + "\r\nhi\r\n");
+  Exchange(conn, "ma " + slap_key + "\x02 N0 J4 v\r\n", "VA 1\r\n4\r\n");
+  Exchange(conn, "md " + key + "\r\nmg " + key + " v\r\n", "HD\r\nEN\r\n");
+  ASSERT_TRUE(conn.Send("me " + slap_key + "\r\n"));
+  const std::string debug = conn.ReceiveUntil("\r\n");
+  EXPECT_TRUE(debug.starts_with("ME " + slap_key + " exp=-1 ")) << debug;
+  // 250 such bytes are a key; 251 are not.
+  const std::string control_key(250, '\x1f');
+  Exchange(conn, "set " + control_key + " 0 0 1\r\ny\r\n", "STORED\r\n");
+  Exchange(conn, "get " + control_key + "\r\n", "VALUE " + control_key + " 0 1\r\ny\r\nEND\r\n");
+  Exchange(conn, "get " + control_key + "\x1f\r\n", "CLIENT_ERROR bad command line format\r\n");
+  // "set a\0b 0 0 1" reads as "set a" (too few tokens), then "x" is a command.
+  constexpr char kNulInKey[] = "set a\0b 0 0 1\r\nx\r\n";
+  Exchange(conn, std::string(kNulInKey, sizeof(kNulInKey) - 1), "ERROR\r\nERROR\r\n");
+  ExpectUsable(conn);
+}
+
+// There are no slabs to move here; `slabs` answers as a memcached with its
+// default slab classes (0, the global pool, to 39) and no spare pages does.
+TEST_F(MemcachedExchangeTest, SlabsAutomoveAndReassignAnswerAsMemcached) {
+  RawConnection conn(server_->port());
+  for (const char* level : {"0", "1", "2", "01", "+1", "4294967297"}) {
+    Exchange(conn, std::string("slabs automove ") + level + "\r\n", "OK\r\n");
+  }
+  Exchange(conn, "slabs automove 1 extra\r\n", "OK\r\n");
+  Exchange(conn, "slabs automove 3\r\n", "ERROR\r\n");
+  for (const char* level : {"invalid", "-1", "1x", "18446744073709551617"}) {
+    Exchange(conn, std::string("slabs automove ") + level + "\r\n",
+             "CLIENT_ERROR bad command line format\r\n");
+  }
+  Exchange(conn, "slabs automove 1 noreply\r\nslabs automove x noreply\r\nmn\r\n", "MN\r\n");
+  Exchange(conn, "slabs reassign 1 2\r\nslabs reassign 0 39\r\nslabs reassign 39 1\r\n",
+           "NOSPARE source class has no spare pages\r\n"
+           "NOSPARE source class has no spare pages\r\n"
+           "NOSPARE source class has no spare pages\r\n");
+  Exchange(conn, "slabs reassign 1 1\r\nslabs reassign 99 99\r\n",
+           "SAME src and dst class are identical\r\nSAME src and dst class are identical\r\n");
+  for (const char* classes : {"-1 2", "1 -1", "40 1", "1 40", "2147483648 1"}) {
+    Exchange(conn, std::string("slabs reassign ") + classes + "\r\n",
+             "BADCLASS invalid src or dst class id\r\n");
+  }
+  Exchange(conn, "slabs reassign x 2\r\n", "CLIENT_ERROR bad command line format\r\n");
+  for (const char* request : {"slabs\r\n", "slabs automove\r\n", "slabs reassign 1\r\n",
+                              "slabs reassign 1 2 noreply\r\n", "slabs bogus 1\r\n"}) {
+    Exchange(conn, request, "ERROR\r\n");
+  }
+  ExpectUsable(conn);
 }
 
 TEST_F(MemcachedExchangeTest, BadNumbersAreClientErrors) {
@@ -158,6 +226,187 @@ TEST_F(MemcachedExchangeTest, MetaDeleteInvalidateMarksTheItemStale) {
   EXPECT_TRUE(reply.starts_with("VA 2 c") && reply.ends_with(" X W\r\nhi\r\n")) << reply;
 }
 
+TEST_F(MemcachedExchangeTest, MetaGetWithUDoesNotMarkTheItemFetched) {
+  RawConnection conn(server_->port());
+  Exchange(conn, "ms uk 3\r\nabc\r\n", "HD\r\n");
+  Exchange(conn, "mg uk s t u h\r\n", "HD s3 t-1 h0\r\n");
+  Exchange(conn, "mg uk s t h\r\n", "HD s3 t-1 h0\r\n");
+  Exchange(conn, "mg uk s t u h\r\n", "HD s3 t-1 h1\r\n");
+  Exchange(conn, "mg uk s t h\r\n", "HD s3 t-1 h1\r\n");
+}
+
+// `reply` with the number of its c flag (the CAS value differs between
+// servers) replaced by "#", and a t flag one below `ttl` read as `ttl` (a
+// second may pass between setting a TTL and reading it back).
+std::string WithoutCasNumber(std::string reply, int ttl) {
+  const size_t c = reply.find(" c");
+  if (c != std::string::npos) {
+    const size_t end = reply.find_first_not_of("0123456789", c + 2);
+    reply.replace(c + 2, end - (c + 2), "#");
+  }
+  const std::string one_less = " t" + std::to_string(ttl - 1) + " ";
+  if (const size_t t = reply.find(one_less); t != std::string::npos) {
+    reply.replace(t, one_less.size(), " t" + std::to_string(ttl) + " ");
+  }
+  return reply;
+}
+
+// A set in invalidate mode (I) whose CAS is older than the item's stores its
+// value, but the item stays stale, keeps its TTL and its recache token: the
+// client that won it (W) is still the one expected to recache, so later
+// readers see Z, not a new W.
+TEST_F(MemcachedExchangeTest, AStaleSetWithAnOlderCasKeepsTheItemStaleWithItsTtlAndToken) {
+  RawConnection conn(server_->port());
+  auto meta_get = [&](int ttl) {
+    EXPECT_TRUE(conn.Send("mg toinv s t c v\r\n"));
+    std::string reply = conn.ReceiveUntil("\r\n");  // the header line, and the value after it
+    if (reply.find("\r\n") == reply.rfind("\r\n")) reply += conn.ReceiveUntil("\r\n");
+    return WithoutCasNumber(reply, ttl);
+  };
+  Exchange(conn, "ms toinv 2 T100\r\nhi\r\n", "HD\r\n");
+  Exchange(conn, "md toinv I T30\r\n", "HD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 2 s2 t30 c# X W\r\nhi\r\n");
+  EXPECT_EQ(meta_get(30), "VA 2 s2 t30 c# Z X\r\nhi\r\n");
+  Exchange(conn, "ms toinv 1 I T90 C1\r\nx\r\n", "HD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# Z X\r\nx\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# Z X\r\nx\r\n");
+  // Stale before its token was handed out: the next reader wins it.
+  Exchange(conn, "md toinv I T30\r\nms toinv 1 I T90 C1 F5\r\ny\r\n", "HD\r\nHD\r\n");
+  EXPECT_EQ(meta_get(30), "VA 1 s1 t30 c# X W\r\ny\r\n");
+  // A fresh item stored in invalidate mode with an older CAS becomes stale.
+  Exchange(conn, "ms toinv 2 T0\r\nok\r\nms toinv 1 I C1 T90\r\nz\r\n", "HD\r\nHD\r\n");
+  EXPECT_EQ(meta_get(-1), "VA 1 s1 t-1 c# X W\r\nz\r\n");
+}
+
+// The lines of a `stats detail dump` (the text reply, or the binary reply's
+// value) before its END, sorted: each server lists its prefixes in an order
+// of its own (memcached's is its hash table's).
+std::vector<std::string> SortedPrefixLines(const std::string& dump) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  for (size_t end; (end = dump.find("\r\n", pos)) != std::string::npos; pos = end + 2) {
+    lines.push_back(dump.substr(pos, end - pos));
+  }
+  EXPECT_FALSE(lines.empty());
+  if (!lines.empty()) {
+    EXPECT_EQ(lines.back(), "END");
+    lines.pop_back();
+  }
+  EXPECT_EQ(pos, dump.size()) << dump;
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// memcached's `stats detail`: per key-prefix counts (the prefix is the key up
+// to its first ':'; keys without one are not counted) of the classic
+// commands' gets, hits, sets (every storage command, stored or not) and
+// deletes, kept only while detail is on. incr, decr, touch and the meta
+// commands are not counted.
+TEST_F(MemcachedExchangeTest, StatsDetailCountsClassicCommandsPerKeyPrefix) {
+  RawConnection conn(server_->port());
+  const std::string usage = "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+  Exchange(conn, "stats detail\r\n", usage);
+  Exchange(conn, "stats detail bogus\r\n", usage);
+  Exchange(conn, "get off:1\r\nstats detail dump\r\n", "END\r\nEND\r\n");
+  Exchange(conn, "stats detail on\r\n", "OK\r\n");
+  Exchange(conn,
+           "set a:1 0 0 1\r\nx\r\nget a:1 a:2\r\ngets nocolon\r\ntouch a:1 0\r\n"
+           "incr a:1 1\r\nappend a:1 0 0 1\r\ny\r\nadd a:1 0 0 1\r\nz\r\n"
+           "delete a:1\r\ndelete a:9\r\n",
+           "STORED\r\nVALUE a:1 0 1\r\nx\r\nEND\r\nEND\r\nTOUCHED\r\n"
+           "CLIENT_ERROR cannot increment or decrement non-numeric value\r\nSTORED\r\n"
+           "NOT_STORED\r\nDELETED\r\nNOT_FOUND\r\n");
+  Exchange(conn, "set b:c:d 0 0 1\r\nx\r\ngat 0 b:c:d\r\ncas b:x 0 0 1 1\r\nx\r\n",
+           "STORED\r\nVALUE b:c:d 0 1\r\nx\r\nEND\r\nNOT_FOUND\r\n");
+  Exchange(conn, "set :e 0 0 1\r\nx\r\nset \x10:k 0 0 1\r\nx\r\nset nocolon 0 0 1\r\nx\r\n",
+           "STORED\r\nSTORED\r\nSTORED\r\n");
+  // Refused sets count too: a bad data chunk, an item too large.
+  Exchange(conn, "set e:1 0 0 1\r\nxyz\r\n", "CLIENT_ERROR bad data chunk\r\nERROR\r\n");
+  Exchange(conn, "set z:1 0 0 1048576\r\n" + std::string(1 << 20, 'v') + "\r\n",
+           "SERVER_ERROR object too large for cache\r\n");
+  Exchange(conn, "ms m:1 1\r\nx\r\nmg m:1 v\r\nmd m:1\r\nma m:2 N0\r\n",
+           "HD\r\nVA 1\r\nx\r\nHD\r\nHD\r\n");
+  std::vector<std::string> want = {
+      "PREFIX  get 0 hit 0 set 1 del 0",  "PREFIX \x10 get 0 hit 0 set 1 del 0",
+      "PREFIX a get 2 hit 1 set 3 del 2", "PREFIX b get 1 hit 1 set 2 del 0",
+      "PREFIX e get 0 hit 0 set 1 del 0", "PREFIX z get 0 hit 0 set 1 del 0"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(SortedPrefixLines(TextExchange(conn, "stats detail dump\r\n", "END\r\n")), want);
+  EXPECT_NE(TextExchange(conn, "stats settings\r\n", "END\r\n").find("STAT detail_enabled yes\r\n"),
+            std::string::npos);
+  // Off: nothing more is counted, what was counted stays.
+  Exchange(conn, "stats detail off\r\nget a:1\r\n", "OK\r\nEND\r\n");
+  EXPECT_EQ(SortedPrefixLines(TextExchange(conn, "stats detail dump\r\n", "END\r\n")), want);
+  EXPECT_NE(TextExchange(conn, "stats settings\r\n", "END\r\n").find("STAT detail_enabled no\r\n"),
+            std::string::npos);
+  // stats reset forgets the counts.
+  Exchange(conn, "stats reset\r\nstats detail dump\r\n", "RESET\r\nEND\r\n");
+  ExpectUsable(conn);
+}
+
+// memcached's item size limit (-I, 1 MiB by default; ttserver's
+// --mc-item-max) with each server's defaults. memcached counts the key and
+// its item header against the limit too, so the sizes here keep clear of the
+// few dozen bytes where the two servers' exact boundaries differ.
+class MemcachedItemSizeTest : public MemcachedExchangeTest {
+ protected:
+  static std::string Set(std::string_view command, std::string_view key, size_t size,
+                         char fill = 'v') {
+    return std::string(command) + " " + std::string(key) + " 0 0 " + std::to_string(size) + "\r\n" +
+           std::string(size, fill) + "\r\n";
+  }
+
+  static constexpr size_t kMiB = 1 << 20;
+  static constexpr size_t kFits = kMiB - 1024;
+};
+
+TEST_F(MemcachedItemSizeTest, TextSetsOverOneMebibyteAreTooLargeAndAppendsPastItNotStored) {
+  RawConnection conn(server_->port());
+  Exchange(conn, Set("set", "k", kFits), "STORED\r\n");
+  Exchange(conn, "mg k s\r\n", "HD s" + std::to_string(kFits) + "\r\n");
+  // An append whose result would pass the limit stores nothing and keeps the item.
+  Exchange(conn, Set("append", "k", 2048, 'a'), "NOT_STORED\r\n");
+  Exchange(conn, Set("prepend", "k", 2048, 'a'), "NOT_STORED\r\n");
+  Exchange(conn, Set("append", "k", 100, 'a'), "STORED\r\n");
+  Exchange(conn, "mg k s\r\n", "HD s" + std::to_string(kFits + 100) + "\r\n");
+  // A data block over the limit: refused as it arrives, swallowed; the item
+  // stays for an append, and is dropped for a set and an ms.
+  Exchange(conn, Set("append", "k", kMiB, 'a'), "SERVER_ERROR object too large for cache\r\n");
+  Exchange(conn, "mg k s\r\n", "HD s" + std::to_string(kFits + 100) + "\r\n");
+  Exchange(conn, Set("set", "k", kMiB) + "get k\r\n",
+           "SERVER_ERROR object too large for cache\r\nEND\r\n");
+  Exchange(conn, Set("set", "k", kMiB + 1), "SERVER_ERROR object too large for cache\r\n");
+  Exchange(conn, Set("set", "k", 3), "STORED\r\n");
+  Exchange(conn, "ms k 1048576 T0\r\n" + std::string(kMiB, 'v') + "\r\nmg k v\r\n",
+           "SERVER_ERROR object too large for cache\r\nEN\r\n");
+  Exchange(conn, "set k 0 0 1048576 noreply\r\n" + std::string(kMiB, 'v') + "\r\nget k\r\n",
+           "END\r\n");
+  ASSERT_TRUE(conn.Send("stats settings\r\n"));
+  const std::string settings = conn.ReceiveUntil("END\r\n");
+  EXPECT_NE(settings.find("STAT item_size_max 1048576\r\n"), std::string::npos) << settings;
+}
+
+TEST_F(MemcachedItemSizeTest, BinarySetsOverOneMebibyteAreTooLargeAndAppendsPastItNotStored) {
+  RawConnection conn(server_->port());
+  auto status = [&](uint8_t opcode, std::string_view key, size_t size, bool extras) {
+    mcbin::Response response;
+    EXPECT_TRUE(conn.Send(
+        mcbin::Request(opcode, key, std::string(size, 'v'), extras ? mcbin::SetExtras(0, 0) : "")));
+    EXPECT_TRUE(mcbin::ReadResponse(conn, &response));
+    return response.status;
+  };
+  constexpr uint8_t kReplace = 0x03, kAppend = 0x0e;
+  EXPECT_EQ(status(mcbin::kSet, "k", kFits, true), mcbin::kNoError);
+  EXPECT_EQ(status(kAppend, "k", 2048, false), 0x0005);  // Not stored
+  EXPECT_EQ(status(kAppend, "k", kMiB, false), mcbin::kValueTooLarge);
+  EXPECT_EQ(status(kReplace, "k", kMiB, true), mcbin::kValueTooLarge);
+  EXPECT_EQ(status(mcbin::kGet, "k", 0, false), mcbin::kNoError);
+  EXPECT_EQ(status(mcbin::kSet, "k", kMiB, true), mcbin::kValueTooLarge);
+  EXPECT_EQ(status(mcbin::kGet, "k", 0, false), mcbin::kKeyNotFound);
+  EXPECT_EQ(status(mcbin::kAdd, "k", kMiB + 1, true), mcbin::kValueTooLarge);
+  EXPECT_EQ(status(mcbin::kNoop, "", 0, false), mcbin::kNoError);
+}
+
 // The binary protocol's errors are status codes; the message texts in the
 // bodies are informal, so only the header is compared.
 class MemcachedBinaryExchangeTest : public MemcachedExchangeTest {
@@ -200,6 +449,78 @@ TEST_F(MemcachedBinaryExchangeTest, StatusCodesAndTheConnectionStaysOpen) {
   ExpectStatus(conn, mcbin::kIncrement, "k", "", incr_extras, mcbin::kNonNumeric);
   ExpectStatus(conn, mcbin::kSet, "k", std::string(2000000, 'v'), mcbin::SetExtras(0, 0),
                mcbin::kValueTooLarge);
+  ExpectNoop(conn);
+}
+
+// STAT with key "detail on", "detail off" or "detail dump" (memcached reads
+// the key's start: "detail on..." is on), the dump as one packet with key
+// "detailed"; any other group, "detail" alone included, is "Not found".
+TEST_F(MemcachedBinaryExchangeTest, StatDetailAndUnknownGroups) {
+  RawConnection conn(server_->port());
+  // The packets answering a STAT request, up to the empty one that ends them
+  // or an error.
+  auto stat = [&](std::string_view group) {
+    EXPECT_TRUE(conn.Send(mcbin::Request(mcbin::kStat, group, "", "", 0, 42)));
+    std::vector<mcbin::Response> packets;
+    mcbin::Response response;
+    while (mcbin::ReadResponse(conn, &response)) {
+      EXPECT_EQ(response.opcode, mcbin::kStat);
+      EXPECT_EQ(response.opaque, 42u);
+      packets.push_back(response);
+      if (response.status != mcbin::kNoError || (response.key.empty() && response.value.empty())) {
+        break;
+      }
+    }
+    return packets;
+  };
+  for (std::string_view group : {"detail", "detail bogus", "detailon", "bogus"}) {
+    SCOPED_TRACE(group);
+    auto packets = stat(group);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].status, mcbin::kKeyNotFound);
+  }
+  for (std::string_view group : {"detail on", "detail off", "detail onward"}) {
+    SCOPED_TRACE(group);
+    auto packets = stat(group);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].status, mcbin::kNoError);
+    EXPECT_EQ(packets[0].key, "");
+  }
+  // Binary gets, getks, touches and gats count as gets; sets and appends,
+  // stored or not, as sets.
+  constexpr uint8_t kAppend = 0x0e, kTouch = 0x1c;
+  mcbin::Response response;
+  for (const std::string& request :
+       {mcbin::Request(mcbin::kSet, "b:1", "v", mcbin::SetExtras(0, 0)),
+        mcbin::Request(mcbin::kGet, "b:1"), mcbin::Request(mcbin::kGetK, "b:2"),
+        mcbin::Request(kTouch, "b:1", "", std::string(4, '\0')),
+        mcbin::Request(mcbin::kDelete, "b:1"), mcbin::Request(kAppend, "b:9", "x"),
+        mcbin::Request(mcbin::kSet, "t:1", std::string(1 << 20, 'v'), mcbin::SetExtras(0, 0)),
+        mcbin::Request(mcbin::kIncrement, "i:1", "", std::string(20, '\0'))}) {
+    ASSERT_TRUE(conn.Send(request));
+    ASSERT_TRUE(mcbin::ReadResponse(conn, &response));
+  }
+  auto packets = stat("detail dump");
+  ASSERT_EQ(packets.size(), 2u);
+  EXPECT_EQ(packets[0].key, "detailed");
+  EXPECT_EQ(SortedPrefixLines(packets[0].value),
+            (std::vector<std::string>{"PREFIX b get 3 hit 2 set 2 del 1",
+                                      "PREFIX t get 0 hit 0 set 1 del 0"}));
+  EXPECT_EQ(packets[1].key, "");
+  EXPECT_EQ(packets[1].value, "");
+  ExpectNoop(conn);
+}
+
+// A binary key is its bytes: space, CR, LF and NUL included (1 to 250 of them).
+TEST_F(MemcachedBinaryExchangeTest, KeysMayHoldAnyByte) {
+  RawConnection conn(server_->port());
+  const std::string key("a b\r\n\0\x10\xff", 8);
+  ExpectStatus(conn, mcbin::kSet, key, "v", mcbin::SetExtras(3, 0), mcbin::kNoError);
+  mcbin::Response response = Call(conn, mcbin::Request(mcbin::kGetK, key));
+  EXPECT_EQ(response.status, mcbin::kNoError);
+  EXPECT_EQ(response.key, key);
+  EXPECT_EQ(response.value, "v");
+  ExpectStatus(conn, mcbin::kGet, std::string(250, '\0'), "", "", mcbin::kKeyNotFound);
   ExpectNoop(conn);
 }
 

@@ -48,8 +48,8 @@ std::unique_ptr<ServerProcess> StartTtserver(const TempDir& dir,
 std::vector<std::string> UlogArgs(const TempDir& dir);
 
 // The server for a memcached-protocol test: ttserver as StartTtserver(dir,
-// args), or the reference memcached (whose item size limit, 1 MiB, the tests
-// assume; give ttserver "--max-value", "1m" where a test depends on it).
+// args), or the reference memcached; both with their default item size limit
+// (1 MiB: memcached's -I, ttserver's --mc-item-max).
 std::unique_ptr<ServerProcess> StartMemcachedProtocolServer(
     const TempDir& dir, const std::vector<std::string>& args = {});
 

@@ -67,7 +67,7 @@ TEST_F(ReplTest, MasterReportsEachSlavesAcknowledgedPositionAndLag) {
   // A slave that applies nothing (stopped) trails by the age of what it was sent.
   // (The waits here allow 30 s: a sanitized master on a loaded machine once
   // took over 5 s to send the record below.)
-  ASSERT_EQ(kill(slave->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(StopProcess(slave->pid()));
   ASSERT_TRUE(PutValue(master->port(), "while-stopped"));
   EXPECT_TRUE(Eventually(30, [&] {
     const std::string line = StatField(master->port(), "repl_slave1");

@@ -2,6 +2,8 @@
 // for a server under test.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -17,5 +19,10 @@ int FreePort();
 // daemon the program starts must not keep them.
 int RunProgram(const std::vector<std::string>& argv, std::string* out, std::string* err = nullptr,
                const std::string& stdin_data = "");
+
+// Sends SIGSTOP to process `pid` and waits until every thread of it has
+// stopped (kill returns before the stop takes effect, and a thread may still
+// handle a request meanwhile). False if that takes more than 10 s.
+bool StopProcess(pid_t pid);
 
 }  // namespace tt::testing

@@ -366,12 +366,12 @@ TEST_F(MetricsTest, ExpiredReadsAndPurgesAreCounted) {
 
 TEST_F(MetricsTest, SettingsReportOurLimits) {
   context_.limits.max_conns = 77;
-  context_.limits.max_value = 1 << 20;
+  context_.limits.mc_item_max = 512 << 10;
   context_.limits.max_key = 250;
   context_.limits.idle_timeout_s = 2.5;
   auto settings = Stats("settings");
   EXPECT_EQ(settings["maxconns"], "77");
-  EXPECT_EQ(settings["item_size_max"], "1048576");
+  EXPECT_EQ(settings["item_size_max"], "524288");  // --mc-item-max, memcached's -I
   EXPECT_EQ(settings["num_threads"], "4");
   EXPECT_EQ(settings["evictions"], "off");
   EXPECT_EQ(settings["cas_enabled"], "yes");

@@ -192,6 +192,22 @@ TEST(ServerOptionsTest, SizesTakeSuffixes) {
   EXPECT_NE(Refusal({"--max-key", "0"}).find("out of range"), std::string::npos);
 }
 
+TEST(ServerOptionsTest, McItemMaxIsOneMebibyteByDefaultAndNeverAboveMaxValue) {
+  EXPECT_EQ(MustParse({}).limits.mc_item_max, 1u << 20);
+  EXPECT_EQ(MustParse({"--mc-item-max", "2m"}).limits.mc_item_max, 2u << 20);
+  EXPECT_EQ(MustParse({"-mc-item-max", "64k"}).limits.mc_item_max, 64u << 10);
+  // A --max-value below 1 MiB lowers the default with it...
+  EXPECT_EQ(MustParse({"--max-value", "512k"}).limits.mc_item_max, 512u << 10);
+  EXPECT_EQ(MustParse({"--max-value", "4m", "--mc-item-max", "4m"}).limits.mc_item_max, 4u << 20);
+  // ...but a limit given above it is refused.
+  EXPECT_EQ(Refusal({"--max-value", "512k", "--mc-item-max", "1m"}),
+            "ttserver: --mc-item-max: 1m is above --max-value (524288 bytes); a memcached item "
+            "must fit in a value: lower --mc-item-max or raise --max-value");
+  EXPECT_NE(Refusal({"--max-value", "1m", "-mc-item-max", "2m"}).find("above --max-value"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"--mc-item-max", "0"}).find("out of range"), std::string::npos);
+}
+
 TEST(ServerOptionsTest, LuaAndSkeletonOptionsAreRefused) {
   EXPECT_EQ(Refusal({"-ext", "x.lua"}),
             "ttserver: -ext: Lua extensions are not supported by this ttserver; remove the option");

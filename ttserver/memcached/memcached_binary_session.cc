@@ -105,7 +105,7 @@ struct MemcachedBinarySession::State {
   // request magic). Returns the bytes it used, 0 while the request is
   // incomplete; sets *result.
   size_t HandlePacket(std::string_view in, std::string* out, Result* result);
-  // Answers a store of `key` whose value is above --max-value. memcached
+  // Answers a store of `key` whose item is above --mc-item-max. memcached
   // answers "Too large." and discards the value as it arrives (see skip), so
   // the connection stays usable and the value is never buffered.
   void RefuseValue(const Opcode& opcode, const RequestHeader& header, std::string_view key,
@@ -192,13 +192,13 @@ size_t MemcachedBinarySession::State::HandlePacket(std::string_view in, std::str
   }
   const size_t head = mcbin::kHeaderSize + header.extras_length + header.key_length;
   const size_t value_length = header.body_length - header.extras_length - header.key_length;
-  if (mcbin::TakesValue(opcode->op) && mc::TooLarge(*context, value_length)) {
+  if (mcbin::TakesValue(opcode->op) && mc::TooLarge(*context, header.key_length, value_length)) {
     if (in.size() < head) return 0;
     RefuseValue(*opcode, header, in.substr(head - header.key_length, header.key_length), out);
     skip = value_length;
     return head;
   }
-  // Every other request is at most --max-value plus 529 bytes long.
+  // Every other request is at most --mc-item-max plus 529 bytes long.
   const size_t total = mcbin::kHeaderSize + header.body_length;
   if (in.size() < total) return 0;
   Packet packet{.header = header,
@@ -212,6 +212,7 @@ size_t MemcachedBinarySession::State::HandlePacket(std::string_view in, std::str
 void MemcachedBinarySession::State::RefuseValue(const Opcode& opcode, const RequestHeader& header,
                                                 std::string_view key, std::string* out) {
   const mc::StoreMode mode = StoreModeOf(opcode.op);
+  context->memcache->prefix_stats().RecordSet(key);
   if (!mc::Forbidden(*context, mc::CountedCommand(mode))) mc::RefuseTooLarge(*context, mode, key);
   mcbin::AppendError(header, ResponseStatus::kTooLarge, out);
 }
@@ -240,6 +241,7 @@ ProtocolSession::Result MemcachedBinarySession::State::Execute(const Opcode& opc
     case Op::kGat:
     case Op::kTouch: ExecuteRead(opcode, packet, out); break;
     case Op::kDelete: {
+      context->memcache->prefix_stats().RecordDelete(packet.key);
       if (Refused(header, kCmdOut, out)) break;
       const mc::Result r = mc::Delete(*context, {.key = packet.key, .cas = header.cas});
       AppendOutcome(header, opcode.quiet, StatusOf(r, opcode.op), 0, out);
@@ -277,6 +279,7 @@ void MemcachedBinarySession::State::ExecuteStore(const Opcode& opcode, const Pac
     // it stores only over the item with that CAS, whatever the opcode.
     if (header.cas != 0) req.mode = mc::StoreMode::kCas;
   }
+  context->memcache->prefix_stats().RecordSet(packet.key);
   if (Refused(header, mc::CountedCommand(req.mode), out)) return;
   uint64_t cas = 0;
   const mc::Result r = mc::Store(*context, req, &cas);
@@ -297,6 +300,8 @@ void MemcachedBinarySession::State::ExecuteRead(const Opcode& opcode, const Pack
   } else {
     r = mc::Touch(*context, packet.key, DecodeU32(packet.extras.data()), &item);
   }
+  // memcached's `stats detail` counts a binary touch as a get, like gat.
+  context->memcache->prefix_stats().RecordGet(packet.key, r == mc::Result::kStored);
   if (r == mc::Result::kStored && opcode.op == Op::kTouch) {
     // touch answers with the item's flags only.
     mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 4, 0, 4, item.meta.Cas(), out);
@@ -363,6 +368,25 @@ ProtocolSession::Result MemcachedBinarySession::State::ExecuteFlush(const Opcode
 
 void MemcachedBinarySession::State::ExecuteStat(const Packet& packet, std::string* out) {
   const RequestHeader& header = packet.header;
+  // memcached reads a detail group by its start: "detail on..." is on.
+  if (packet.key.starts_with("detail ")) {
+    mc::PrefixStats& detail = context->memcache->prefix_stats();
+    const std::string_view action = packet.key.substr(7);
+    if (action.starts_with("dump")) {
+      const std::string dump = detail.Dump();
+      constexpr std::string_view kName = "detailed";
+      mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 0, kName.size(),
+                                  kName.size() + dump.size(), 0, out);
+      out->append(kName).append(dump);
+    } else if (action.starts_with("on") || action.starts_with("off")) {
+      detail.SetEnabled(action.starts_with("on"));
+    } else {
+      mcbin::AppendError(header, ResponseStatus::kKeyNotFound, out);
+      return;
+    }
+    mcbin::AppendResponseHeader(header, ResponseStatus::kSuccess, 0, 0, 0, 0, out);
+    return;
+  }
   StatList stats;
   if (!MemcachedStats(*context, packet.key, &stats)) {
     mcbin::AppendError(header, ResponseStatus::kKeyNotFound, out);

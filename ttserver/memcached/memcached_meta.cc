@@ -87,8 +87,9 @@ TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string
     return TextStep::Done();
   }
   mc::Item item;
-  mc::Result result = flags.has_ttl ? mc::Touch(context, flags.key, flags.ttl, &item)
-                                    : mc::Get(context, flags.key, &item);
+  const bool mark_fetched = !flags.no_bump;
+  mc::Result result = flags.has_ttl ? mc::Touch(context, flags.key, flags.ttl, &item, mark_fetched)
+                                    : mc::Get(context, flags.key, &item, mark_fetched);
   bool won = false;
   if (result == mc::Result::kNotFound && flags.has_vivify) {
     result = mc::Vivify(context, flags.key, flags.vivify_ttl, flags.new_cas, &item);
@@ -223,7 +224,7 @@ TextStep MetaSet(ServerContext& context, const TextRequest& request, std::string
     out->append(error);
     return TextStep::Swallow(length);
   }
-  if (mc::TooLarge(context, length)) {
+  if (mc::TooLarge(context, flags.key.size(), length)) {
     // memcached drops the item whatever the mode: it never keeps data that a
     // refused write meant to change.
     mc::RefuseTooLarge(context, mc::StoreMode::kSet, flags.key);
@@ -434,7 +435,7 @@ TextStep MetaDebug(ServerContext& context, const TextRequest& request, std::stri
     }
     key = std::string_view(buffer.data(), size);
   }
-  if (!mc::IsValidKey(key, !binary)) {
+  if (!mc::IsValidKey(key)) {
     out->append(kBadFormat);
     return TextStep::Done();
   }

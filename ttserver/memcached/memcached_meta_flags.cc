@@ -85,8 +85,11 @@ std::string_view ParseMetaFlags(const Tokens& tokens, size_t first, MetaFlags* f
       case 't':
         flags->return_ttl = true;
         break;
-      // Return flags (encoded later, in request order), u (no LRU here to
-      // skip) and P/L (proxy hints memcached ignores).
+      case 'u':
+        flags->no_bump = true;
+        break;
+      // Return flags (encoded later, in request order) and P/L (proxy hints
+      // memcached ignores).
       case 'c':
       case 'f':
       case 'h':
@@ -94,7 +97,6 @@ std::string_view ParseMetaFlags(const Tokens& tokens, size_t first, MetaFlags* f
       case 'l':
       case 'O':
       case 's':
-      case 'u':
       case 'P':
       case 'L':
         break;
@@ -113,7 +115,7 @@ bool HasLongOpaque(const Tokens& tokens, size_t first) {
 }
 
 std::string_view MetaKeyError(const MetaFlags& flags) {
-  return mc::IsValidKey(flags.key, /*text=*/!flags.base64) ? std::string_view() : kBadFormat;
+  return mc::IsValidKey(flags.key) ? std::string_view() : kBadFormat;
 }
 
 void AppendMetaKey(std::string* out, const MetaFlags& flags) {

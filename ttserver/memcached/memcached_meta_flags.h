@@ -34,6 +34,7 @@ struct MetaFlags {
   bool value = false;        // v: return the value
   bool invalidate = false;   // I: mark stale instead of failing / removing
   bool return_ttl = false;   // t: return the item's remaining TTL
+  bool no_bump = false;      // u: do not mark the item fetched (h, l, me)
   bool has_vivify = false;   // N<ttl>: create the item on a miss
   bool has_ttl = false;      // T<ttl>: set the item's TTL
   bool has_recache = false;  // R<ttl>: win the recache token below this TTL
@@ -62,9 +63,8 @@ std::string_view ParseMetaFlags(const Tokens& tokens, size_t first, MetaFlags* f
 // True when one of tokens[first...] is an opaque longer than kMaxOpaqueToken.
 bool HasLongOpaque(const Tokens& tokens, size_t first);
 
-// The error reply for a parsed key memcached would refuse or this server
-// cannot hold ("" if none): a text key follows mc::IsValidKey's text rules,
-// a base64 one may hold any byte.
+// The error reply for a parsed key memcached would refuse ("" if none): the
+// key, decoded if base64, must pass mc::IsValidKey (1 to 250 bytes).
 std::string_view MetaKeyError(const MetaFlags& flags);
 
 // Appends " k<key>", base64-encoded and followed by " b" for a b-flag key, as

@@ -61,15 +61,7 @@ bool Forbidden(const ServerContext& context, uint8_t command) {
   return context.mask.ForbidsVia(command, kMaskAllMc);
 }
 
-bool IsValidKey(std::string_view key, bool text) {
-  if (key.empty() || key.size() > kMaxKeyLength) return false;
-  if (!text) return true;
-  for (char c : key) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7F) return false;
-  }
-  return true;
-}
+bool IsValidKey(std::string_view key) { return !key.empty() && key.size() <= kMaxKeyLength; }
 
 int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s) {
   if (exptime == 0) return 0;
@@ -124,11 +116,10 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
   Stats& stats = *context.stats;
   stats.CountCommand(CountedCommand(req.mode));
   Result result = Result::kStored;
-  if (TooLarge(context, req.value.size())) {
+  if (TooLarge(context, req.key.size(), req.value.size())) {
     result = Result::kTooLarge;
   } else {
     const int64_t expires_at = AbsoluteExpiry(req.exptime, NowSeconds());
-    const size_t max_value = context.limits.max_value;
     ValueMeta written;
     // A plain set does not depend on the current value: a blind write, no read.
     const bool blind = req.mode == StoreMode::kSet && req.cas == 0;
@@ -141,8 +132,12 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
       result = CheckCas(cas, cur);
       ValueMeta meta{.flags = req.flags, .expires_at = expires_at, .cas = req.new_cas};
       if (result == Result::kExists && req.invalidate && req.cas < cur.meta.Cas()) {
-        // meta I: a write based on an older value still lands, marked stale.
-        meta.state = kValueStale;
+        // meta I: a write based on an older value still lands, but the item
+        // stays stale with its TTL, and a recache token already handed out
+        // stays handed out (its winner is still expected to recache), as in
+        // memcached.
+        meta.state = kValueStale | (cur.meta.state & kValueWinTokenSent);
+        meta.expires_at = cur.meta.expires_at;
         result = Result::kStored;
       }
       if (result != Result::kStored) return Change::Keep();
@@ -162,8 +157,9 @@ Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out)
       if (req.mode != StoreMode::kAppend && req.mode != StoreMode::kPrepend) {
         return Change::Set(std::string(req.value), meta);
       }
-      if (cur.payload.size() + req.value.size() > max_value) {
-        result = Result::kTooLarge;
+      // An append past the limit is not stored, the item kept, as in memcached.
+      if (TooLarge(context, req.key.size(), cur.payload.size() + req.value.size())) {
+        result = Result::kNotStored;
         return Change::Keep();
       }
       // append/prepend keep the item's flags and expiry.
@@ -199,7 +195,7 @@ void RefuseTooLarge(ServerContext& context, StoreMode mode, std::string_view key
   if (!s.ok() && !s.IsNotFound()) Failure("removal of a too large set", key, s);
 }
 
-Result Get(ServerContext& context, std::string_view key, Item* item) {
+Result Get(ServerContext& context, std::string_view key, Item* item, bool mark_fetched) {
   Stats& stats = *context.stats;
   stats.CountCommand(kCmdGet);
   bool expired = false;
@@ -217,11 +213,14 @@ Result Get(ServerContext& context, std::string_view key, Item* item) {
     return Failure("get", key, s);
   }
   // The meta version is in µs, like the fetch times.
-  item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), item->meta.version);
+  item->last_fetch_us = mark_fetched
+                            ? context.memcache->RecordFetch(key, NowMicros(), item->meta.version)
+                            : context.memcache->LastFetch(key, item->meta.version);
   return Result::kStored;
 }
 
-Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item) {
+Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item,
+             bool mark_fetched) {
   Stats& stats = *context.stats;
   Count(stats.touch_cmds);
   const int64_t expires_at = AbsoluteExpiry(exptime, NowSeconds());
@@ -236,7 +235,9 @@ Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item
     meta.cas = cur.meta.Cas();  // a touch keeps the CAS unique, as in memcached
     if (item != nullptr) {
       value.assign(cur.payload);
-      item->last_fetch_us = context.memcache->RecordFetch(key, NowMicros(), cur.meta.version);
+      item->last_fetch_us = mark_fetched
+                                ? context.memcache->RecordFetch(key, NowMicros(), cur.meta.version)
+                                : context.memcache->LastFetch(key, cur.meta.version);
     }
     return Change::Set(std::string(cur.payload), meta);
   }, &written);
@@ -399,8 +400,8 @@ FlushWork Flush(ServerContext& context, int64_t exptime) {
   };
 }
 
-bool TooLarge(const ServerContext& context, size_t value_size) {
-  return value_size > context.limits.max_value;
+bool TooLarge(const ServerContext& context, size_t key_size, size_t value_size) {
+  return key_size + value_size > context.limits.mc_item_max;
 }
 
 }  // namespace tt::mc

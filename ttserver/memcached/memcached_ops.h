@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
+#include "ttserver/memcached/memcached_prefix_stats.h"
 #include "ttserver/server_context.h"
 
 namespace tt::mc {
@@ -34,9 +35,11 @@ constexpr int64_t kMaxRelativeExptime = 60 * 60 * 24 * 30;
 // version 0, so it cannot be ttserver's own version (stats tt_version has that).
 constexpr std::string_view kMemcachedVersion = "1.6.18";
 
-// True for a key memcached accepts: 1 to 250 bytes. With `text` (text and meta
-// protocols, where keys are tokens) also no control characters, space or DEL.
-bool IsValidKey(std::string_view key, bool text = true);
+// True for a key memcached accepts: 1 to 250 bytes, any bytes. In the text
+// and meta protocols a key is a token, so it holds no space or line feed (and
+// a NUL ends the command line): control bytes, DEL and bytes above 0x7F are
+// key bytes there too, as in memcached (memaslap's keys start with 0x10s).
+bool IsValidKey(std::string_view key);
 
 // The absolute expiry (UNIX seconds, 0 = never) of memcached exptime
 // `exptime` received at `now_s`: 0 = never, negative = already expired, up to
@@ -44,9 +47,9 @@ bool IsValidKey(std::string_view key, bool text = true);
 int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s);
 
 // What every memcached session of one server shares: the pending delayed
-// flush_all, and a fixed-size table of recent fetches (for the meta `h` and
+// flush_all, a fixed-size table of recent fetches (for the meta `h` and
 // `l` flags; a key whose entry was overwritten by another key's reads as
-// "not fetched since written"). Thread-safe.
+// "not fetched since written"), and the `stats detail` counts. Thread-safe.
 class MemcacheState {
  public:
   MemcacheState();
@@ -65,6 +68,8 @@ class MemcacheState {
   uint64_t RecordFetch(std::string_view key, uint64_t now_us, uint64_t since_us);
   // When `key` was last fetched, as RecordFetch returns it, without recording.
   uint64_t LastFetch(std::string_view key, uint64_t since_us) const;
+  // `stats detail`: the sessions count the classic commands into it.
+  PrefixStats& prefix_stats() { return prefix_stats_; }
 
  private:
   struct Slot {
@@ -75,6 +80,7 @@ class MemcacheState {
   std::atomic<int64_t> flush_at_{0};
   std::function<void()> on_schedule_;
   std::unique_ptr<Slot[]> slots_;
+  PrefixStats prefix_stats_;
 };
 
 // An item as a reader sees it.
@@ -89,7 +95,7 @@ enum class Result {
   kNotStored,   // add of an existing key, replace/append/prepend of a missing one
   kExists,      // CAS unique mismatch
   kNotFound,    // absent or expired (cas, delete, touch, incr/decr, get)
-  kTooLarge,    // value above --max-value: SERVER_ERROR object too large for cache
+  kTooLarge,    // key + value above --mc-item-max: SERVER_ERROR object too large for cache
   kNonNumeric,  // incr/decr of a value that is not a decimal number
   kError,       // the store or the update log failed (logged): SERVER_ERROR
 };
@@ -105,25 +111,28 @@ struct StoreRequest {
   uint64_t cas = 0;        // kCas: the unique the client holds. Other modes:
                            // 0 = unconditional, else must equal the item's (binary, meta C)
   uint64_t new_cas = 0;    // meta E: the unique the item gets; 0 = its version
-  bool invalidate = false; // meta I: a cas older than the item's stores it marked stale
+  bool invalidate = false;  // meta I: a cas older than the item's stores it, but the item
+                            // stays stale with its expiry and recache token
 };
 
 // Stores per req.mode. *cas_out (if given) receives the new item's unique.
 Result Store(ServerContext& context, const StoreRequest& req, uint64_t* cas_out = nullptr);
 
-// A store whose value is above --max-value, refused before its bytes were
+// A store whose item is above --mc-item-max (TooLarge), refused before its bytes were
 // kept: counted as a put miss, and, as memcached does, a refused set removes
 // the key's old value (a client must not go on reading the value it meant
 // to replace).
 void RefuseTooLarge(ServerContext& context, StoreMode mode, std::string_view key);
 
-// Reads `key` into *item (counted as a get, noted as a fetch). kNotFound if
-// absent or expired.
-Result Get(ServerContext& context, std::string_view key, Item* item);
+// Reads `key` into *item (counted as a get, noted as a fetch unless
+// !mark_fetched: meta u). kNotFound if absent or expired.
+Result Get(ServerContext& context, std::string_view key, Item* item, bool mark_fetched = true);
 
 // Sets the expiry of `key` to `exptime` (memcached exptime); with `item`, also
-// reads it (gat). kNotFound if absent or expired.
-Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item = nullptr);
+// reads it (gat; noted as a fetch unless !mark_fetched). kNotFound if absent
+// or expired.
+Result Touch(ServerContext& context, std::string_view key, int64_t exptime, Item* item = nullptr,
+             bool mark_fetched = true);
 
 struct DeleteRequest {
   std::string_view key;
@@ -190,8 +199,10 @@ Result Peek(ServerContext& context, std::string_view key, Item* item);
 using FlushWork = std::function<Result()>;
 FlushWork Flush(ServerContext& context, int64_t exptime);
 
-// True when the value may not be stored: longer than --max-value.
-bool TooLarge(const ServerContext& context, size_t value_size);
+// True when an item of a `key_size`-byte key and a `value_size`-byte value
+// may not be stored: together longer than --mc-item-max. memcached counts
+// the key too (and its item header, which has no counterpart here).
+bool TooLarge(const ServerContext& context, size_t key_size, size_t value_size);
 
 // The binary command whose counter and -mask bit a store mode shares
 // (stats.h): add = putkeep, append = putcat, every other mode = put.

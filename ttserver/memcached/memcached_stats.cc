@@ -107,13 +107,15 @@ void SettingsStats(ServerContext& context, StatList* out) {
   Add(out, "maxconns", static_cast<uint64_t>(limits.max_conns));
   Add(out, "evictions", "off");
   Add(out, "num_threads", static_cast<uint64_t>(context.worker_threads));
+  Add(out, "stat_key_prefix", std::string(1, mc::PrefixStats::kDelimiter));
+  Add(out, "detail_enabled", context.memcache->prefix_stats().enabled() ? "yes" : "no");
   Add(out, "cas_enabled", "yes");
   // The first byte of a connection picks its protocol, as memcached's
   // auto-negotiation does between ascii and binary.
   Add(out, "binding_protocol", "auto-negotiate");
   Add(out, "auth_enabled_sasl", "no");
   Add(out, "auth_enabled_ascii", "no");
-  Add(out, "item_size_max", static_cast<uint64_t>(limits.max_value));
+  Add(out, "item_size_max", static_cast<uint64_t>(limits.mc_item_max));
   Add(out, "flush_enabled", "yes");
   Add(out, "idle_timeout", ShortestNumberText(limits.idle_timeout_s));
   Add(out, "ssl_enabled", "no");
@@ -121,8 +123,12 @@ void SettingsStats(ServerContext& context, StatList* out) {
   Add(out, "tt_request_timeout", ShortestNumberText(limits.request_timeout_s));
 }
 
-// `stats reset`. No list: the session answers RESET.
-void ResetStats(ServerContext& context, StatList*) { context.stats->Reset(); }
+// `stats reset`, which forgets the `stats detail` counts too (detail stays
+// on or off). No list: the session answers RESET.
+void ResetStats(ServerContext& context, StatList*) {
+  context.stats->Reset();
+  context.memcache->prefix_stats().Clear();
+}
 
 // memcached lists items per slab class; having no slab classes, we answer as
 // memcached does on an empty cache: no lines.
@@ -145,9 +151,9 @@ void SizesStats(ServerContext&, StatList* out) { Add(out, "sizes_status", "disab
 // working.
 void ConnsStats(ServerContext&, StatList*) {}
 
-// The groups of `stats <group>` we answer. Not "detail": memcached's `stats
-// detail on|off|dump` answers OK, PREFIX lines or a usage error, never a STAT
-// list, about per-key-prefix counters this server does not keep.
+// The groups of `stats <group>` we answer. Not "detail": `stats detail
+// on|off|dump` answers OK, PREFIX lines or a usage error, never a STAT list,
+// so the sessions answer it (over mc::PrefixStats).
 struct Group {
   std::string_view name;
   void (*fill)(ServerContext& context, StatList* out);

@@ -33,15 +33,17 @@ using StatList = std::vector<std::pair<std::string, std::string>>;
 // of Stats (commands, hits, misses, bytes read/written, total and rejected
 // connections; not the gauges: open connections, items, bytes, ulog
 // position; nor the Engine's and the ulog's own counts: tt_expired_purged,
-// ulog records), returning true with nothing added to *out. The caller must
+// ulog records) and the `stats detail` counts are forgotten, returning true
+// with nothing added to *out. The caller must
 // answer a reset as memcached does, not as a list: text `RESET\r\n` (no STAT
 // lines, no END); binary only the empty packet that ends a list. The binary
 // `stat` command (cnt_* and ours) and the Prometheus page read the same
 // counters, so a reset shows there too: those *_total series restart from 0,
 // which Prometheus takes as a counter reset (as after a restart), so rate()
 // and increase() stay right.
-// Returns false, leaving *out alone, for any other group, "detail" included
-// (the session then answers as memcached answers an unknown group).
+// Returns false, leaving *out alone, for any other group, "detail" included:
+// the sessions answer `stats detail on|off|dump` themselves (its replies are
+// not a list), and any other group as memcached answers an unknown one.
 // Thread-safe.
 bool MemcachedStats(ServerContext& context, std::string_view group, StatList* out);
 

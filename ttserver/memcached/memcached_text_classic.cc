@@ -64,23 +64,26 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
     Reply(out, noreply, kBadFormat);
     return TextStep::Done();
   }
+  // `stats detail` counts a storage command once its line is understood,
+  // whatever becomes of it (but not while it waits for its data block).
+  auto count_set = [&] { context.memcache->prefix_stats().RecordSet(store.key); };
   if (mc::Forbidden(context, mc::CountedCommand(kMode))) {
+    count_set();
     Reply(out, noreply, kForbidden);
     return TextStep::Swallow(length);
   }
-  if (mc::TooLarge(context, length)) {
+  if (mc::TooLarge(context, store.key.size(), length)) {
+    count_set();
     mc::RefuseTooLarge(context, kMode, store.key);
     Reply(out, noreply, kTooLarge);
     return TextStep::Swallow(length);
   }
-  switch (TakeDataBlock(request.after, length, &store.value)) {
-    case BlockStatus::kNeedMore:
-      return TextStep::NeedMore(length + 2);
-    case BlockStatus::kBad:
-      Reply(out, noreply, kBadDataChunk);
-      return TextStep::Done(length + 2);
-    case BlockStatus::kGood:
-      break;
+  const BlockStatus block = TakeDataBlock(request.after, length, &store.value);
+  if (block == BlockStatus::kNeedMore) return TextStep::NeedMore(length + 2);
+  count_set();
+  if (block == BlockStatus::kBad) {
+    Reply(out, noreply, kBadDataChunk);
+    return TextStep::Done(length + 2);
   }
   Reply(out, noreply, OutcomeReply(mc::Store(context, store), "STORED\r\n"));
   return TextStep::Done(length + 2);
@@ -102,6 +105,7 @@ bool AnswerKeys(ServerContext& context, const PendingRetrieval& retrieval, size_
     *keys = rest;
     const mc::Result result = retrieval.touch ? mc::Touch(context, word, retrieval.exptime, &item)
                                               : mc::Get(context, word, &item);
+    context.memcache->prefix_stats().RecordGet(word, result == mc::Result::kStored);
     if (result != mc::Result::kStored) continue;  // a miss, or a failure mc:: has logged
     out->append("VALUE ").append(word).push_back(' ');
     AppendDecimal(out, uint64_t{item.meta.flags});
@@ -225,7 +229,10 @@ TextStep Delete(ServerContext& context, const TextRequest& request, std::string*
   }
   if (!mc::IsValidKey(tokens[1])) {
     Reply(out, noreply, kBadFormat);
-  } else if (mc::Forbidden(context, kCmdOut)) {
+    return TextStep::Done();
+  }
+  context.memcache->prefix_stats().RecordDelete(tokens[1]);
+  if (mc::Forbidden(context, kCmdOut)) {
     Reply(out, noreply, kForbidden);
   } else {
     Reply(out, noreply, OutcomeReply(mc::Delete(context, {.key = tokens[1]}), "DELETED\r\n"));
@@ -263,7 +270,7 @@ TextStep FlushAll(ServerContext& context, const TextRequest& request, std::strin
   return TextStep::Deferred();
 }
 
-// stats [<group>]
+// stats [<group>], stats detail on|off|dump
 TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::string* out,
                       ClassicLeftover*) {
   if (mc::Forbidden(context, kCmdStat)) {
@@ -271,6 +278,19 @@ TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::s
     return TextStep::Done();
   }
   const std::string_view group = request.tokens[1];
+  if (group == "detail") {
+    mc::PrefixStats& detail = context.memcache->prefix_stats();
+    const std::string_view action = request.tokens[2];
+    if (action == "on" || action == "off") {
+      detail.SetEnabled(action == "on");
+      out->append("OK\r\n");
+    } else if (action == "dump") {
+      out->append(detail.Dump());
+    } else {
+      out->append("CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+    }
+    return TextStep::Done();
+  }
   StatList stats;
   if (!MemcachedStats(context, group, &stats)) {
     out->append(kError);  // memcached's answer to a group it does not know
@@ -285,6 +305,46 @@ TextStep StatsCommand(ServerContext& context, const TextRequest& request, std::s
     out->append(value).append("\r\n");
   }
   out->append("END\r\n");
+  return TextStep::Done();
+}
+
+// slabs automove <0|1|2> [noreply] | slabs reassign <src> <dst>. There are no
+// slab classes here, so nothing to move: the replies are those of a memcached
+// with its default classes and no spare pages, which is what clients of an
+// idle cache see. Numbers are read as memcached reads them (a reassign's
+// class ids as 32-bit ints, an automove level as a 32-bit unsigned).
+TextStep Slabs(ServerContext&, const TextRequest& request, std::string* out, ClassicLeftover*) {
+  // memcached 1.6's largest class id with its default -I 1m, -f 1.25 and -n
+  // 48; 0 is its global page pool.
+  constexpr int32_t kLargestSlabClass = 39;
+  const Tokens& tokens = request.tokens;
+  if (tokens[1] == "reassign" && tokens.ntokens() == 5) {
+    int64_t src = 0, dst = 0;
+    if (!ParseInt64(tokens[2], &src) || !ParseInt64(tokens[3], &dst)) {
+      out->append(kBadFormat);
+    } else if (static_cast<int32_t>(src) == static_cast<int32_t>(dst)) {
+      out->append("SAME src and dst class are identical\r\n");
+    } else if (static_cast<int32_t>(src) < 0 || static_cast<int32_t>(src) > kLargestSlabClass ||
+               static_cast<int32_t>(dst) < 0 || static_cast<int32_t>(dst) > kLargestSlabClass) {
+      out->append("BADCLASS invalid src or dst class id\r\n");
+    } else {
+      out->append("NOSPARE source class has no spare pages\r\n");
+    }
+    return TextStep::Done();
+  }
+  if (tokens[1] == "automove" && tokens.ntokens() >= 4) {
+    const bool noreply = tokens.NoReply();
+    uint64_t level = 0;
+    int64_t negative_zero = 0;  // strtoul's reading of "-0"
+    if (!ParseUint64(tokens[2], &level) &&
+        !(ParseInt64(tokens[2], &negative_zero) && negative_zero == 0)) {
+      Reply(out, noreply, kBadFormat);
+    } else {
+      Reply(out, noreply, static_cast<uint32_t>(level) <= 2 ? "OK\r\n" : kError);
+    }
+    return TextStep::Done();
+  }
+  out->append(kError);
   return TextStep::Done();
 }
 
@@ -339,6 +399,7 @@ constexpr ClassicCommand kClassicCommands[] = {
     {"gats", 3, kAny, Retrieval<true, true>},
     {"flush_all", 2, 4, FlushAll},
     {"stats", 2, kAny, StatsCommand},
+    {"slabs", 3, kAny, Slabs},
     {"version", 2, kAny, Version},
     {"verbosity", 3, 4, Verbosity},
     {"quit", 2, kAny, Quit},

@@ -1,6 +1,6 @@
 // The classic memcached text commands (protocol.txt "Commands"): storage
 // (set add replace append prepend cas), retrieval (get gets gat gats),
-// delete, incr, decr, touch, flush_all, stats, version, verbosity and quit,
+// delete, incr, decr, touch, flush_all, stats, slabs, version, verbosity and quit,
 // replied byte for byte as memcached 1.6 replies, over mc:: operations
 // (memcached_ops.h).
 #pragma once

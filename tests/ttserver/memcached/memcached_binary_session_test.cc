@@ -462,6 +462,7 @@ TEST_F(MemcachedBinarySessionTest, PipelinedRequestsEndingWithNoop) {
 }
 
 TEST_F(MemcachedBinarySessionTest, RepliesAreCutIntoBatches) {
+  context_.limits.mc_item_max = 2 << 20;
   Set("big", std::string(1 << 20, 'x'));
   std::string in;
   for (int i = 0; i < 6; ++i) in += Request(kGet, "big");
@@ -557,8 +558,8 @@ TEST_F(MemcachedBinarySessionTest, LengthsThatDoNotFitTheOpcodeClose) {
   }
 }
 
-TEST_F(MemcachedBinarySessionTest, ValueAboveMaxValueIsRefusedAndSkipped) {
-  context_.limits.max_value = 10;
+TEST_F(MemcachedBinarySessionTest, ItemAboveMcItemMaxIsRefusedAndSkipped) {
+  context_.limits.mc_item_max = 11;  // a 1-byte key and 10 bytes of value
   Set("k", "small");
   const std::string value(20, 'x');
   const std::string set = Request(kSet, "k", StoreExtras(0, 0), value);
@@ -573,11 +574,14 @@ TEST_F(MemcachedBinarySessionTest, ValueAboveMaxValueIsRefusedAndSkipped) {
   EXPECT_EQ(Run(Request(kAdd, "k", StoreExtras(0, 0), value)),
             Response(kAdd, kTooBig, "Too large."));
   EXPECT_EQ(RunOne(Request(kGet, "k")).value, "small");
-  EXPECT_EQ(Run(Request(kAppend, "k", "", "123456")), Response(kAppend, kTooBig, "Too large."));
+  EXPECT_EQ(Run(Request(kAppend, "k", "", value)), Response(kAppend, kTooBig, "Too large."));
+  // An append whose result would pass the limit is not stored, as in memcached.
+  EXPECT_EQ(Run(Request(kAppend, "k", "", "123456")), Response(kAppend, kNotStored, "Not stored."));
+  EXPECT_EQ(RunOne(Request(kGet, "k")).value, "small");
 }
 
 TEST_F(MemcachedBinarySessionTest, HugeDeclaredValueIsSkippedAsItArrivesNotBuffered) {
-  context_.limits.max_value = 1000;
+  context_.limits.mc_item_max = 1000;
   const std::string head =
       Encode({.opcode = kSet, .key = "k", .extras = StoreExtras(0, 0)}, 0xffffffff);
   std::string out;
@@ -597,7 +601,7 @@ TEST_F(MemcachedBinarySessionTest, ARefusedValueEndingABatchIsSkippedAndServingG
   // value has arrived. The session must skip it at once: a connection calls
   // again only while the session is not mid-request, so waiting for bytes
   // already there would leave the noop unanswered.
-  context_.limits.max_value = 1000;
+  context_.limits.mc_item_max = 1000;
   Set("k", std::string(997, 'v'));
   const std::string get = Request(kGet, "k");
   const std::string refusal = Response(kSet, kTooBig, "Too large.");

@@ -297,7 +297,9 @@ TEST_F(MemcachedTextTest, BadCommandLines) {
   // A refused line's data block is read as a command, as memcached does.
   EXPECT_EQ(Send("set " + key251 + " 0 0 1\r\na\r\n"),
             "CLIENT_ERROR bad command line format\r\nERROR\r\n");
-  EXPECT_EQ(Send("set a\tb 0 0 1\r\na\r\n"), "CLIENT_ERROR bad command line format\r\nERROR\r\n");
+  // Lines split on spaces only: a tab is a key byte, as in memcached.
+  EXPECT_EQ(Send("set a\tb 0 0 1\r\na\r\nget a\tb\r\n"),
+            "STORED\r\nVALUE a\tb 0 1\r\na\r\nEND\r\n");
   EXPECT_EQ(Send("set a abc 0 1\r\na\r\nset a -1 0 1\r\na\r\nset a 0 0 -1\r\n"
                  "set a 0 0 2147483647\r\nset a 0 x 1\r\na\r\n"),
             "CLIENT_ERROR bad command line format\r\nERROR\r\n"
@@ -316,7 +318,7 @@ TEST_F(MemcachedTextTest, BadCommandLines) {
 }
 
 TEST_F(MemcachedTextTest, TooLargeValueIsSwallowedAndDropsTheOldItem) {
-  context_.limits.max_value = 10;
+  context_.limits.mc_item_max = 11;  // a 1-byte key and 10 bytes of value
   Send("set a 0 0 1\r\nz\r\nset b 0 0 1\r\nz\r\n");
   const std::string big(11, 'v');
   EXPECT_EQ(Send("set a 0 0 11\r\n" + big + "\r\nget a\r\n"),
@@ -326,11 +328,13 @@ TEST_F(MemcachedTextTest, TooLargeValueIsSwallowedAndDropsTheOldItem) {
   EXPECT_EQ(Send("set a 0 0 11 noreply\r\n" + big + "\r\nversion\r\n"),
             "VERSION 1.6.18\r\n");
   EXPECT_EQ(Send("set a 0 0 10\r\n" + big.substr(1) + "\r\n"), "STORED\r\n");
-  EXPECT_EQ(Send("append a 0 0 1\r\nx\r\n"), "SERVER_ERROR object too large for cache\r\n");
+  // An append past the limit is not stored, the item kept, as in memcached.
+  EXPECT_EQ(Send("append a 0 0 1\r\nx\r\nget a\r\n"),
+            "NOT_STORED\r\nVALUE a 0 10\r\n" + big.substr(1) + "\r\nEND\r\n");
 }
 
 TEST_F(MemcachedTextTest, OversizedLengthIsNeitherBufferedNorAllocated) {
-  context_.limits.max_value = 1024;
+  context_.limits.mc_item_max = 1024;
   std::string out;
   size_t consumed = 0;
   // The refusal comes before the data: the session takes every byte offered
@@ -353,7 +357,7 @@ TEST_F(MemcachedTextTest, OversizedLengthIsNeitherBufferedNorAllocated) {
 }
 
 TEST_F(MemcachedTextTest, SwallowEndsExactlyAfterTheBlock) {
-  context_.limits.max_value = 4;
+  context_.limits.mc_item_max = 5;
   EXPECT_EQ(FeedByteByByte(*session_, "set a 0 0 5\r\nabcde\r\nversion\r\n"),
             "SERVER_ERROR object too large for cache\r\nVERSION 1.6.18\r\n");
   EXPECT_FALSE(session_->MidRequest());
@@ -364,7 +368,7 @@ TEST_F(MemcachedTextTest, ARefusedBlockEndingABatchIsDiscardedAndServingGoesOn) 
   // data block has arrived. The session must take that block at once: a
   // connection calls again only while the session is not mid-request, so
   // waiting for bytes already there would leave the rest unanswered.
-  context_.limits.max_value = 1000;
+  context_.limits.mc_item_max = 1001;
   Send("set k 0 0 1000\r\n" + std::string(1000, 'v') + "\r\n");
   const size_t get_reply = ManyValues("k", std::string(1000, 'v'), 1).size() + strlen("END\r\n");
   constexpr std::string_view kRefusal = "SERVER_ERROR object too large for cache\r\n";
@@ -478,6 +482,7 @@ TEST_F(MemcachedTextTest, MidRequestWhileALineOrBlockIsPartial) {
 }
 
 TEST_F(MemcachedTextTest, RepliesStopAfterABatchAndResume) {
+  context_.limits.mc_item_max = 2 << 20;
   const std::string value(1 << 20, 'v');
   Send("set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n");
   std::string in;
@@ -521,6 +526,7 @@ TEST_F(MemcachedTextTest, AManyKeyGetReplyIsCutIntoBatchesAndResumed) {
 }
 
 TEST_F(MemcachedTextTest, AResumedGatKeepsItsExptimeAndCas) {
+  context_.limits.mc_item_max = 2 << 20;
   const std::string value(1 << 20, 'v');
   Send("set big 7 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nset s 0 0 1\r\ns\r\n");
   const std::string cas = std::to_string(CasOf("big"));
@@ -618,7 +624,7 @@ TEST_F(MemcachedTextTest, MetaSetErrorsSwallowTheBlockOnceItsLengthIsKnown) {
       "CLIENT_ERROR bad command line format\r\nMN\r\n");
   // q never hides an error.
   EXPECT_EQ(Send("ms m 2 q\r\nhix\r\nmn\r\n"), "CLIENT_ERROR bad data chunk\r\nERROR\r\nMN\r\n");
-  context_.limits.max_value = 1;
+  context_.limits.mc_item_max = 1;
   EXPECT_EQ(Send("ms m 2 q\r\nhi\r\nmn\r\n"), "SERVER_ERROR object too large for cache\r\nMN\r\n");
 }
 
