@@ -75,10 +75,30 @@ class ScaleOutTest : public ReplTest {
     return keys;
   }
 
-  // A memcached text request through the proxy: its reply line.
-  std::string ThroughProxy(RawConnection& conn, const std::string& request,
-                           std::string_view terminator = "\r\n") {
-    return TextExchange(conn, request, terminator);
+  // Sets the keys after:0 .. after:299 through the proxy while the second
+  // master is down; returns how many were refused (each with SERVER_ERROR).
+  int SetAfterKeysWhileTheSecondMasterIsDown() {
+    RawConnection conn(proxy_port_);
+    int failed = 0;
+    for (int i = 0; i < 300; ++i) {
+      const std::string reply =
+          TextExchange(conn, "set after:" + std::to_string(i) + " 0 0 1\r\nx\r\n");
+      if (reply == "STORED\r\n") continue;
+      ++failed;
+      EXPECT_EQ(reply.rfind("SERVER_ERROR", 0), 0u) << reply;
+    }
+    return failed;
+  }
+
+  // The after: keys on the first and third masters.
+  size_t AfterKeysOnTheLiveMasters() {
+    size_t found = 0;
+    for (int shard : {0, 2}) {
+      for (const std::string& key : Keys(masters_[shard]->port())) {
+        found += key.starts_with("after:");
+      }
+    }
+    return found;
   }
 
   static constexpr char kNutcracker[] = "/usr/sbin/nutcracker";
@@ -111,24 +131,11 @@ TEST_F(ScaleOutTest, EveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
 TEST_F(ScaleOutTest, WithoutEjectionOnlyTheDeadMastersKeysFail) {
   StartProxy();
   masters_[1]->Kill();
-  RawConnection conn(proxy_port_);
-  int failed = 0;
-  for (int i = 0; i < 300; ++i) {
-    const std::string reply =
-        ThroughProxy(conn, "set after:" + std::to_string(i) + " 0 0 1\r\nx\r\n");
-    if (reply == "STORED\r\n") continue;
-    ++failed;
-    EXPECT_EQ(reply.rfind("SERVER_ERROR", 0), 0u) << reply;
-  }
+  const int failed = SetAfterKeysWhileTheSecondMasterIsDown();
   // ketama gives each of the three shards about a third of the keys.
   EXPECT_GT(failed, 50);
   EXPECT_LT(failed, 150);
-  size_t stored = 0;
-  for (int shard : {0, 2}) {
-    for (const std::string& key : Keys(masters_[shard]->port()))
-      stored += key.starts_with("after:");
-  }
-  EXPECT_EQ(stored, 300u - failed);
+  EXPECT_EQ(AfterKeysOnTheLiveMasters(), 300u - failed);
 }
 
 // twemproxy's auto_eject_hosts (--eject): a master that fails is taken out of
@@ -146,32 +153,19 @@ TEST_F(ScaleOutTest, WithEjectionADeadMasterIsEjectedAndServesItsKeysAgainWhenBa
   const int second_port = masters_[1]->port();
   masters_[1]->Kill();
 
-  RawConnection conn(proxy_port_);
-  int failed = 0;
-  for (int i = 0; i < 300; ++i) {
-    const std::string reply =
-        ThroughProxy(conn, "set after:" + std::to_string(i) + " 0 0 1\r\nx\r\n");
-    if (reply != "STORED\r\n") {
-      ++failed;
-      EXPECT_EQ(reply.rfind("SERVER_ERROR", 0), 0u) << reply;
-    }
-  }
+  const int failed = SetAfterKeysWhileTheSecondMasterIsDown();
   // twemproxy may count the failure when it sees the connection close, before
   // any request: then no set fails at all.
   EXPECT_LE(failed, 2) << "sets failed after the dead master should have been ejected";
-  size_t after_keys = 0;
-  for (int shard : {0, 2}) {
-    for (const std::string& key : Keys(masters_[shard]->port()))
-      after_keys += key.starts_with("after:");
-  }
-  EXPECT_EQ(after_keys, 300u - failed)
+  EXPECT_EQ(AfterKeysOnTheLiveMasters(), 300u - failed)
       << "every set acknowledged while it was out is on the others";
 
   masters_[1] = StartServer(Name("master", 1), 2, 0, second_port);
+  RawConnection conn(proxy_port_);
   EXPECT_TRUE(Eventually(
       15,
       [&] {
-        return ThroughProxy(conn, "get " + old_key + "\r\n", "END\r\n").starts_with("VALUE ");
+        return TextExchange(conn, "get " + old_key + "\r\n", "END\r\n").starts_with("VALUE ");
       }))
       << old_key << " is not served again after its master came back";
 }
