@@ -29,7 +29,7 @@ done
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/bench_common.sh"
 TUNING='#msiz=1g#bnum=4000000'
 
 # wait_port PORT: until something accepts connections there

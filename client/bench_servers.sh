@@ -2,7 +2,7 @@
 # $THREADS worker threads) and Debian's memcached (-t $THREADS, -m 1024) on
 # free loopback ports in a scratch directory that is removed, with both
 # servers, when the script exits. Sets work, TT_PORT, TT_PID, MC_PORT, MC_PID
-# and defines median FILE KEY. REQUIRES: BUILD and THREADS set; TT_ARGS="-ulog"
+# and defines median FILE KEY (bench_common.sh). REQUIRES: BUILD and THREADS set; TT_ARGS="-ulog"
 # gives ttserver an update log (sid 1). The database is bench.kch$TT_TUNING:
 # by default a 1 GiB memory map (memcached gets 1 GiB too) and 4M buckets,
 # since Kyoto Cabinet's default 64 MiB map makes every access beyond it a
@@ -12,7 +12,7 @@ for bin in "$BUILD/ttserver/ttserver" /usr/bin/memcached; do
 done
 
 work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/bench_common.sh"
 TT_PORT=$(free_port)
 MC_PORT=$(free_port)
 TT_EXTRA=()
@@ -28,8 +28,3 @@ memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$MC_PORT" -U 0 -t "$THREADS" -m 1024 
 MC_PID=$!
 trap 'kill $TT_PID $MC_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 sleep 0.5
-
-# median FILE KEY → the median of KEY=value over the lines of FILE
-median() {
-  grep -o "$2=[0-9.]*" "$1" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}

@@ -22,7 +22,7 @@ done
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/bench_common.sh"
 shards=()
 for n in 1 2 3; do
   port=$(free_port)
@@ -43,9 +43,6 @@ sleep 1
 run() {
   "$TTBENCH" --host 127.0.0.1 --port "$2" --protocol memcached --mode "$3" --conns "$CONNS" \
     --value-size 100 --requests "$REQUESTS" | grep '=' | tail -n 1 >>"$work/$1-$3"
-}
-median() {
-  grep -o "$2=[0-9.]*" "$1" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
 for rep in $(seq 1 "$REPS"); do
