@@ -62,7 +62,11 @@ Status ValueCursor::Next(std::string* key, std::string* payload, ValueMeta* meta
 }
 
 Engine::Engine(const Options& options)
-    : store_(options.store), ulog_(options.ulog), clock_(options.clock), sid_(options.sid) {}
+    : store_(options.store),
+      ulog_(options.ulog),
+      clock_(options.clock),
+      sid_(options.sid),
+      schedule_max_(options.expiry_schedule_max) {}
 
 size_t Engine::StripeIndex(std::string_view key) {
   return std::hash<std::string_view>{}(key) % kStripes;
@@ -275,11 +279,11 @@ Status Engine::StoreLocked(std::string_view key, const Origin& origin, std::stri
   if (!s.ok()) return s;
   ValueMeta meta = wanted;
   meta.version = ts;
-  if (meta.expires_at != 0) expiring_writes_.fetch_add(1, std::memory_order_relaxed);
   std::string envelope;
   EncodeEnvelope(meta, payload, &envelope);
   s = store_->Set(key, envelope);
   if (!s.ok()) return Compensate(key, origin, s);
+  if (meta.expires_at != 0) ScheduleLocked(key, meta.expires_at);
   if (written != nullptr) *written = meta;
   return Status::Ok();
 }
@@ -321,10 +325,11 @@ Status Engine::Reapply(const UlogRecord& record) {
       std::lock_guard lock(StripeOf(body.key));
       ValueMeta meta = body.meta;  // all zero for a put
       meta.version = record.ts;
-      if (meta.expires_at != 0) expiring_writes_.fetch_add(1, std::memory_order_relaxed);
       std::string envelope;
       EncodeEnvelope(meta, body.value, &envelope);
-      return store_->Set(body.key, envelope);
+      s = store_->Set(body.key, envelope);
+      if (s.ok() && meta.expires_at != 0) ScheduleLocked(body.key, meta.expires_at);
+      return s;
     }
     case kCmdOut: {
       std::lock_guard lock(StripeOf(body.key));
@@ -333,7 +338,9 @@ Status Engine::Reapply(const UlogRecord& record) {
     }
     case kCmdVanish: {
       AllStripesLock lock(stripes_);
-      return store_->Clear();
+      s = store_->Clear();
+      ClearSchedulesLocked();
+      return s;
     }
     case kCmdSync:
     case kCmdOptimize:
@@ -380,25 +387,64 @@ bool Engine::PurgeIfExpired(std::string_view key) {
   return true;
 }
 
+void Engine::ScheduleLocked(std::string_view key, int64_t expires_at) {
+  ExpirySchedule& schedule = schedules_[StripeIndex(key)];
+  if (!schedule.Holds(key)) {
+    if (scheduled_.load(std::memory_order_relaxed) >= schedule_max_) {
+      unscheduled_writes_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    scheduled_.fetch_add(1, std::memory_order_relaxed);
+  }
+  schedule.Note(key, expires_at);
+}
+
+void Engine::ClearSchedulesLocked() {
+  for (ExpirySchedule& schedule : schedules_) schedule.Clear();
+  scheduled_.store(0, std::memory_order_relaxed);
+  unscheduled_writes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t Engine::ExpireDue() {
+  const int64_t now = NowSeconds();
+  uint64_t purged = 0;
+  std::vector<std::string> due;
+  for (size_t stripe = 0; stripe < kStripes; ++stripe) {
+    due.clear();
+    {
+      std::lock_guard lock(stripes_[stripe]);
+      schedules_[stripe].TakeDue(now, &due);
+    }
+    scheduled_.fetch_sub(due.size(), std::memory_order_relaxed);
+    // Re-checked under the stripe: a key rewritten since without an expiry stays.
+    for (const std::string& key : due) purged += PurgeIfExpired(key) ? 1 : 0;
+  }
+  return purged;
+}
+
 uint64_t Engine::SweepExpired(const std::function<bool()>& stop) {
-  const uint64_t writes_at_start = expiring_writes_.load(std::memory_order_relaxed);
-  // Nothing with an expiry was written since a sweep found none: a database
-  // that memcached clients never gave an expiry is not read every interval.
-  if (writes_at_start == clean_after_writes_) return 0;
+  const uint64_t unscheduled_at_start = unscheduled_writes_.load(std::memory_order_relaxed);
+  // Every value with an expiry written since a sweep last left none behind
+  // is in a schedule: a database whose expiring keys the schedule holds (or
+  // that memcached clients never gave an expiry) is not read every interval.
+  if (unscheduled_at_start == clean_after_writes_) return 0;
   // Collect first, purge after: a cursor must not walk a database that it
   // is changing, and each purge re-checks the value under its stripe.
   constexpr size_t kBatch = 1024;
   std::unique_ptr<StoreCursor> cursor = store_->NewCursor();
   if (!cursor->Jump().ok()) return 0;
-  uint64_t purged = 0, expiring = 0;
+  uint64_t purged = 0;
+  bool left_unscheduled = false;
   std::vector<std::string> expired;
+  std::vector<std::pair<std::string, int64_t>> later;
   std::string key, stored;
   const int64_t now = NowSeconds();
   bool more = true;
   while (more) {
     if (stop && stop()) return purged;
     expired.clear();
-    while (expired.size() < kBatch) {
+    later.clear();
+    while (expired.size() + later.size() < kBatch) {
       if (!cursor->Next(&key, &stored).ok()) {
         more = false;
         break;
@@ -406,14 +452,27 @@ uint64_t Engine::SweepExpired(const std::function<bool()>& stop) {
       ValueMeta meta;
       std::string_view payload;
       if (!DecodeEnvelope(stored, &meta, &payload) || meta.expires_at == 0) continue;
-      ++expiring;
-      if (IsExpired(meta, now)) expired.push_back(key);
+      if (IsExpired(meta, now)) {
+        expired.push_back(key);
+      } else {
+        later.emplace_back(key, meta.expires_at);
+      }
     }
     for (const std::string& k : expired) purged += PurgeIfExpired(k) ? 1 : 0;
+    for (const auto& [k, expires_at] : later) {
+      std::lock_guard lock(StripeOf(k));
+      // A key held already was noted by a write, newer than what was read here.
+      if (schedules_[StripeIndex(k)].Holds(k)) continue;
+      if (scheduled_.load(std::memory_order_relaxed) >= schedule_max_) {
+        left_unscheduled = true;
+        continue;
+      }
+      ScheduleLocked(k, expires_at);
+    }
   }
-  // Values that will expire later keep the sweep going; none left ends it
-  // until the next write with an expiry.
-  clean_after_writes_ = expiring == purged ? writes_at_start : kNeverClean;
+  // A value with an expiry left out of the schedules keeps the sweep going;
+  // none left ends it until the next write the schedules cannot take.
+  clean_after_writes_ = left_unscheduled ? kNeverClean : unscheduled_at_start;
   return purged;
 }
 
@@ -513,6 +572,7 @@ Status Engine::Vanish(const Origin& origin) {
   Status clear;
   Status s = WholeDatabase(origin, VanishBody(), [this, &clear] {
     clear = store_->Clear();
+    ClearSchedulesLocked();
     if (!clear.ok()) LogError("vanish failed part-way and is logged anyway: ", clear.ToString());
     return Status::Ok();
   });

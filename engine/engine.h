@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "engine/expiry_schedule.h"
 #include "partition/envelope.h"
 #include "partition/store.h"
 #include "ulog/record.h"
@@ -102,6 +103,9 @@ class Engine {
     UlogWriter* ulog = nullptr;      // optional (no update log), not owned
     TimestampClock* clock = nullptr; // REQUIRED, not owned; shared with `ulog`
     uint16_t sid = 0;                // this server's id (records of local writes)
+    // The most keys with an expiry held in the expiry schedule (ExpireDue);
+    // the periodic sweep finds the others.
+    size_t expiry_schedule_max = 1000000;
   };
   explicit Engine(const Options& options);
 
@@ -182,17 +186,29 @@ class Engine {
   Status Reapply(const UlogRecord& record);
 
   // ---- expiry (design.md §4) ----
+  // Every value written with an expiry is noted in an in-memory schedule
+  // (expiry_schedule.h), up to Options::expiry_schedule_max keys; ExpireDue,
+  // run each second, removes the keys that are due. The sweep walks the
+  // database for the rest: keys noted before a restart or past the limit.
+  //
   // Removes `key` if its value has expired (re-checked under the key's
   // stripe). Not logged: an expired value reads as absent everywhere, and the
   // log's record of it carries the same absolute expiry. True if removed.
   bool PurgeIfExpired(std::string_view key);
-  // Walks the whole database and purges every expired value (the background
-  // sweep). Returns how many were removed. Runs without holding stripes
-  // between keys, so writes go on meanwhile; returns early once `stop`
-  // (checked every 1024 records) says so. Once a sweep finds no value with
-  // an expiry at all, later sweeps return at once until a value with an
-  // expiry is written. One caller at a time.
+  // Purges every scheduled key whose expiry has come (each re-checked: one
+  // since rewritten without an expiry stays). Returns how many were removed.
+  // Thread-safe; takes each stripe briefly.
+  uint64_t ExpireDue();
+  // Walks the whole database, purges every expired value and schedules the
+  // values with a later expiry that the schedule does not hold yet (the
+  // background sweep). Returns how many were removed. Runs without holding
+  // stripes between keys, so writes go on meanwhile; returns early once
+  // `stop` (checked every 1024 records) says so. Once a sweep finds no value
+  // with an expiry that it could not schedule, later sweeps return at once
+  // until a value with an expiry goes unscheduled. One caller at a time.
   uint64_t SweepExpired(const std::function<bool()>& stop = nullptr);
+  // Keys the expiry schedule holds now.
+  size_t ScheduledExpiries() const { return scheduled_.load(std::memory_order_relaxed); }
   // Expired values removed so far, by reads that met them and by sweeps.
   uint64_t ExpiredPurged() const { return expired_purged_.load(std::memory_order_relaxed); }
 
@@ -280,10 +296,23 @@ class Engine {
   uint16_t sid_;
   std::array<std::mutex, kStripes> stripes_;
   std::atomic<uint64_t> expired_purged_{0};
-  // Writes (and re-applied records) of a value with an expiry, so far.
-  std::atomic<uint64_t> expiring_writes_{0};
-  // expiring_writes_ as it was when a sweep last found no value with an
-  // expiry; kNeverClean until then. Used by SweepExpired's caller only.
+  // One expiry schedule per stripe, guarded by that stripe's mutex; the
+  // number of keys they hold together, and its limit.
+  std::array<ExpirySchedule, kStripes> schedules_;
+  std::atomic<size_t> scheduled_{0};
+  size_t schedule_max_;
+  // Notes `key`'s expiry in its stripe's schedule, unless the schedule is
+  // full (then counts an unscheduled write). REQUIRES: the key's stripe is held.
+  void ScheduleLocked(std::string_view key, int64_t expires_at);
+  // Empties every schedule (the database was cleared); a later sweep finds
+  // whatever a partly failed clear left. REQUIRES: every stripe is held.
+  void ClearSchedulesLocked();
+  // Writes (and re-applied records) of a value with an expiry that no
+  // schedule took, so far.
+  std::atomic<uint64_t> unscheduled_writes_{0};
+  // unscheduled_writes_ as it was when a sweep last found no value with an
+  // expiry left unscheduled; kNeverClean until then. Used by SweepExpired's
+  // caller only.
   static constexpr uint64_t kNeverClean = UINT64_MAX;
   uint64_t clean_after_writes_ = kNeverClean;
 };

@@ -38,6 +38,7 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "max-conns", "idle-timeout",
                                                            "metrics-port",
                                                            "expiry-sweep-interval",
+                                                           "expiry-schedule-max",
                                                            "version",   "help"};
   return names;
 }
@@ -98,7 +99,7 @@ struct RawOptions {
   std::string host, port, thnum, tout, pid, log, ulog, ulim, sid, mhost, mport, rts, mul;
   std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
   std::string mc_item_max;
-  std::string metrics_port, expiry_sweep_interval;
+  std::string metrics_port, expiry_sweep_interval, expiry_schedule_max;
   std::string ulog_retain, ulog_retain_hold, ulog_retain_interval;
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
@@ -178,9 +179,15 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->default_str("0")
       ->type_name("NUM");
   app.add_option("--expiry-sweep-interval", raw.expiry_sweep_interval,
-                 "seconds between sweeps that remove expired memcached items (0 = reads only)")
+                 "seconds between walks of the database for expired items the expiry schedule "
+                 "does not hold (0 = none)")
       ->default_str("60")
       ->type_name("SECONDS");
+  app.add_option("--expiry-schedule-max", raw.expiry_schedule_max,
+                 "most keys with an expiry kept in memory to remove each within a second of "
+                 "its expiry (about 150 bytes each)")
+      ->default_str("1000000")
+      ->type_name("NUM");
   app.add_option("--max-key", raw.max_key, "longest key accepted")
       ->default_str("1m")
       ->type_name("SIZE");
@@ -317,6 +324,12 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
              .ok()) {
       return s;
     }
+  }
+  if (given("--expiry-schedule-max")) {
+    if (!(s = IntOption("--expiry-schedule-max", raw.expiry_schedule_max, 0, INT64_MAX, &v)).ok()) {
+      return s;
+    }
+    out->expiry_schedule_max = static_cast<size_t>(v);
   }
   if (given("--sid")) {
     if (!(s = IntOption("-sid", raw.sid, 0, INT64_MAX, &v)).ok()) return s;

@@ -61,9 +61,14 @@ struct ServerOptions {
   // --metrics-port: TCP port on `host` serving the Prometheus page at
   // GET /metrics (on its own port, so no key of the data port is taken); 0 = none.
   int metrics_port = 0;
-  // --expiry-sweep-interval: seconds between background sweeps that remove
-  // expired memcached items; 0 = expired items are removed only when read.
+  // --expiry-sweep-interval: seconds between background walks of the
+  // database that remove expired items and schedule the expiring ones the
+  // expiry schedule does not hold (those written before a start, or past
+  // --expiry-schedule-max); the first walk is at start; 0 = none.
   double expiry_sweep_interval_s = 60;
+  // --expiry-schedule-max: the most keys with an expiry held in memory, each
+  // removed within a second of its expiry (Engine::ExpireDue).
+  size_t expiry_schedule_max = 1000000;
   // -sid: this server's id, 1..65535; 0 = none (no update log, no master).
   uint16_t sid = 0;
   // -mhost / -mport: replication master; empty host = not a slave.

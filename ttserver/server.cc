@@ -103,6 +103,7 @@ Status Server::OpenData() {
   engine_options.ulog = ulog_.get();
   engine_options.clock = &clock_;
   engine_options.sid = options_.sid;
+  engine_options.expiry_schedule_max = options_.expiry_schedule_max;
   engine_ = std::make_unique<Engine>(engine_options);
   if (ulog_ == nullptr) {
     if (!opened.unclean.empty()) {
@@ -348,7 +349,8 @@ void Server::HousekeepingLoop() {
   const bool checkpoints = ulog_ != nullptr && options_.checkpoint_interval_s > 0;
   const bool sweeps = options_.expiry_sweep_interval_s > 0;
   Clock::time_point next_checkpoint = Clock::now() + Every(options_.checkpoint_interval_s);
-  Clock::time_point next_sweep = Clock::now() + Every(options_.expiry_sweep_interval_s);
+  // The first sweep at start schedules the expiring keys written before it.
+  Clock::time_point next_sweep = Clock::now();
   const bool retention = ulog_ != nullptr && options_.ulog_retain.any();
   Clock::time_point next_retention = Clock::now();  // the first pass at start
   auto stopping = [this] {
@@ -357,9 +359,12 @@ void Server::HousekeepingLoop() {
   };
   std::unique_lock lock(housekeeping_mu_);
   while (!stopping_) {
-    // Wake at the next second, or exactly at a scheduled flush_all's
-    // deadline: items written after it must survive, older ones not be read.
-    auto wake = std::chrono::system_clock::now() + std::chrono::seconds(1);
+    // Wake just after the next whole second, when the keys expiring at it
+    // are due, or exactly at a scheduled flush_all's deadline: items written
+    // after it must survive, older ones not be read.
+    std::chrono::system_clock::time_point wake =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+        std::chrono::milliseconds(1001);
     if (const int64_t deadline = memcache_.flush_deadline(); deadline != 0) {
       wake = std::min(wake, std::chrono::system_clock::time_point(std::chrono::seconds(deadline)));
     }
@@ -370,6 +375,9 @@ void Server::HousekeepingLoop() {
     if (memcache_.TakeDueFlush(static_cast<int64_t>(time(nullptr)))) {
       Status s = engine_->Vanish();
       if (!s.ok()) LogError("delayed flush_all failed: ", s.ToString());
+    }
+    if (uint64_t expired = engine_->ExpireDue(); expired > 0) {
+      LogDebug("removed ", expired, " expired items");
     }
     if (checkpoints && Clock::now() >= next_checkpoint) {
       Status s = engine_->Checkpoint();

@@ -173,20 +173,77 @@ TEST_F(EngineTest, ByteChangesKeepMemcachedFlagsAndExpiry) {
   EXPECT_EQ(read.flags, 0u) << "put replaces the metadata";
 }
 
-TEST_F(EngineTest, SweepRemovesExpiredValuesAndSkipsADatabaseWithoutExpiries) {
+TEST_F(EngineTest, ExpireDueRemovesScheduledKeysWithoutReadingThem) {
   ASSERT_TRUE(engine_->Put("plain", "v").ok());
-  EXPECT_EQ(engine_->SweepExpired(), 0u);
-  // Found no value with an expiry: the next sweep does not walk at all, so
-  // even a stop request that would end a walk is never asked.
-  bool asked = false;
-  EXPECT_EQ(engine_->SweepExpired([&asked] { return asked = true; }), 0u);
-  EXPECT_FALSE(asked);
   ASSERT_TRUE(engine_->PutWithMeta("gone", "v", ValueMeta{.expires_at = 1}).ok());
   ASSERT_TRUE(engine_->PutWithMeta("later", "v", ValueMeta{.expires_at = 4000000000}).ok());
-  EXPECT_EQ(engine_->SweepExpired(), 1u);
+  EXPECT_EQ(engine_->Count(), 3u) << "an expired value stays stored until it is purged";
+  EXPECT_EQ(engine_->ScheduledExpiries(), 2u);
+  EXPECT_EQ(engine_->ExpireDue(), 1u);
   EXPECT_EQ(engine_->Count(), 2u);
   EXPECT_EQ(engine_->ExpiredPurged(), 1u);
-  EXPECT_EQ(engine_->SweepExpired([] { return true; }), 0u) << "a stop request ends the walk";
+  EXPECT_EQ(engine_->ScheduledExpiries(), 1u) << "\"later\" waits for its time";
+  EXPECT_EQ(engine_->ExpireDue(), 0u);
+}
+
+TEST_F(EngineTest, ExpireDueFollowsTheNewestWriteOfAKey) {
+  // Rewritten without an expiry: the scheduled time comes, the value stays.
+  ASSERT_TRUE(engine_->PutWithMeta("persisted", "v", ValueMeta{.expires_at = 1}).ok());
+  ASSERT_TRUE(engine_->Put("persisted", "kept").ok());
+  // A later expiry replaces an earlier one, and the reverse.
+  ASSERT_TRUE(engine_->PutWithMeta("extended", "v", ValueMeta{.expires_at = 1}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("extended", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("shortened", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("shortened", "v", ValueMeta{.expires_at = 1}).ok());
+  EXPECT_EQ(engine_->ScheduledExpiries(), 3u) << "one entry per key";
+  EXPECT_EQ(engine_->ExpireDue(), 1u);
+  EXPECT_EQ(GetOr("persisted"), "kept");
+  EXPECT_EQ(GetOr("extended"), "v");
+  EXPECT_EQ(GetOr("shortened"), "<absent>");
+  EXPECT_EQ(engine_->Count(), 2u);
+  EXPECT_EQ(engine_->ScheduledExpiries(), 1u);
+}
+
+TEST_F(EngineTest, VanishEmptiesTheExpirySchedule) {
+  ASSERT_TRUE(engine_->PutWithMeta("k", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  ASSERT_TRUE(engine_->Vanish().ok());
+  EXPECT_EQ(engine_->ScheduledExpiries(), 0u);
+}
+
+TEST_F(EngineTest, SweepPurgesAndSchedulesWhatTheScheduleDoesNotHold) {
+  // Values written before this engine existed (a restart) are in no schedule.
+  ASSERT_TRUE(engine_->Put("plain", "v").ok());
+  ASSERT_TRUE(engine_->PutWithMeta("gone", "v", ValueMeta{.expires_at = 1}).ok());
+  ASSERT_TRUE(engine_->PutWithMeta("later", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  Engine restarted(Engine::Options{
+      .store = store_.get(), .ulog = ulog_.get(), .clock = &clock_, .sid = 9});
+  EXPECT_EQ(restarted.ExpireDue(), 0u) << "nothing scheduled yet";
+  EXPECT_EQ(restarted.SweepExpired(), 1u);
+  EXPECT_EQ(restarted.Count(), 2u);
+  EXPECT_EQ(restarted.ScheduledExpiries(), 1u) << "\"later\" is scheduled";
+  // Every expiring value is scheduled: the next sweep does not walk at all,
+  // so even a stop request that would end a walk is never asked.
+  bool asked = false;
+  EXPECT_EQ(restarted.SweepExpired([&asked] { return asked = true; }), 0u);
+  EXPECT_FALSE(asked);
+}
+
+TEST_F(EngineTest, SweepKeepsWalkingWhileTheScheduleIsFull) {
+  Engine small(Engine::Options{.store = store_.get(),
+                               .ulog = ulog_.get(),
+                               .clock = &clock_,
+                               .sid = 9,
+                               .expiry_schedule_max = 1});
+  ASSERT_TRUE(small.PutWithMeta("first", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  ASSERT_TRUE(small.PutWithMeta("second", "v", ValueMeta{.expires_at = 4000000000}).ok());
+  ASSERT_TRUE(small.PutWithMeta("gone", "v", ValueMeta{.expires_at = 1}).ok());
+  EXPECT_EQ(small.ScheduledExpiries(), 1u);
+  EXPECT_EQ(small.ExpireDue(), 0u) << "\"gone\" did not fit in the schedule";
+  EXPECT_EQ(small.SweepExpired(), 1u) << "the sweep finds it";
+  bool asked = false;
+  EXPECT_EQ(small.SweepExpired([&asked] { return asked = true; }), 0u);
+  EXPECT_TRUE(asked) << "\"second\" is still unscheduled, so sweeps go on walking";
+  EXPECT_EQ(small.SweepExpired([] { return true; }), 0u) << "a stop request ends the walk";
 }
 
 TEST_F(EngineTest, ReplicatedWritesKeepTheirOrigin) {

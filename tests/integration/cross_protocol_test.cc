@@ -307,6 +307,62 @@ TEST_P(RestartTest, FlagsExpiryAndCasSurvive) {
   EXPECT_TRUE(McGets(conn, "keep"));
 }
 
+// The number of records, asked through the binary protocol (it reads no key).
+uint64_t RecordCount(int port) {
+  RemoteDB db;
+  uint64_t count = UINT64_MAX;
+  EXPECT_TRUE(db.Open("127.0.0.1", port, 10).ok());
+  EXPECT_TRUE(db.Rnum(&count).ok());
+  return count;
+}
+
+// Polls the record count until it is `wanted` or 15 seconds have passed;
+// returns the last count. An expired key should leave within about a second.
+uint64_t AwaitRecordCount(int port, uint64_t wanted) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  uint64_t count = RecordCount(port);
+  while (count != wanted && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    count = RecordCount(port);
+  }
+  return count;
+}
+
+TEST(ExpiryTest, ExpiredKeysLeaveTheDatabaseWithoutBeingRead) {
+  SKIP_UNLESS_TTSERVER();
+  TempDir dir;
+  auto server = StartTtserver(dir, UlogArgs(dir));
+  ASSERT_TRUE(server->started());
+  {
+    RawConnection conn(server->port());
+    EXPECT_EQ(TextExchange(conn, "set memcached 0 1 1\r\nv\r\n"), "STORED\r\n");
+    EXPECT_EQ(TextExchange(conn, "SET redis v EX 1\r\n"), "+OK\r\n");
+    EXPECT_EQ(TextExchange(conn, "set stays 0 0 1\r\nv\r\n"), "STORED\r\n");
+  }
+  // The default sweep interval is a minute: only the expiry schedule removes
+  // them this soon.
+  EXPECT_EQ(AwaitRecordCount(server->port(), 1), 1u)
+      << "keys with a 1-second TTL still stored (rnum) long after they expired";
+}
+
+TEST(ExpiryTest, KeysWrittenBeforeARestartLeaveAfterIt) {
+  SKIP_UNLESS_TTSERVER();
+  TempDir dir;
+  std::vector<std::string> args = UlogArgs(dir);
+  auto server = StartTtserver(dir, args);
+  ASSERT_TRUE(server->started());
+  {
+    RawConnection conn(server->port());
+    EXPECT_EQ(TextExchange(conn, "set soon 0 2 1\r\nv\r\n"), "STORED\r\n");
+    EXPECT_EQ(TextExchange(conn, "set stays 0 0 1\r\nv\r\n"), "STORED\r\n");
+  }
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
+  auto restarted = StartTtserver(dir, args);
+  ASSERT_TRUE(restarted->started());
+  EXPECT_EQ(AwaitRecordCount(restarted->port(), 1), 1u)
+      << "a key with a 2-second TTL written before the restart is still stored";
+}
+
 INSTANTIATE_TEST_SUITE_P(StopSignals, RestartTest, ::testing::Values(SIGTERM, SIGKILL),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return std::string(info.param == SIGKILL ? "KillNine" : "Sigterm");

@@ -131,10 +131,12 @@ TEST(ServerOptionsTest, OurOptionsWorkWithOneAndTwoDashes) {
                                  "0.25", dash + "max-key", "4k", dash + "max-value", "2m",
                                  dash + "max-conns", "50", dash + "idle-timeout", "30",
                                  dash + "checkpoint-interval", "0", dash + "metrics-port", "9150",
-                                 dash + "expiry-sweep-interval", "5"});
+                                 dash + "expiry-sweep-interval", "5",
+                                 dash + "expiry-schedule-max", "2000"});
     EXPECT_EQ(o.ulog_sync, UlogSync::kInterval);
     EXPECT_EQ(o.metrics_port, 9150);
     EXPECT_DOUBLE_EQ(o.expiry_sweep_interval_s, 5);
+    EXPECT_EQ(o.expiry_schedule_max, 2000u);
     EXPECT_DOUBLE_EQ(o.checkpoint_interval_s, 0);
     EXPECT_DOUBLE_EQ(o.ulog_sync_interval_s, 0.25);
     EXPECT_EQ(o.limits.max_key, 4096u);
