@@ -181,25 +181,18 @@ Outcome PExpireAt(Call& call);
 Outcome PExpireTime(Call& call);
 Outcome Persist(Call& call);
 Outcome PTtl(Call& call);
-Outcome RandomKey(Call& call);
 Outcome Rename(Call& call);
 Outcome RenameNx(Call& call);
-Outcome Scan(Call& call);
 Outcome Ttl(Call& call);
 Outcome Type(Call& call);
 
 // Connection and server (resp_server_commands.cc).
 Outcome Command(Call& call);
-Outcome ConfigCommand(Call& call);
 Outcome Echo(Call& call);
 Outcome Hello(Call& call);
-Outcome LastSave(Call& call);
 Outcome Ping(Call& call);
 Outcome Quit(Call& call);
-Outcome Role(Call& call);
-Outcome Save(Call& call);
 Outcome Select(Call& call);
-Outcome Time(Call& call);
 
 // Transactions (resp_transaction.cc).
 Outcome Discard(Call& call);

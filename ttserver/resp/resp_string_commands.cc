@@ -22,6 +22,12 @@ constexpr std::string_view kNanOrInfinity = "ERR increment would produce NaN or 
 // Redis's longest number text for INCRBYFLOAT (MAX_LONG_DOUBLE_CHARS).
 constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 
+// Keeps a value's flags and expiry (APPEND, INCR, SETRANGE).
+ValueMeta KeptMeta(const Current& current) {
+  if (!current.exists) return {};
+  return {.flags = current.meta.flags, .expires_at = current.meta.expires_at};
+}
+
 // Appends the bulk reply of `key`'s value, or null, and counts a get; on a
 // failure of the store appends nothing and returns it.
 Status AppendValue(Call& call, std::string_view key) {
@@ -52,21 +58,43 @@ struct SetOptions {
   bool absolute = false;
 };
 
+// SET's and GETEX's expiry options: when args[*j] is EX, PX, EXAT or PXAT,
+// sets *is_expiry and takes the time that follows into *options (moving
+// *j onto it); false when `blocked` (KEEPTTL, PERSIST), when the time is
+// missing, or when another form came before (the same form may repeat:
+// the last counts).
+bool TakeExpiryOption(const std::vector<std::string_view>& args, size_t* j, bool blocked,
+                      SetOptions* options, bool* is_expiry) {
+  static constexpr struct {
+    std::string_view name;
+    TimeUnit unit;
+    bool absolute;
+  } kForms[] = {{"ex", TimeUnit::kSeconds, false},
+                {"px", TimeUnit::kMilliseconds, false},
+                {"exat", TimeUnit::kSeconds, true},
+                {"pxat", TimeUnit::kMilliseconds, true}};
+  *is_expiry = false;
+  for (const auto& form : kForms) {
+    if (!EqualsIgnoreCase(args[*j], form.name)) continue;
+    *is_expiry = true;
+    if (blocked || *j + 1 >= args.size()) return false;
+    if (options->expire && (options->unit != form.unit || options->absolute != form.absolute)) {
+      return false;
+    }
+    options->expire = args[++*j];
+    options->unit = form.unit;
+    options->absolute = form.absolute;
+    return true;
+  }
+  return true;
+}
+
 bool ParseSetOptions(const std::vector<std::string_view>& args, SetOptions* options) {
   for (size_t j = 3; j < args.size(); ++j) {
     const std::string_view option = args[j];
-    const bool has_next = j + 1 < args.size();
-    // Each expiry form may repeat (the last wins) but not mix with another or KEEPTTL.
-    auto expiry_form = [&](TimeUnit unit, bool absolute) {
-      if (options->keep_ttl || !has_next) return false;
-      if (options->expire && (options->unit != unit || options->absolute != absolute)) {
-        return false;
-      }
-      options->expire = args[++j];
-      options->unit = unit;
-      options->absolute = absolute;
-      return true;
-    };
+    bool is_expiry = false;
+    if (!TakeExpiryOption(args, &j, options->keep_ttl, options, &is_expiry)) return false;
+    if (is_expiry) continue;
     if (EqualsIgnoreCase(option, "nx") && !options->xx) {
       options->nx = true;
     } else if (EqualsIgnoreCase(option, "xx") && !options->nx) {
@@ -75,14 +103,6 @@ bool ParseSetOptions(const std::vector<std::string_view>& args, SetOptions* opti
       options->get = true;
     } else if (EqualsIgnoreCase(option, "keepttl") && !options->expire) {
       options->keep_ttl = true;
-    } else if (EqualsIgnoreCase(option, "ex")) {
-      if (!expiry_form(TimeUnit::kSeconds, false)) return false;
-    } else if (EqualsIgnoreCase(option, "px")) {
-      if (!expiry_form(TimeUnit::kMilliseconds, false)) return false;
-    } else if (EqualsIgnoreCase(option, "exat")) {
-      if (!expiry_form(TimeUnit::kSeconds, true)) return false;
-    } else if (EqualsIgnoreCase(option, "pxat")) {
-      if (!expiry_form(TimeUnit::kMilliseconds, true)) return false;
     } else {
       return false;
     }
@@ -219,8 +239,7 @@ Outcome AddInteger(Call& call, int64_t delta) {
       return Change::Keep();
     }
     sum = value + delta;
-    ValueMeta meta;
-    if (current.exists) meta = {.flags = current.meta.flags, .expires_at = current.meta.expires_at};
+    const ValueMeta meta = KeptMeta(current);
     return Change::Set(std::to_string(sum), meta);
   });
   if (!s.ok()) {
@@ -247,6 +266,20 @@ bool ParseLongDouble(std::string_view text, long double* value) {
   if (errno == ERANGE && (std::isinf(parsed) || parsed == 0)) return false;
   if (std::isnan(parsed)) return false;
   *value = parsed;
+  return true;
+}
+
+// GETEX's options: at most one of EX PX EXAT PXAT (each may repeat, the
+// last one counting) or PERSIST. False on a syntax error.
+bool ParseGetExOptions(const std::vector<std::string_view>& args, SetOptions* options,
+                       bool* persist) {
+  for (size_t j = 2; j < args.size(); ++j) {
+    bool is_expiry = false;
+    if (!TakeExpiryOption(args, &j, *persist, options, &is_expiry)) return false;
+    if (is_expiry) continue;
+    if (!EqualsIgnoreCase(args[j], "persist") || options->expire) return false;
+    *persist = true;
+  }
   return true;
 }
 
@@ -400,8 +433,7 @@ Outcome Append(Call& call) {
     joined.append(current.payload).append(tail);
     length = joined.size();
     // A value's flags and expiry stay, as Redis keeps a key's TTL.
-    ValueMeta meta;
-    if (current.exists) meta = {.flags = current.meta.flags, .expires_at = current.meta.expires_at};
+    const ValueMeta meta = KeptMeta(current);
     return Change::Set(std::move(joined), meta);
   });
   if (!s.ok() || too_large) Count(stats.put_miss);
@@ -473,8 +505,7 @@ Outcome IncrByFloat(Call& call) {
       return Change::Keep();
     }
     sum = FormatLongDouble(value);
-    ValueMeta meta;
-    if (current.exists) meta = {.flags = current.meta.flags, .expires_at = current.meta.expires_at};
+    const ValueMeta meta = KeptMeta(current);
     return Change::Set(sum, meta);
   });
   if (!s.ok()) {
@@ -483,6 +514,126 @@ Outcome IncrByFloat(Call& call) {
     call.Error(error);
   } else {
     AppendBulk(call.out, sum);
+  }
+  return {};
+}
+
+// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: GET, then the
+// expiry changed (a time already past removes the key, as Redis does).
+Outcome GetEx(Call& call) {
+  SetOptions options;
+  bool persist = false;
+  if (!ParseGetExOptions(call.args, &options, &persist)) {
+    call.Error(kSyntaxError);
+    return {};
+  }
+  const int64_t now_ms = NowMs();
+  int64_t at_ms = 0;
+  if (options.expire &&
+      !SetExpiry(call, *options.expire, options.unit, options.absolute, now_ms, &at_ms)) {
+    return {};
+  }
+  Stats& stats = call.stats();
+  stats.CountCommand(kCmdGet);
+  std::optional<std::string> value;
+  Status s = call.Mutate(call.args[1], [&](const Current& current) {
+    if (!current.exists) return Change::Keep();
+    value.emplace(current.payload);
+    if (options.expire) {
+      if (at_ms <= now_ms) return Change::Remove();
+      return ExpiryChange(current, ExpiresAtOf(at_ms));
+    }
+    if (persist && current.meta.expires_at != 0) return ExpiryChange(current, 0);
+    return Change::Keep();
+  });
+  if (!s.ok() && !s.IsNotFound()) {
+    call.Failed(s);
+  } else if (value) {
+    AppendBulk(call.out, *value);
+  } else {
+    Count(stats.get_miss);
+    AppendNull(call.out);
+  }
+  return {};
+}
+
+// GETRANGE key start end: inclusive offsets, negative ones from the end.
+Outcome GetRange(Call& call) {
+  int64_t start = 0, end = 0;
+  if (!ParseInteger(call.args[2], &start) || !ParseInteger(call.args[3], &end)) {
+    call.Error(kNotInteger);
+    return {};
+  }
+  call.stats().CountCommand(kCmdGet);
+  std::string* out = call.out;
+  Status s = call.Read(call.args[1], [&](std::string_view payload, const ValueMeta&) {
+    const auto length = static_cast<int64_t>(payload.size());
+    if (start < 0 && end < 0 && start > end) {
+      AppendBulk(out, "");
+      return;
+    }
+    if (start < 0) start = std::max<int64_t>(length + start, 0);
+    if (end < 0) end = std::max<int64_t>(length + end, 0);
+    end = std::min(end, length - 1);
+    if (start > end || length == 0) {
+      AppendBulk(out, "");
+    } else {
+      AppendBulk(out,
+                 payload.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+    }
+  });
+  if (s.IsNotFound()) {
+    Count(call.stats().get_miss);
+    AppendBulk(out, "");
+  } else if (!s.ok()) {
+    call.Failed(s);
+  }
+  return {};
+}
+
+// SETRANGE key offset value: overwrites from `offset`, padding with zero
+// bytes; the result is bounded by --max-value (Redis's by proto-max-bulk-len).
+Outcome SetRange(Call& call) {
+  const std::string_view key = call.args[1], part = call.args[3];
+  int64_t offset = 0;
+  if (!ParseInteger(call.args[2], &offset)) {
+    call.Error(kNotInteger);
+    return {};
+  }
+  if (offset < 0) {
+    call.Error("ERR offset is out of range");
+    return {};
+  }
+  if (!call.WritableKey(key)) return {};
+  const size_t max_value = call.context.limits.max_value;
+  const bool too_large = !part.empty() && (static_cast<uint64_t>(offset) > max_value ||
+                                           part.size() > max_value - static_cast<size_t>(offset));
+  Stats& stats = call.stats();
+  stats.CountCommand(kCmdPut);
+  size_t length = 0;
+  bool refused = false;
+  Status s = call.Mutate(key, [&](const Current& current) {
+    length = current.payload.size();
+    if (part.empty()) return Change::Keep();  // the length, nothing written
+    if (too_large) {
+      refused = true;
+      return Change::Keep();
+    }
+    const auto at = static_cast<size_t>(offset);
+    std::string bytes(current.payload);
+    if (bytes.size() < at + part.size()) bytes.resize(at + part.size(), '\0');
+    bytes.replace(at, part.size(), part);
+    length = bytes.size();
+    return Change::Set(std::move(bytes), KeptMeta(current));
+  });
+  if (!s.ok()) {
+    Count(stats.put_miss);
+    call.Failed(s);
+  } else if (refused) {
+    Count(stats.put_miss);
+    call.Error(kValueTooLarge);
+  } else {
+    AppendInteger(call.out, static_cast<int64_t>(length));
   }
   return {};
 }
