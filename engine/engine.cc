@@ -173,36 +173,45 @@ Status Engine::Mutate(std::string_view key, const Origin& origin, const Mutation
   Status result;
   {
     std::lock_guard lock(StripeOf(key));
-    std::string stored;
-    Current current;
-    Status s = store_->Get(key, &stored);
-    const bool stored_found = s.ok();
-    if (stored_found) {
-      s = Unwrap(key, stored, &current.meta, &current.payload);
-      if (!s.ok()) return s;
-      current.exists = !IsExpired(current.meta, NowSeconds());
-      if (!current.exists) current.payload = {};
-    } else if (!s.IsNotFound()) {
-      return s;
-    }
-
-    Change change = fn(current);
-    switch (change.kind) {
-      case Change::Kind::kKeep:
-        return change.status;
-      case Change::Kind::kSet:
-        s = StoreLocked(key, origin, change.payload, change.meta, &seq, written);
-        break;
-      case Change::Kind::kRemove:
-        if (!stored_found) return Status::NotFound();  // an expired value is still purged
-        s = RemoveLocked(key, origin, &seq);
-        break;
-    }
-    if (!s.ok()) return s;
-    result = change.status;
+    result = MutateLocked(key, origin, fn, written, &seq);
   }
+  if (seq == 0) return result;  // nothing logged, or the write failed
   Status durable = WaitDurable(seq);
   return durable.ok() ? result : durable;
+}
+
+Status Engine::MutateLocked(std::string_view key, const Origin& origin, const Mutation& fn,
+                            ValueMeta* written, uint64_t* seq) {
+  std::string stored;
+  Current current;
+  Status s = store_->Get(key, &stored);
+  const bool stored_found = s.ok();
+  if (stored_found) {
+    s = Unwrap(key, stored, &current.meta, &current.payload);
+    if (!s.ok()) return s;
+    current.exists = !IsExpired(current.meta, NowSeconds());
+    if (!current.exists) current.payload = {};
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+
+  Change change = fn(current);
+  switch (change.kind) {
+    case Change::Kind::kKeep:
+      return change.status;
+    case Change::Kind::kSet:
+      s = StoreLocked(key, origin, change.payload, change.meta, seq, written);
+      break;
+    case Change::Kind::kRemove:
+      if (!stored_found) return Status::NotFound();  // an expired value is still purged
+      s = RemoveLocked(key, origin, seq);
+      break;
+  }
+  if (!s.ok()) {
+    *seq = 0;
+    return s;
+  }
+  return change.status;
 }
 
 Status Engine::WithLockedKeys(const std::vector<std::string_view>& keys, const Origin& origin,
@@ -212,6 +221,18 @@ Status Engine::WithLockedKeys(const std::vector<std::string_view>& keys, const O
   for (std::string_view key : keys) stripes.push_back(StripeIndex(key));
   std::sort(stripes.begin(), stripes.end());
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  return RunLocked(std::move(stripes), origin, fn);
+}
+
+Status Engine::WithEveryKeyLocked(const Origin& origin,
+                                  const std::function<Status(LockedKeys&)>& fn) {
+  std::vector<size_t> stripes(kStripes);
+  for (size_t i = 0; i < kStripes; ++i) stripes[i] = i;
+  return RunLocked(std::move(stripes), origin, fn);
+}
+
+Status Engine::RunLocked(std::vector<size_t> stripes, const Origin& origin,
+                         const std::function<Status(LockedKeys&)>& fn) {
   LockedKeys locked(this, origin, std::move(stripes));
   Status result;
   {
@@ -266,6 +287,24 @@ Status Engine::LockedKeys::Remove(std::string_view key) {
   if (!s.ok()) return s;
   uint64_t seq = 0;
   s = engine_->RemoveLocked(key, origin_, &seq);
+  if (seq != 0) last_seq_ = seq;
+  return s;
+}
+
+Status Engine::LockedKeys::Mutate(std::string_view key, const Mutation& fn, ValueMeta* written) {
+  if (!Holds(key)) return Status::InvalidArgument("key not held by this multi-key write");
+  uint64_t seq = 0;
+  Status s = engine_->MutateLocked(key, origin_, fn, written, &seq);
+  if (seq != 0) last_seq_ = seq;
+  return s;
+}
+
+Status Engine::LockedKeys::Vanish() {
+  if (stripes_.size() != kStripes) {
+    return Status::InvalidArgument("vanish needs every key held (WithEveryKeyLocked)");
+  }
+  uint64_t seq = 0;
+  Status s = engine_->VanishLocked(origin_, &seq);
   if (seq != 0) last_seq_ = seq;
   return s;
 }
@@ -566,16 +605,25 @@ Status Engine::WholeDatabase(const Origin& origin, const std::string& body,
 }
 
 Status Engine::Vanish(const Origin& origin) {
+  uint64_t seq = 0;
+  Status s;
+  {
+    AllStripesLock lock(stripes_);
+    s = VanishLocked(origin, &seq);
+  }
+  Status durable = WaitDurable(seq);
+  return durable.ok() ? s : durable;
+}
+
+Status Engine::VanishLocked(const Origin& origin, uint64_t* seq) {
   // A clear that failed part-way (one partition of several) may still have
   // removed records, so the vanish is logged either way: the log then errs
   // toward the empty database the client asked for, and the error says so.
-  Status clear;
-  Status s = WholeDatabase(origin, VanishBody(), [this, &clear] {
-    clear = store_->Clear();
-    ClearSchedulesLocked();
-    if (!clear.ok()) LogError("vanish failed part-way and is logged anyway: ", clear.ToString());
-    return Status::Ok();
-  });
+  Status clear = store_->Clear();
+  ClearSchedulesLocked();
+  if (!clear.ok()) LogError("vanish failed part-way and is logged anyway: ", clear.ToString());
+  uint64_t ts;
+  Status s = LogRecord(origin, VanishBody(), &ts, seq);
   return s.ok() ? clear : s;
 }
 

@@ -155,6 +155,10 @@ class Engine {
   class LockedKeys;
   Status WithLockedKeys(const std::vector<std::string_view>& keys, const Origin& origin,
                         const std::function<Status(LockedKeys&)>& fn);
+  // WithLockedKeys over every key there is (every stripe, as Vanish holds
+  // them): for a group of writes that includes LockedKeys::Vanish (Redis's
+  // EXEC of a queue with FLUSHALL). No other write runs meanwhile.
+  Status WithEveryKeyLocked(const Origin& origin, const std::function<Status(LockedKeys&)>& fn);
 
   // The binary protocol's writes, built on Mutate. Put replaces the value
   // and its memcached metadata; PutCat, PutShl, AddInt and AddDouble change
@@ -235,6 +239,13 @@ class Engine {
     Status Set(std::string_view key, std::string_view payload, const ValueMeta& meta);
     // Removes `key` (logged as out); NotFound if it is not stored.
     Status Remove(std::string_view key);
+    // Engine::Mutate of `key` with its stripe already held: the same
+    // decisions, records and return values (NotFound for the removal of an
+    // absent key), the durability wait left to the end of the group.
+    Status Mutate(std::string_view key, const Mutation& fn, ValueMeta* written = nullptr);
+    // Engine::Vanish with every stripe already held (WithEveryKeyLocked);
+    // InvalidArgument otherwise.
+    Status Vanish();
 
    private:
     friend class Engine;
@@ -267,6 +278,16 @@ class Engine {
   // record's timestamp as its version. REQUIRES: the key's stripe is held.
   Status StoreLocked(std::string_view key, const Origin& origin, std::string_view payload,
                      const ValueMeta& meta, uint64_t* seq, ValueMeta* written);
+  // Mutate's body: *seq is the record to wait for (0 = none). REQUIRES: the
+  // key's stripe is held.
+  Status MutateLocked(std::string_view key, const Origin& origin, const Mutation& fn,
+                      ValueMeta* written, uint64_t* seq);
+  // Locks `stripes` (sorted, unique) in ascending order, runs `fn` over them,
+  // then waits for the records it wrote to be durable.
+  Status RunLocked(std::vector<size_t> stripes, const Origin& origin,
+                   const std::function<Status(LockedKeys&)>& fn);
+  // Clears the store and logs a vanish. REQUIRES: every stripe is held.
+  Status VanishLocked(const Origin& origin, uint64_t* seq);
   // Logs an out of `key` and removes it. REQUIRES: the key's stripe is held.
   Status RemoveLocked(std::string_view key, const Origin& origin, uint64_t* seq);
   // The store refused a change already appended to the log: appends a record

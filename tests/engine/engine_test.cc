@@ -311,6 +311,49 @@ TEST_F(EngineTest, LockedKeysReadAndWriteTheirKeysAndLogEachWrite) {
   EXPECT_EQ(LogRecords().size(), 3u);
 }
 
+TEST_F(EngineTest, LockedKeysMutateDecidesAsMutateDoes) {
+  ASSERT_TRUE(engine_->Put("a", "1").ok());
+  const std::vector<std::string_view> keys = {"a", "b"};
+  ValueMeta written;
+  Status s = engine_->WithLockedKeys(keys, Origin{}, [&](Engine::LockedKeys& locked) {
+    EXPECT_TRUE(locked
+                    .Mutate(
+                        "a",
+                        [](const Current& current) {
+                          return Change::Set(std::string(current.payload) + "2");
+                        },
+                        &written)
+                    .ok());
+    // The removal of an absent key is NotFound, a kept value gives its status.
+    EXPECT_TRUE(locked.Mutate("b", [](const Current&) { return Change::Remove(); }).IsNotFound());
+    EXPECT_TRUE(locked.Mutate("b", [](const Current&) { return Change::Keep(Status::Exists()); })
+                    .code() == Status::Code::kExists);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(GetOr("a"), "12");
+  EXPECT_NE(written.version, 0u);
+  EXPECT_EQ(LogRecords().size(), 2u);  // put a, then the one write inside
+}
+
+TEST_F(EngineTest, VanishNeedsEveryKeyHeld) {
+  ASSERT_TRUE(engine_->Put("a", "1").ok());
+  ASSERT_TRUE(engine_->Put("b", "2").ok());
+  Status partial = engine_->WithLockedKeys(
+      {"a"}, Origin{}, [](Engine::LockedKeys& locked) { return locked.Vanish(); });
+  EXPECT_EQ(partial.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Count(), 2u);
+  Status s = engine_->WithEveryKeyLocked(Origin{}, [](Engine::LockedKeys& locked) {
+    Status vanish = locked.Vanish();
+    if (!vanish.ok()) return vanish;
+    return locked.Set("c", "3", {});
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(engine_->Count(), 1u);
+  EXPECT_EQ(GetOr("c"), "3");
+  EXPECT_EQ(LogRecords().size(), 4u);  // put a, put b, vanish, put c
+}
+
 TEST_F(EngineTest, LockedKeysRefuseAKeyTheyDoNotHold) {
   // Keys in distinct stripes: of 300 keys, some land outside the one of "a".
   Status refused = Status::Ok();

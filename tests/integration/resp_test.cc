@@ -15,37 +15,13 @@
 #include "client/remote_db.h"
 #include "tests/integration/protocol_support.h"
 #include "tests/integration/repl_support.h"
+#include "tests/integration/resp_fixture.h"
 
 namespace tt::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-
-class RespTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (AgainstReferenceMemcached()) GTEST_SKIP() << "not a memcached-protocol test";
-    server_ = StartRespServer(dir_);
-    ASSERT_TRUE(server_->started());
-  }
-
-  // redis-cli's output for one command (its exit status must be 0).
-  std::string Cli(const std::vector<std::string>& args, const std::string& input = "") {
-    std::string out, err;
-    EXPECT_EQ(RedisCli(server_->port(), args, &out, &err, input), 0) << err;
-    return out;
-  }
-
-  // Sends `request` and expects exactly `reply` back.
-  void Exchange(RawConnection& conn, const std::string& request, const std::string& reply) {
-    ASSERT_TRUE(conn.Send(request));
-    EXPECT_EQ(conn.Receive(reply.size()), reply) << "request: " << request;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> server_;
-};
 
 TEST_F(RespTest, RedisCliRunsCommands) {
   EXPECT_EQ(Cli({"PING"}), "PONG\n");

@@ -23,10 +23,25 @@
 
 namespace tt::resp {
 
+// A key as WATCH saw it: EXEC goes ahead only if the key still exists (or
+// still does not) with the same version (the envelope's, which every write
+// through any protocol changes).
+struct WatchedKey {
+  std::string key;
+  bool existed = false;
+  uint64_t version = 0;  // with existed
+};
+
 // A connection's state that commands read and change.
 struct Client {
   uint64_t id = 0;   // unique within the process (HELLO's id)
   std::string name;  // HELLO SETNAME
+  // Between MULTI and EXEC/DISCARD: the commands queued, each its words.
+  bool in_multi = false;
+  std::vector<std::vector<std::string>> queued;
+  size_t queued_bytes = 0;          // of `queued`'s words, bounded by --max-value
+  bool multi_refused = false;       // a command was refused while queueing: EXEC aborts
+  std::vector<WatchedKey> watched;  // WATCH, until EXEC, DISCARD or UNWATCH
 };
 
 // What a command asks of its session once its reply is in `out`.

@@ -2,8 +2,8 @@
 """redis-py (Debian's python3-redis), untouched, against a server on 127.0.0.1:PORT.
 
 Usage: redis_py_client.py PORT
-Runs the string, key, connection and database commands of the first RESP
-slice through redis-py's own API, and a pipeline without a transaction.
+Runs the string, key, connection, database and transaction commands through
+redis-py's own API, and pipelines with and without a transaction.
 Prints one line per check and exits 1 if any check failed. The answers are
 redis-server 7.0's: the script passes against it too (TT_TEST_REFERENCE=redis).
 TTLs are checked within a range: the server under test keeps whole seconds.
@@ -24,6 +24,77 @@ def error_of(call):
     except redis.ResponseError as error:
         return str(error)
     return None
+
+
+def transactions(r, other):
+    """MULTI/EXEC through redis-py's pipeline (transaction=True, its default)
+    and WATCH, with `other` a second connection that changes watched keys."""
+    pipe = r.pipeline()
+    pipe.set("tx:a", 1).incr("tx:a").get("tx:a").mset({"tx:b": "x", "tx:c": "y"})
+    check("transaction", pipe.execute(), [True, 2, b"2", True])
+
+    # A command failing at run time does not stop the others.
+    pipe = r.pipeline()
+    pipe.incr("tx:b").set("tx:d", "z")
+    results = pipe.execute(raise_on_error=False)
+    check("run-time error", isinstance(results[0], redis.ResponseError), True)
+    check("after run-time error", results[1], True)
+    check("run-time error ran the rest", r.get("tx:d"), b"z")
+
+    # A command refused while queueing aborts the whole transaction.
+    pipe = r.pipeline()
+    pipe.set("tx:e", "1").execute_command("NOSUCHCMD")
+    aborted = error_of(pipe.execute)
+    check("queue-time error aborts", aborted,
+          "Command # 2 (NOSUCHCMD) of pipeline caused error: "
+          "unknown command 'NOSUCHCMD', with args beginning with: ")
+    check("aborted transaction ran nothing", r.exists("tx:e"), 0)
+
+    # WATCH: a change by another connection makes EXEC fail (WatchError).
+    r.set("tx:w", "0")
+    with r.pipeline() as pipe:
+        pipe.watch("tx:w")
+        other.set("tx:w", "changed")
+        pipe.multi()
+        pipe.set("tx:w", "mine")
+        try:
+            pipe.execute()
+            check("watch error", "no WatchError", "WatchError")
+        except redis.WatchError:
+            check("watch error", "WatchError", "WatchError")
+    check("watched key kept", r.get("tx:w"), b"changed")
+
+    # The optimistic-lock retry loop redis-py documents: increments from two
+    # connections interleaved, each retried until its EXEC goes through.
+    r.set("tx:counter", "0")
+    attempts = 0
+    for _ in range(20):
+        with r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch("tx:counter")
+                    value = int(pipe.get("tx:counter"))
+                    attempts += 1
+                    if attempts % 3 == 1:
+                        other.incr("tx:counter")  # a concurrent writer wins this round
+                    pipe.multi()
+                    pipe.set("tx:counter", value + 1)
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+    # 20 increments of ours, each after a failed round every other time: 10 of theirs.
+    check("retry loop total", r.get("tx:counter"), b"30")
+    check("retry loop attempts", attempts, 30)
+
+    # The transaction helper, which wraps the same loop.
+    def add_ten(pipe):
+        value = int(pipe.get("tx:counter"))
+        pipe.multi()
+        pipe.set("tx:counter", value + 10)
+    r.transaction(add_ten, "tx:counter")
+    check("transaction helper", r.get("tx:counter"), b"40")
+    r.delete("tx:a", "tx:b", "tx:c", "tx:d", "tx:w", "tx:counter")
 
 
 def main():
@@ -142,6 +213,8 @@ def main():
     check("pipeline counter", results[1999], 1000)
     check("pipeline get", results[2000], b"999")
     check("pipeline error", isinstance(results[2001], redis.ResponseError), True)
+
+    transactions(r, redis.Redis(host="127.0.0.1", port=port, socket_timeout=10))
 
     check("dbsize counts", r.dbsize() >= 1000, True)
     check("flushdb", r.flushdb(), True)
