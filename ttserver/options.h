@@ -61,6 +61,13 @@ struct ServerOptions {
   // --metrics-port: TCP port on `host` serving the Prometheus page at
   // GET /metrics (on its own port, so no key of the data port is taken); 0 = none.
   int metrics_port = 0;
+  // --tls-port: a second TCP port on `host` speaking every protocol over
+  // TLS (the plain -port stays); 0 = none. Needs tls_cert and tls_key.
+  int tls_port = 0;
+  // --tls-cert / --tls-key: PEM certificate (chain) and private key of the
+  // TLS port; --tls-ca: PEM CA certificates a client certificate must be
+  // signed by (empty: no client certificate is asked for). Re-read on SIGHUP.
+  std::string tls_cert, tls_key, tls_ca;
   // --expiry-sweep-interval: seconds between background sweeps that remove
   // expired memcached items; 0 = expired items are removed only when read.
   double expiry_sweep_interval_s = 60;

@@ -262,6 +262,13 @@ Status Server::Start() {
   }
   acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns);
   Status s = acceptor_->Listen(options_.host, options_.port);
+  if (s.ok() && options_.tls_port > 0) {
+    s = TlsContext::Create({options_.tls_cert, options_.tls_key, options_.tls_ca}, &tls_);
+    if (s.ok()) {
+      tls_acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns, tls_.get());
+      s = tls_acceptor_->Listen(options_.host, options_.tls_port);
+    }
+  }
   if (s.ok() && options_.metrics_port > 0) {
     SessionFactory metrics_factory = [this](uint8_t, int fd) {
       return std::make_unique<HttpSession>(&context_, fd, HttpSession::Mode::kMetrics);
@@ -325,6 +332,10 @@ Status Server::Start() {
     if (!(s = worker->Start()).ok()) break;
   }
   if (s.ok()) s = acceptor_->Start();
+  if (s.ok() && tls_acceptor_ != nullptr && (s = tls_acceptor_->Start()).ok()) {
+    LogInfo("TLS on ", tls_acceptor_->address(), " with ", tls_->Describe(),
+            options_.tls_ca.empty() ? "" : "; client certificates signed by --tls-ca required");
+  }
   if (s.ok() && metrics_acceptor_ != nullptr) {
     s = metrics_worker_->Start();
     if (s.ok()) s = metrics_acceptor_->Start();
@@ -418,6 +429,13 @@ void Server::RetainUlog() {
            " files deleted; records from ts ", run.keep_from_ts, " on are needed");
 }
 
+Status Server::ReloadTls() {
+  if (tls_ == nullptr) return Status::Ok();
+  Status s = tls_->Reload();
+  if (s.ok()) LogInfo("TLS certificate reloaded: ", tls_->Describe());
+  return s;
+}
+
 Status Server::Stop() {
   // First: it applies records through the engine closed below, and it saves
   // the position of the last record it applied on the way out.
@@ -445,6 +463,10 @@ Status Server::Stop() {
   if (acceptor_ != nullptr) {
     acceptor_->Stop();
     acceptor_.reset();
+  }
+  if (tls_acceptor_ != nullptr) {
+    tls_acceptor_->Stop();
+    tls_acceptor_.reset();
   }
   for (auto& worker : workers_) worker->Shutdown();
   // Join() also waits for the slow requests still running on job threads
