@@ -26,6 +26,7 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "uas",       "sid",
                                                            "mhost",     "mport",
                                                            "rts",       "rcc",
+                                                           "mtls",
                                                            "skel",      "mul",
                                                            "ext",       "extpc",
                                                            "mask",      "unmask",
@@ -106,6 +107,7 @@ struct RawOptions {
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
   bool dmn = false, kl = false, ld = false, le = false, uas = false, rcc = false;
+  bool mtls = false;
   bool version = false;
 };
 
@@ -142,6 +144,9 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->default_str("ttserver.rts")
       ->type_name("PATH");
   app.add_flag("--rcc", raw.rcc, "stop replicating at the first inconsistency");
+  app.add_flag("--mtls", raw.mtls,
+               "reach the master over TLS (its --tls-port), verifying its certificate against "
+               "--tls-ca (default: the system's CAs)");
   app.add_option("--mul", raw.mul, "database partitions (at most 127)")->type_name("NUM");
   app.add_option("--mask", raw.mask, "forbid commands (repeatable)")
       ->expected(1)
@@ -186,14 +191,16 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->default_str("0")
       ->type_name("NUM");
   app.add_option("--tls-cert", raw.tls_cert,
-                 "PEM certificate (then intermediates) of the TLS port; re-read on SIGHUP")
+                 "PEM certificate (then intermediates) of the TLS port, and the one shown to a "
+                 "-mtls master; re-read on SIGHUP")
       ->type_name("FILE");
   app.add_option("--tls-key", raw.tls_key,
                  "PEM private key of --tls-cert, without passphrase; re-read on SIGHUP")
       ->type_name("FILE");
   app.add_option("--tls-ca", raw.tls_ca,
                  "PEM CA certificate(s): TLS clients must present a certificate signed by one "
-                 "(default: no client certificate); re-read on SIGHUP")
+                 "(default: no client certificate), and a -mtls master's must be; re-read on "
+                 "SIGHUP")
       ->type_name("FILE");
   app.add_option("--expiry-sweep-interval", raw.expiry_sweep_interval,
                  "seconds between sweeps that remove expired memcached items (0 = reads only)")
@@ -339,10 +346,14 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
   if (out->tls_port > 0 && (out->tls_cert.empty() || out->tls_key.empty())) {
     return Bad("--tls-port needs --tls-cert and --tls-key (the server's PEM certificate and key)");
   }
-  if (out->tls_port == 0 && (!out->tls_cert.empty() || !out->tls_key.empty() ||
-                             !out->tls_ca.empty())) {
-    return Bad("--tls-cert, --tls-key and --tls-ca take effect only with --tls-port: give the "
-               "port that serves TLS");
+  out->master_tls = raw.mtls;
+  if (out->tls_port == 0 && !out->master_tls &&
+      (!out->tls_cert.empty() || !out->tls_key.empty() || !out->tls_ca.empty())) {
+    return Bad("--tls-cert, --tls-key and --tls-ca take effect only with --tls-port or -mtls: "
+               "give the port that serves TLS, or -mtls to reach the master over TLS");
+  }
+  if (out->tls_cert.empty() != out->tls_key.empty()) {
+    return Bad("--tls-cert and --tls-key go together: give both (a certificate and its key)");
   }
   if (given("--expiry-sweep-interval")) {
     if (!(s = SecondsOption("--expiry-sweep-interval", raw.expiry_sweep_interval,

@@ -65,8 +65,10 @@ struct ServerOptions {
   // TLS (the plain -port stays); 0 = none. Needs tls_cert and tls_key.
   int tls_port = 0;
   // --tls-cert / --tls-key: PEM certificate (chain) and private key of the
-  // TLS port; --tls-ca: PEM CA certificates a client certificate must be
-  // signed by (empty: no client certificate is asked for). Re-read on SIGHUP.
+  // TLS port (and, with -mtls, the client certificate shown to the master);
+  // --tls-ca: PEM CA certificates a client certificate must be signed by
+  // (empty: no client certificate is asked for), and with -mtls those the
+  // master's certificate must be signed by. Re-read on SIGHUP.
   std::string tls_cert, tls_key, tls_ca;
   // --expiry-sweep-interval: seconds between background sweeps that remove
   // expired memcached items; 0 = expired items are removed only when read.
@@ -76,6 +78,9 @@ struct ServerOptions {
   // -mhost / -mport: replication master; empty host = not a slave.
   std::string master_host;
   int master_port = 1978;
+  // -mtls: reach the master over TLS, verifying its certificate against
+  // tls_ca (empty: the system's CAs) and presenting tls_cert/tls_key if given.
+  bool master_tls = false;
   // -rts: replication timestamp file of a slave.
   std::string rts_path = "ttserver.rts";
   // -rcc: stop replicating at the first inconsistent record.

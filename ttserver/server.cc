@@ -314,7 +314,8 @@ Status Server::Start() {
   context_.start_time = NowSeconds();
   if (!options_.master_host.empty()) {
     master_.Set(options_.master_host, options_.master_port, 0, options_.replication_check ? 1 : 0);
-    LogInfo("replication master: ", options_.master_host, ":", options_.master_port);
+    LogInfo("replication master: ", options_.master_host, ":", options_.master_port,
+            options_.master_tls ? " over TLS" : "");
   }
   // Before any client can write: a record left pending by a crash is settled first.
   ReplicatorOptions replicator_options;
@@ -326,6 +327,10 @@ Status Server::Start() {
   replicator_options.durability = options_.ulog_sync == UlogSync::kAlways
                                       ? FileDurability::kPowerLoss
                                       : FileDurability::kProcessCrash;
+  if (options_.master_tls) {
+    replicator_options.master_tls =
+        TlsClientOptions{options_.tls_ca, options_.tls_cert, options_.tls_key};
+  }
   replicator_ = std::make_unique<Replicator>(replicator_options);
   if (!(s = replicator_->Start()).ok()) return s;
   for (auto& worker : workers_) {

@@ -137,7 +137,7 @@ TEST_F(TlsTest, ClientCertificateOfAnotherCaIsRefused) {
   EXPECT_NE(
       CurlTls({"--cert", pki_.stranger.cert, "--key", pki_.stranger.key, TlsUrl("/k")}, &out, &err),
       0);
-  EXPECT_TRUE(LogSays("client certificate: unable to get local issuer certificate"))
+  EXPECT_TRUE(LogSays("peer certificate: unable to get local issuer certificate"))
       << ReadFile(log_);
 }
 
@@ -148,7 +148,7 @@ TEST_F(TlsTest, ExpiredClientCertificateIsRefusedWithAClearLogLine) {
       CurlTls({"--cert", pki_.expired_client.cert, "--key", pki_.expired_client.key, TlsUrl("/k")},
               &out, &err),
       0);
-  EXPECT_TRUE(LogSays("client certificate: certificate has expired")) << ReadFile(log_);
+  EXPECT_TRUE(LogSays("peer certificate: certificate has expired")) << ReadFile(log_);
 }
 
 TEST_F(TlsTest, ClientsRefuseAServerCertificateOfAnotherCaOrExpired) {

@@ -159,11 +159,16 @@ TEST(ServerOptionsTest, TlsOptions) {
     EXPECT_EQ(o.tls_ca, "ca.pem");
   }
   EXPECT_EQ(MustParse({}).tls_port, 0);
+  EXPECT_FALSE(MustParse({}).master_tls);
+  ServerOptions slave = MustParse({"-sid", "2", "-mhost", "m", "-mtls", "--tls-ca", "ca.pem"});
+  EXPECT_TRUE(slave.master_tls);
+  EXPECT_EQ(slave.tls_ca, "ca.pem");
+  EXPECT_NE(Refusal({"-mtls", "--tls-cert", "c.pem"}).find("go together"), std::string::npos);
   EXPECT_NE(Refusal({"--tls-port", "1979", "--tls-cert", "c.pem"})
                 .find("--tls-port needs --tls-cert and --tls-key"),
             std::string::npos);
   EXPECT_NE(Refusal({"--tls-cert", "c.pem", "--tls-key", "k.pem"})
-                .find("take effect only with --tls-port"),
+                .find("take effect only with --tls-port or -mtls"),
             std::string::npos);
   EXPECT_NE(Refusal({"--tls-port", "x", "--tls-cert", "c", "--tls-key", "k"}).find("--tls-port"),
             std::string::npos);

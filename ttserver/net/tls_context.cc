@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/tls_bridge.h"
 
 namespace tt {
 
@@ -129,17 +130,6 @@ void WarnIfNotValidNow(const TlsFiles& files, SSL_CTX* ctx) {
 }
 
 }  // namespace
-
-std::string TakeOpenSslErrors() {
-  std::string text;
-  while (unsigned long code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    if (!text.empty()) text += "; ";
-    text += buf;
-  }
-  return text;
-}
 
 Status TlsContext::Create(const TlsFiles& files, std::unique_ptr<TlsContext>* out) {
   CtxPtr ctx;

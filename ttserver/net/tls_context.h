@@ -61,8 +61,4 @@ class TlsContext {
   uint64_t unlogged_failures_ = 0;                            // GUARDED_BY(mu_)
 };
 
-// The reasons OpenSSL queued on this thread, joined by "; " (and the queue
-// cleared); empty when there is none.
-std::string TakeOpenSslErrors();
-
 }  // namespace tt

@@ -200,8 +200,21 @@ bool Worker::AdoptOne(int fd, TlsContext* tls) {
       stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
+    SSL* ssl = tls->NewSession();
+    if (ssl == nullptr) {
+      LogError("worker ", id_, ": TLS connection dropped: no session (", TakeOpenSslErrors(), ")");
+      close(fd);
+      close(pair[0]);
+      close(pair[1]);
+      stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
     auto owned = std::make_unique<TlsBridge>();
-    if (!owned->Start(base_, tls, fd, pair[1], [this](TlsBridge* done) { RemoveBridge(done); })) {
+    auto on_done = [this](TlsBridge* done) { RemoveBridge(done); };
+    auto on_failure = [tls](const std::string& peer, const std::string& reason) {
+      tls->ReportHandshakeFailure(peer, reason);
+    };
+    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure)) {
       close(pair[0]);
       stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
       return false;

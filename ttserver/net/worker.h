@@ -27,9 +27,9 @@
 #include <unordered_set>
 
 #include "common/status.h"
+#include "common/tls_bridge.h"
 #include "ttserver/net/connection.h"
 #include "ttserver/net/protocol_session.h"
-#include "ttserver/net/tls_bridge.h"
 #include "ttserver/net/tls_context.h"
 #include "ttserver/stats.h"
 

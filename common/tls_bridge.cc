@@ -1,4 +1,4 @@
-#include "ttserver/net/tls_bridge.h"
+#include "common/tls_bridge.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -58,7 +58,7 @@ std::string ErrorReason(bufferevent* bev) {
   SSL* ssl = bufferevent_openssl_get_ssl(bev);
   long verify = ssl != nullptr ? SSL_get_verify_result(ssl) : X509_V_OK;
   if (verify != X509_V_OK) {
-    add(std::string("client certificate: ") + X509_verify_cert_error_string(verify));
+    add(std::string("peer certificate: ") + X509_verify_cert_error_string(verify));
   }
   if (text.empty()) {
     int err = EVUTIL_SOCKET_ERROR();
@@ -69,21 +69,32 @@ std::string ErrorReason(bufferevent* bev) {
 
 }  // namespace
 
-bool TlsBridge::Start(event_base* base, TlsContext* tls, int tls_fd, int plain_fd, OnDone on_done) {
-  context_ = tls;
+std::string TakeOpenSslErrors() {
+  std::string text;
+  while (unsigned long code = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    if (!text.empty()) text += "; ";
+    text += buf;
+  }
+  return text;
+}
+
+bool TlsBridge::Start(event_base* base, SSL* ssl, Role role, int tls_fd, int plain_fd,
+                      OnDone on_done, OnHandshakeFailure on_handshake_failure) {
   on_done_ = std::move(on_done);
+  on_handshake_failure_ = std::move(on_handshake_failure);
   peer_ = PeerAddress(tls_fd);
+  handshake_done_ = role == Role::kConnected;
   int one = 1;
   setsockopt(tls_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  SSL* ssl = tls->NewSession();
-  if (ssl != nullptr) {
-    tls_ = bufferevent_openssl_socket_new(base, tls_fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
-    // On failure libevent may or may not have freed the session; leaking it
-    // (out of memory only) beats freeing it twice.
-  }
+  tls_ = bufferevent_openssl_socket_new(
+      base, tls_fd, ssl, role == Role::kAccept ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_OPEN,
+      BEV_OPT_CLOSE_ON_FREE);
+  // On failure libevent may or may not have freed the session; leaking it
+  // (out of memory only) beats freeing it twice.
   if (tls_ == nullptr) {
-    LogError("TLS connection from ", peer_, " dropped: cannot set up its session (",
+    LogError("TLS connection with ", peer_, " dropped: cannot set up its session (",
              TakeOpenSslErrors(), ")");
     close(tls_fd);
     close(plain_fd);
@@ -91,7 +102,7 @@ bool TlsBridge::Start(event_base* base, TlsContext* tls, int tls_fd, int plain_f
   }
   plain_ = bufferevent_socket_new(base, plain_fd, BEV_OPT_CLOSE_ON_FREE);
   if (plain_ == nullptr) {
-    LogError("TLS connection from ", peer_, " dropped: cannot register its relay");
+    LogError("TLS connection with ", peer_, " dropped: cannot register its relay");
     close(plain_fd);
     FreeBufferevents();
     return false;
@@ -178,7 +189,7 @@ void TlsBridge::OnTlsEvent(bufferevent*, short what, void* arg) {
     if (self->handshake_done_) {
       LogDebug("TLS connection with ", self->peer_, " failed: ", reason);
     } else {
-      self->context_->ReportHandshakeFailure(self->peer_, reason);
+      if (self->on_handshake_failure_) self->on_handshake_failure_(self->peer_, reason);
     }
     return self->Finish(/*clean=*/false);
   }
