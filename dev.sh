@@ -28,18 +28,21 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 # Build and run dependencies (Debian 12 package names); libsqlite3-dev and
-# libpq-dev are the database clients tttail's sinks use.
+# libpq-dev are the database clients tttail's sinks use; libssl-dev is
+# OpenSSL for --tls-port (through libevent's libevent_openssl).
 PACKAGES=(build-essential cmake pkg-config libkyotocabinet-dev libevent-dev libcli11-dev
-          libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev libsystemd-dev)
+          libhttp-parser-dev libsqlite3-dev libpq-dev zlib1g-dev libsystemd-dev libssl-dev)
 # Additionally needed by the tests: GoogleTest, man page lint, the reference
 # memcached and redis-server, and the real clients the integration tests drive
 # (memccapable, memccp and memccat; pymemcache and python-memcached; Perl
 # Cache::Memcached; Ruby Dalli, whose package does not pull in ruby itself;
 # curl; redis-cli and redis-py), the PostgreSQL server that tttail's
-# integration test starts, and twemproxy (nutcracker) for the scale-out test.
+# integration test starts, twemproxy (nutcracker) for the scale-out test, and
+# the openssl command, which makes the TLS tests' certificates and is their
+# s_client.
 TEST_PACKAGES=(libgtest-dev libgmock-dev mandoc memcached libmemcached-tools python3
                python3-pymemcache python3-memcache libcache-memcached-perl ruby ruby-dalli
-               curl postgresql redis-server redis-tools python3-redis nutcracker)
+               curl postgresql redis-server redis-tools python3-redis nutcracker openssl)
 
 # The package and its test: lintian checks it, fakeroot lets dpkg-deb give
 # root ownership without root.

@@ -64,12 +64,18 @@ Status RemoteDB::Connect() {
   int fd = -1;
   Status s = ConnectTcp(host_, port_, timeout_s_, &fd);
   if (!s.ok()) return s;
+  std::unique_ptr<TlsTunnel> tunnel;
+  if (tls_.has_value()) {
+    s = TlsTunnel::Start(fd, host_, port_, *tls_, Deadline::After(timeout_s_), &tunnel, &fd);
+    if (!s.ok()) return s;
+  }
   std::lock_guard lock(fd_mu_);
   if (interrupted_) {
     close(fd);
     return Status::Network("connection to " + HostPort(host_, port_) + " interrupted");
   }
   fd_ = fd;
+  tunnel_ = std::move(tunnel);
   return Status::Ok();
 }
 
@@ -85,6 +91,7 @@ void RemoteDB::Drop() {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
   }
+  tunnel_.reset();
   rbuf_.clear();
   rpos_ = 0;
 }

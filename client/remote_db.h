@@ -26,7 +26,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +36,7 @@
 
 #include "client/repl_stream.h"
 #include "client/socket.h"
+#include "client/tls_tunnel.h"
 #include "common/status.h"
 #include "ulog/record.h"
 
@@ -50,6 +53,8 @@ class RemoteDB {
   // request (send + whole reply); <= 0 waits forever. Replaces any previous
   // connection.
   Status Open(const std::string& host, int port, double timeout_s = 0);
+  // Speaks TLS (client/tls_tunnel.h) on the connections made from now on.
+  void EnableTls(const TlsClientOptions& options) { tls_ = options; }
   // Closes the connection; later calls return InvalidArgument until Open.
   void Close();
   bool is_open() const { return !host_.empty(); }
@@ -192,6 +197,8 @@ class RemoteDB {
   int fd_ = -1;
   std::mutex fd_mu_;
   bool interrupted_ = false;  // GUARDED_BY(fd_mu_)
+  std::optional<TlsClientOptions> tls_;
+  std::unique_ptr<TlsTunnel> tunnel_;  // relays fd_ over TLS when tls_ is set
   bool streaming_ = false;
   bool extended_ = false;  // the stream is our extended one
   uint64_t max_reply_bytes_ = uint64_t{1} << 30;

@@ -220,6 +220,7 @@ Status Replicator::Session(const MasterSettings::Snapshot& master, bool* halted,
 
 Status Replicator::Stream(RemoteDB& db, const MasterSettings::Snapshot& master, bool* halted,
                           bool* connected) {
+  if (options_.master_tls.has_value()) db.EnableTls(*options_.master_tls);
   Status s = db.Open(master.host, master.port, kConnectTimeoutS);
   if (!s.ok()) return s;
   // Our masters offer the extended stream (acknowledgements, snapshot

@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -55,6 +56,9 @@ struct ReplicatorOptions {
   // command record) must be: as the data it covers, so kPowerLoss when this
   // server's update log is synchronised on every write.
   FileDurability durability = FileDurability::kPowerLoss;
+  // -mtls: the master is reached over TLS with these settings (whichever
+  // master setmst names later too); none: plain TCP.
+  std::optional<TlsClientOptions> master_tls;
 };
 
 class Replicator {

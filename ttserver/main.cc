@@ -1,6 +1,7 @@
 // ttserver: the process shell. Parses the command line, configures the log,
 // handles -kl/-pid/-dmn, runs the Server and waits for signals: SIGTERM and
-// SIGINT shut down in order, SIGHUP re-opens the log file. Signals are taken
+// SIGINT shut down in order, SIGHUP re-opens the log file and re-reads the
+// TLS certificate and key. Signals are taken
 // with sigwait() on this thread, so no work ever runs in a signal handler.
 // Under systemd (Type=notify) it says when it serves and when it stops.
 #include <signal.h>
@@ -84,6 +85,11 @@ int Run(int argc, char** argv) {
         if (sig == SIGHUP) {
           Status r = ReopenLog();
           LogInfo("SIGHUP: log re-opened", r.ok() ? "" : ": " + r.ToString());
+          Status t = server.ReloadTls();
+          if (!t.ok()) {
+            LogError("SIGHUP: TLS certificate not reloaded, the old one stays in use: ",
+                     t.message());
+          }
           continue;
         }
         LogInfo("signal ", sig, " (", strsignal(sig), "): shutting down");

@@ -26,6 +26,7 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "uas",       "sid",
                                                            "mhost",     "mport",
                                                            "rts",       "rcc",
+                                                           "mtls",
                                                            "skel",      "mul",
                                                            "ext",       "extpc",
                                                            "mask",      "unmask",
@@ -37,6 +38,8 @@ const std::set<std::string, std::less<>>& LongNames() {
                                                            "mc-item-max",
                                                            "max-conns", "idle-timeout",
                                                            "metrics-port",
+                                                           "tls-port",  "tls-cert",
+                                                           "tls-key",   "tls-ca",
                                                            "expiry-sweep-interval",
                                                            "expiry-schedule-max",
                                                            "version",   "help"};
@@ -100,10 +103,12 @@ struct RawOptions {
   std::string ulog_sync, ulog_sync_interval, checkpoint_interval, max_key, max_value, max_conns, idle_timeout;
   std::string mc_item_max;
   std::string metrics_port, expiry_sweep_interval, expiry_schedule_max;
+  std::string tls_port, tls_cert, tls_key, tls_ca;
   std::string ulog_retain, ulog_retain_hold, ulog_retain_interval;
   std::string skel, ext, dbname;
   std::vector<std::string> extpc, mask, unmask;
   bool dmn = false, kl = false, ld = false, le = false, uas = false, rcc = false;
+  bool mtls = false;
   bool version = false;
 };
 
@@ -140,6 +145,9 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->default_str("ttserver.rts")
       ->type_name("PATH");
   app.add_flag("--rcc", raw.rcc, "stop replicating at the first inconsistency");
+  app.add_flag("--mtls", raw.mtls,
+               "reach the master over TLS (its --tls-port), verifying its certificate against "
+               "--tls-ca (default: the system's CAs)");
   app.add_option("--mul", raw.mul, "database partitions (at most 127)")->type_name("NUM");
   app.add_option("--mask", raw.mask, "forbid commands (repeatable)")
       ->expected(1)
@@ -178,6 +186,23 @@ void Define(CLI::App& app, RawOptions& raw) {
                  "TCP port serving Prometheus metrics at GET /metrics on -host (0 = none)")
       ->default_str("0")
       ->type_name("NUM");
+  app.add_option("--tls-port", raw.tls_port,
+                 "TCP port on -host serving every protocol over TLS, besides -port (0 = none; "
+                 "needs --tls-cert and --tls-key)")
+      ->default_str("0")
+      ->type_name("NUM");
+  app.add_option("--tls-cert", raw.tls_cert,
+                 "PEM certificate (then intermediates) of the TLS port, and the one shown to a "
+                 "-mtls master; re-read on SIGHUP")
+      ->type_name("FILE");
+  app.add_option("--tls-key", raw.tls_key,
+                 "PEM private key of --tls-cert, without passphrase; re-read on SIGHUP")
+      ->type_name("FILE");
+  app.add_option("--tls-ca", raw.tls_ca,
+                 "PEM CA certificate(s): TLS clients must present a certificate signed by one "
+                 "(default: no client certificate), and a -mtls master's must be; re-read on "
+                 "SIGHUP")
+      ->type_name("FILE");
   app.add_option("--expiry-sweep-interval", raw.expiry_sweep_interval,
                  "seconds between walks of the database for expired items the expiry schedule "
                  "does not hold (0 = none)")
@@ -318,6 +343,25 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
     if (!(s = IntOption("--metrics-port", raw.metrics_port, 0, 65535, &v)).ok()) return s;
     out->metrics_port = static_cast<int>(v);
   }
+  if (given("--tls-port")) {
+    if (!(s = IntOption("--tls-port", raw.tls_port, 0, 65535, &v)).ok()) return s;
+    out->tls_port = static_cast<int>(v);
+  }
+  out->tls_cert = raw.tls_cert;
+  out->tls_key = raw.tls_key;
+  out->tls_ca = raw.tls_ca;
+  if (out->tls_port > 0 && (out->tls_cert.empty() || out->tls_key.empty())) {
+    return Bad("--tls-port needs --tls-cert and --tls-key (the server's PEM certificate and key)");
+  }
+  out->master_tls = raw.mtls;
+  if (out->tls_port == 0 && !out->master_tls &&
+      (!out->tls_cert.empty() || !out->tls_key.empty() || !out->tls_ca.empty())) {
+    return Bad("--tls-cert, --tls-key and --tls-ca take effect only with --tls-port or -mtls: "
+               "give the port that serves TLS, or -mtls to reach the master over TLS");
+  }
+  if (out->tls_cert.empty() != out->tls_key.empty()) {
+    return Bad("--tls-cert and --tls-key go together: give both (a certificate and its key)");
+  }
   if (given("--expiry-sweep-interval")) {
     if (!(s = SecondsOption("--expiry-sweep-interval", raw.expiry_sweep_interval,
                             &out->expiry_sweep_interval_s))
@@ -418,6 +462,10 @@ Status Convert(const CLI::App& app, const RawOptions& raw, ServerOptions* out) {
   if (given("--idle-timeout") &&
       !(s = SecondsOption("--idle-timeout", raw.idle_timeout, &out->limits.idle_timeout_s)).ok()) {
     return s;
+  }
+  if (out->tls_port > 0 && out->port < 1) {
+    return Bad("--tls-port needs a TCP -host: with -port < 1 the server listens on a UNIX "
+               "socket, which TLS is not for");
   }
   if (given("dbname")) {
     if (raw.dbname.empty()) return Bad("the database name is empty");

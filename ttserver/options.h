@@ -61,6 +61,15 @@ struct ServerOptions {
   // --metrics-port: TCP port on `host` serving the Prometheus page at
   // GET /metrics (on its own port, so no key of the data port is taken); 0 = none.
   int metrics_port = 0;
+  // --tls-port: a second TCP port on `host` speaking every protocol over
+  // TLS (the plain -port stays); 0 = none. Needs tls_cert and tls_key.
+  int tls_port = 0;
+  // --tls-cert / --tls-key: PEM certificate (chain) and private key of the
+  // TLS port (and, with -mtls, the client certificate shown to the master);
+  // --tls-ca: PEM CA certificates a client certificate must be signed by
+  // (empty: no client certificate is asked for), and with -mtls those the
+  // master's certificate must be signed by. Re-read on SIGHUP.
+  std::string tls_cert, tls_key, tls_ca;
   // --expiry-sweep-interval: seconds between background walks of the
   // database that remove expired items and schedule the expiring ones the
   // expiry schedule does not hold (those written before a start, or past
@@ -74,6 +83,9 @@ struct ServerOptions {
   // -mhost / -mport: replication master; empty host = not a slave.
   std::string master_host;
   int master_port = 1978;
+  // -mtls: reach the master over TLS, verifying its certificate against
+  // tls_ca (empty: the system's CAs) and presenting tls_cert/tls_key if given.
+  bool master_tls = false;
   // -rts: replication timestamp file of a slave.
   std::string rts_path = "ttserver.rts";
   // -rcc: stop replicating at the first inconsistent record.

@@ -263,6 +263,13 @@ Status Server::Start() {
   }
   acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns);
   Status s = acceptor_->Listen(options_.host, options_.port);
+  if (s.ok() && options_.tls_port > 0) {
+    s = TlsContext::Create({options_.tls_cert, options_.tls_key, options_.tls_ca}, &tls_);
+    if (s.ok()) {
+      tls_acceptor_ = std::make_unique<Acceptor>(workers, &stats_, limits.max_conns, tls_.get());
+      s = tls_acceptor_->Listen(options_.host, options_.tls_port);
+    }
+  }
   if (s.ok() && options_.metrics_port > 0) {
     SessionFactory metrics_factory = [this](uint8_t, int fd) {
       return std::make_unique<HttpSession>(&context_, fd, HttpSession::Mode::kMetrics);
@@ -308,7 +315,8 @@ Status Server::Start() {
   context_.start_time = NowSeconds();
   if (!options_.master_host.empty()) {
     master_.Set(options_.master_host, options_.master_port, 0, options_.replication_check ? 1 : 0);
-    LogInfo("replication master: ", options_.master_host, ":", options_.master_port);
+    LogInfo("replication master: ", options_.master_host, ":", options_.master_port,
+            options_.master_tls ? " over TLS" : "");
   }
   // Before any client can write: a record left pending by a crash is settled first.
   ReplicatorOptions replicator_options;
@@ -320,12 +328,20 @@ Status Server::Start() {
   replicator_options.durability = options_.ulog_sync == UlogSync::kAlways
                                       ? FileDurability::kPowerLoss
                                       : FileDurability::kProcessCrash;
+  if (options_.master_tls) {
+    replicator_options.master_tls =
+        TlsClientOptions{options_.tls_ca, options_.tls_cert, options_.tls_key};
+  }
   replicator_ = std::make_unique<Replicator>(replicator_options);
   if (!(s = replicator_->Start()).ok()) return s;
   for (auto& worker : workers_) {
     if (!(s = worker->Start()).ok()) break;
   }
   if (s.ok()) s = acceptor_->Start();
+  if (s.ok() && tls_acceptor_ != nullptr && (s = tls_acceptor_->Start()).ok()) {
+    LogInfo("TLS on ", tls_acceptor_->address(), " with ", tls_->Describe(),
+            options_.tls_ca.empty() ? "" : "; client certificates signed by --tls-ca required");
+  }
   if (s.ok() && metrics_acceptor_ != nullptr) {
     s = metrics_worker_->Start();
     if (s.ok()) s = metrics_acceptor_->Start();
@@ -426,6 +442,13 @@ void Server::RetainUlog() {
            " files deleted; records from ts ", run.keep_from_ts, " on are needed");
 }
 
+Status Server::ReloadTls() {
+  if (tls_ == nullptr) return Status::Ok();
+  Status s = tls_->Reload();
+  if (s.ok()) LogInfo("TLS certificate reloaded: ", tls_->Describe());
+  return s;
+}
+
 Status Server::Stop() {
   // First: it applies records through the engine closed below, and it saves
   // the position of the last record it applied on the way out.
@@ -453,6 +476,10 @@ Status Server::Stop() {
   if (acceptor_ != nullptr) {
     acceptor_->Stop();
     acceptor_.reset();
+  }
+  if (tls_acceptor_ != nullptr) {
+    tls_acceptor_->Stop();
+    tls_acceptor_.reset();
   }
   for (auto& worker : workers_) worker->Shutdown();
   // Join() also waits for the slow requests still running on job threads

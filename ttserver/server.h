@@ -19,6 +19,7 @@
 #include "repl/replicator.h"
 #include "ttserver/memcached/memcached_ops.h"
 #include "ttserver/net/acceptor.h"
+#include "ttserver/net/tls_context.h"
 #include "ttserver/net/worker.h"
 #include "ttserver/options.h"
 #include "ttserver/server_context.h"
@@ -48,6 +49,10 @@ class Server {
   // to call after a failed Start() and more than once; the error of a failed close is returned (the
   // exit status is then 1).
   Status Stop();
+  // SIGHUP: re-reads --tls-cert, --tls-key and --tls-ca (tls_context.h): new
+  // TLS connections use them, a failure keeps the old ones and is returned.
+  // Ok, doing nothing, without --tls-port. Thread-safe.
+  Status ReloadTls();
 
  private:
   // Sets RLIMIT_NOFILE as high as allowed; returns the resulting limit.
@@ -102,6 +107,9 @@ class Server {
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Acceptor> acceptor_;
+  // --tls-port: its own listener over the same workers; the context outlives both.
+  std::unique_ptr<TlsContext> tls_;
+  std::unique_ptr<Acceptor> tls_acceptor_;
   // --metrics-port: its own listener and worker, and its own connection
   // counters, so that scrapes do not count as client connections.
   Stats metrics_stats_;

@@ -28,6 +28,12 @@ constexpr char kUsage[] =
     "  --stop-at-end        stop once all the master held at the start is delivered\n"
     "  --ts N               start at timestamp N (microseconds, or \"now\") when\n"
     "                       there is no checkpoint yet (default: the oldest record)\n"
+    "  --tls                reach the master over TLS (--port is then its --tls-port)\n"
+    "  --tls-ca FILE        PEM CA certificates the master's certificate must be\n"
+    "                       signed by (default: the system's CAs)\n"
+    "  --tls-cert FILE, --tls-key FILE\n"
+    "                       PEM certificate and key shown to a master that asks\n"
+    "                       for one (its --tls-ca)\n"
     "\n"
     "standard output (at least once):\n"
     "  --format json|tsv    one JSON object per record (default), or the line of\n"
@@ -120,6 +126,9 @@ const std::map<std::string, Setter, std::less<>>& ValueOptions() {
       {"sqlite", StoreText(&TailOptions::sqlite_path)},
       {"postgres", StoreText(&TailOptions::postgres_conninfo)},
       {"source", StoreText(&TailOptions::source)},
+      {"tls-ca", StoreText(&TailOptions::tls_ca)},
+      {"tls-cert", StoreText(&TailOptions::tls_cert)},
+      {"tls-key", StoreText(&TailOptions::tls_key)},
   };
   return *options;
 }
@@ -145,6 +154,12 @@ bool CheckCombination(const std::map<std::string, bool, std::less<>>& seen, Tail
     return Fail(error,
                 "--source names the checkpoint row of a sink; use it with --sqlite or "
                 "--postgres");
+  }
+  if (!options->tls && (seen.count("tls-ca") || seen.count("tls-cert") || seen.count("tls-key"))) {
+    return Fail(error, "--tls-ca, --tls-cert and --tls-key are for TLS: add --tls");
+  }
+  if (options->tls_cert.empty() != options->tls_key.empty()) {
+    return Fail(error, "--tls-cert and --tls-key go together: give both (a certificate and its key)");
   }
   if (seen.count("follow") && seen.count("stop-at-end")) {
     return Fail(error, "--follow and --stop-at-end are exclusive; pick one");
@@ -192,8 +207,10 @@ bool ParseTailOptions(const std::vector<std::string>& args, TailOptions* options
       name = name.substr(0, eq);
     }
     seen[std::string(name)] = true;
-    if (name == "follow" || name == "stop-at-end" || name == "progress" || name == "no-progress") {
+    if (name == "follow" || name == "stop-at-end" || name == "progress" || name == "no-progress" ||
+        name == "tls") {
       if (value) return Fail(error, "--" + std::string(name) + " takes no value");
+      if (name == "tls") options->tls = true;
       if (name == "follow" || name == "stop-at-end") options->stop_at_end = name == "stop-at-end";
       if (name == "progress" || name == "no-progress") options->progress = name == "progress";
       continue;

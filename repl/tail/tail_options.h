@@ -29,6 +29,11 @@ struct TailOptions {
   std::optional<std::string> postgres_conninfo;
   std::string source;            // checkpoint row name in a sink; default host:port
   std::optional<bool> progress;  // nullopt: when stderr is a terminal
+  // --tls: reach the master's --tls-port over TLS, verifying its certificate
+  // against tls_ca (empty: the system's CAs), presenting tls_cert/tls_key
+  // when given.
+  bool tls = false;
+  std::string tls_ca, tls_cert, tls_key;
 };
 
 enum class TailCommand { kRun, kHelp, kVersion };

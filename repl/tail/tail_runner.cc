@@ -54,10 +54,15 @@ void TailRunner::SleepUnlessStopped(double seconds) {
   cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return stopping_; });
 }
 
+Status TailRunner::Connect(RemoteDB& db) {
+  if (options_.tls.has_value()) db.EnableTls(*options_.tls);
+  return db.Open(options_.host, options_.port, kConnectTimeoutS);
+}
+
 Status TailRunner::ReadEndTimestamp(uint64_t* end_ts) {
   RemoteDB db;
   std::string text;
-  Status s = db.Open(options_.host, options_.port, kConnectTimeoutS);
+  Status s = Connect(db);
   if (s.ok()) s = db.Stat(&text);
   if (!s.ok()) {
     return Status::Network("cannot reach the master at " + HostPort(options_) + " (" +
@@ -132,7 +137,7 @@ Status TailRunner::Session(uint64_t end_ts, bool* done, bool* streamed) {
 }
 
 Status TailRunner::Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* streamed) {
-  Status s = db.Open(options_.host, options_.port, kConnectTimeoutS);
+  Status s = Connect(db);
   if (!s.ok()) {
     return Status::Network("cannot connect to the master at " + HostPort(options_) + " (" +
                            s.ToString() + "); check that it runs there and the --port");

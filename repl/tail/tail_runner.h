@@ -34,8 +34,9 @@ struct TailRunOptions {
   int64_t sid = 65535;
   std::optional<uint64_t> start_ts;  // when the output has no position yet
   bool stop_at_end = false;
-  bool progress = false;         // a progress line on stderr about once a second
-  bool progress_on_tty = false;  // redraw that line in place (\r) instead of new lines
+  bool progress = false;                // a progress line on stderr about once a second
+  bool progress_on_tty = false;         // redraw that line in place (\r) instead of new lines
+  std::optional<TlsClientOptions> tls;  // --tls: reach the master over TLS
 };
 
 // Thread-safety: Run on one thread; Stop from any other (e.g. a signal thread).
@@ -60,6 +61,8 @@ class TailRunner {
   Status Stream(RemoteDB& db, uint64_t end_ts, bool* done, bool* streamed);
   // The master's `ulog_ts` stat (0 when it has none: an original master).
   Status ReadEndTimestamp(uint64_t* end_ts);
+  // Opens `db` to the master, over TLS with --tls.
+  Status Connect(RemoteDB& db);
   // Flushes the output when a batch is due and then, on an `extended`
   // stream, acknowledges.
   Status MaybeFlush(RemoteDB& db, bool extended);

@@ -79,6 +79,7 @@ int Main(int argc, char** argv) {
   run.sid = options.sid;
   run.start_ts = options.start_ts;
   run.stop_at_end = options.stop_at_end;
+  if (options.tls) run.tls = TlsClientOptions{options.tls_ca, options.tls_cert, options.tls_key};
   run.progress_on_tty = isatty(STDERR_FILENO) == 1;
   run.progress = options.progress.value_or(run.progress_on_tty);
   TailRunner runner(run, output.get());

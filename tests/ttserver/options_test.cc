@@ -151,6 +151,35 @@ TEST(ServerOptionsTest, MetricsPortOutOfRangeIsRefused) {
   EXPECT_EQ(MustParse({}).metrics_port, 0);
 }
 
+TEST(ServerOptionsTest, TlsOptions) {
+  for (const std::string dash : {"-", "--"}) {
+    ServerOptions o = MustParse({dash + "tls-port", "1979", dash + "tls-cert", "c.pem",
+                                 dash + "tls-key", "k.pem", dash + "tls-ca", "ca.pem"});
+    EXPECT_EQ(o.tls_port, 1979);
+    EXPECT_EQ(o.tls_cert, "c.pem");
+    EXPECT_EQ(o.tls_key, "k.pem");
+    EXPECT_EQ(o.tls_ca, "ca.pem");
+  }
+  EXPECT_EQ(MustParse({}).tls_port, 0);
+  EXPECT_FALSE(MustParse({}).master_tls);
+  ServerOptions slave = MustParse({"-sid", "2", "-mhost", "m", "-mtls", "--tls-ca", "ca.pem"});
+  EXPECT_TRUE(slave.master_tls);
+  EXPECT_EQ(slave.tls_ca, "ca.pem");
+  EXPECT_NE(Refusal({"-mtls", "--tls-cert", "c.pem"}).find("go together"), std::string::npos);
+  EXPECT_NE(Refusal({"--tls-port", "1979", "--tls-cert", "c.pem"})
+                .find("--tls-port needs --tls-cert and --tls-key"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"--tls-cert", "c.pem", "--tls-key", "k.pem"})
+                .find("take effect only with --tls-port or -mtls"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"--tls-port", "x", "--tls-cert", "c", "--tls-key", "k"}).find("--tls-port"),
+            std::string::npos);
+  EXPECT_NE(Refusal({"-host", "/tmp/s", "-port", "0", "--tls-port", "1979", "--tls-cert", "c",
+                     "--tls-key", "k"})
+                .find("UNIX socket"),
+            std::string::npos);
+}
+
 TEST(ServerOptionsTest, UlogSyncLevels) {
   EXPECT_EQ(MustParse({"--ulog-sync", "none"}).ulog_sync, UlogSync::kNone);
   EXPECT_EQ(MustParse({"--ulog-sync", "always"}).ulog_sync, UlogSync::kAlways);

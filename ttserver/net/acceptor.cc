@@ -89,10 +89,11 @@ Status ListenUnix(const std::string& path, int* fd_out, std::string* address) {
 
 }  // namespace
 
-Acceptor::Acceptor(std::vector<Worker*> workers, Stats* stats, int max_conns)
+Acceptor::Acceptor(std::vector<Worker*> workers, Stats* stats, int max_conns, TlsContext* tls)
     : workers_(std::move(workers)),
       stats_(stats),
-      max_conns_(max_conns > 0 ? static_cast<uint64_t>(max_conns) : 1) {}
+      max_conns_(max_conns > 0 ? static_cast<uint64_t>(max_conns) : 1),
+      tls_(tls) {}
 
 Acceptor::~Acceptor() {
   Stop();
@@ -176,7 +177,7 @@ void Acceptor::OnAccept(evconnlistener*, int fd, ::sockaddr*, int, void* arg) {
   stats.conns_total.fetch_add(1, std::memory_order_relaxed);
   Worker* worker = self->workers_[self->next_worker_];
   self->next_worker_ = (self->next_worker_ + 1) % self->workers_.size();
-  worker->Adopt(fd);
+  worker->Adopt(fd, self->tls_);
 }
 
 void Acceptor::OnAcceptError(evconnlistener* listener, void* arg) {

@@ -1,6 +1,7 @@
 // The acceptor: one thread with its own event loop and a libevent listener.
 // It hands each accepted socket to the next worker, round-robin, and closes
-// at once the connections beyond --max-conns (stats.conns_rejected).
+// at once the connections beyond --max-conns (stats.conns_rejected). The
+// acceptor of the TLS port hands its sockets over with the TLS context.
 #pragma once
 
 #include <chrono>
@@ -22,8 +23,9 @@ namespace tt {
 
 class Acceptor {
  public:
-  // `workers` (non-empty) and `stats` must outlive the acceptor.
-  Acceptor(std::vector<Worker*> workers, Stats* stats, int max_conns);
+  // `workers` (non-empty), `stats` and `tls` must outlive the acceptor.
+  // With `tls`, clients speak TLS on this acceptor's port.
+  Acceptor(std::vector<Worker*> workers, Stats* stats, int max_conns, TlsContext* tls = nullptr);
   // Closes the listening socket (and unlinks a UNIX socket file) if still open.
   ~Acceptor();
   Acceptor(const Acceptor&) = delete;
@@ -50,6 +52,7 @@ class Acceptor {
   std::vector<Worker*> workers_;
   Stats* stats_;
   const uint64_t max_conns_;
+  TlsContext* const tls_;
   size_t next_worker_ = 0;
 
   event_base* base_ = nullptr;

@@ -245,6 +245,7 @@ Connection::Next Connection::HandOff() {
     return Next::kKeep;
   }
   StopEvents();
+  worker_->NoteHandOff(this);
   const int fd = std::exchange(fd_, -1);  // the destructor must not close it
   receiver(fd, out_.substr(out_head_));
   return Next::kClose;

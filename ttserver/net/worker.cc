@@ -2,6 +2,7 @@
 
 #include <event2/event.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,9 +21,12 @@ Worker::Worker(int id, SessionFactory factory, Stats* stats, const Options& opti
 Worker::~Worker() {
   JoinJobs();  // none left after Join(); a job must not outlive what it reports to
   stats_->conns_current.fetch_sub(connections_.size(), std::memory_order_relaxed);
+  bridge_of_.clear();
+  stream_bridges_.clear();
+  bridges_.clear();  // before the event loop they are registered with
   connections_.clear();
-  for (int fd : pending_) {
-    close(fd);
+  for (const PendingSocket& pending : pending_) {
+    close(pending.fd);
     stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
   }
   if (wake_ev_ != nullptr) event_free(wake_ev_);
@@ -49,11 +53,11 @@ Status Worker::Start() {
   return Status::Ok();
 }
 
-void Worker::Adopt(int fd) {
+void Worker::Adopt(int fd, TlsContext* tls) {
   {
     std::lock_guard lock(mu_);
     if (accepting_) {
-      pending_.push_back(fd);
+      pending_.push_back({fd, tls});
       fd = -1;
     }
   }
@@ -98,7 +102,21 @@ void Worker::Remove(Connection* conn) {
   // connects again must not find its old connection still counted against
   // --max-conns.
   stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+  bridge_of_.erase(conn);    // its bridge ends once the close reaches it
   connections_.erase(conn);  // destroys it: closes the socket
+  FinishIfDrained();
+}
+
+void Worker::NoteHandOff(Connection* conn) {
+  auto it = bridge_of_.find(conn);
+  if (it == bridge_of_.end()) return;
+  stream_bridges_.insert(it->second);
+  bridge_of_.erase(it);
+}
+
+void Worker::RemoveBridge(TlsBridge* bridge) {
+  stream_bridges_.erase(bridge);
+  bridges_.erase(bridge);
   FinishIfDrained();
 }
 
@@ -163,24 +181,61 @@ void Worker::OnWakeup(int fd, short, void* arg) {
 }
 
 void Worker::AdoptPending() {
-  std::deque<int> fds;
+  std::deque<PendingSocket> sockets;
   {
     std::lock_guard lock(mu_);
-    fds.swap(pending_);
+    sockets.swap(pending_);
   }
-  for (int fd : fds) {
-    auto conn = std::make_unique<Connection>(this, fd);
-    Connection* raw = conn.get();
-    connections_.emplace(raw, std::move(conn));
-    if (!raw->Start()) {
-      LogError("worker ", id_, ": cannot register connection fd ", fd);
-      Remove(raw);
-      continue;
+  for (const PendingSocket& socket : sockets) AdoptOne(socket.fd, socket.tls);
+}
+
+bool Worker::AdoptOne(int fd, TlsContext* tls) {
+  TlsBridge* bridge = nullptr;
+  if (tls != nullptr) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) {
+      LogError("worker ", id_, ": TLS connection dropped: socketpair: ", strerror(errno),
+               " (out of descriptors? a TLS connection uses three; raise the open-file limit)");
+      close(fd);
+      stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+      return false;
     }
-    // Adopted during shutdown (accepted just before the listener closed):
-    // its requests are answered like everyone else's.
-    if (draining_) raw->BeginDrain();
+    SSL* ssl = tls->NewSession();
+    if (ssl == nullptr) {
+      LogError("worker ", id_, ": TLS connection dropped: no session (", TakeOpenSslErrors(), ")");
+      close(fd);
+      close(pair[0]);
+      close(pair[1]);
+      stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    auto owned = std::make_unique<TlsBridge>();
+    auto on_done = [this](TlsBridge* done) { RemoveBridge(done); };
+    auto on_failure = [tls](const std::string& peer, const std::string& reason) {
+      tls->ReportHandshakeFailure(peer, reason);
+    };
+    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure)) {
+      close(pair[0]);
+      stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    bridge = owned.get();
+    bridges_.emplace(bridge, std::move(owned));
+    fd = pair[0];
   }
+  auto conn = std::make_unique<Connection>(this, fd);
+  Connection* raw = conn.get();
+  connections_.emplace(raw, std::move(conn));
+  if (bridge != nullptr) bridge_of_[raw] = bridge;
+  if (!raw->Start()) {
+    LogError("worker ", id_, ": cannot register connection fd ", fd);
+    Remove(raw);
+    return false;
+  }
+  // Adopted during shutdown (accepted just before the listener closed):
+  // its requests are answered like everyone else's.
+  if (draining_) raw->BeginDrain();
+  return true;
 }
 
 void Worker::StartDraining() {
@@ -213,13 +268,21 @@ void Worker::OnDrainDeadline(int, short, void* arg) {
   for (Connection* raw : all) {
     if (self->connections_.count(raw) > 0) raw->Close();
   }
+  // Bridges still sending last replies to clients that do not read them.
+  self->stream_bridges_.clear();
+  self->bridges_.clear();
   self->FinishIfDrained();
 }
 
 void Worker::FinishIfDrained() {
   // Every job belongs to a live connection, so no connection means no job;
   // checking both keeps the loop alive for a job even if that ever changes.
-  if (draining_ && connections_.empty() && jobs_.empty()) event_base_loopbreak(base_);
+  // A bridge still sending a closed connection's last replies is waited for;
+  // one carrying a replication stream is not (it ends with the worker).
+  if (draining_ && connections_.empty() && jobs_.empty() &&
+      bridges_.size() == stream_bridges_.size()) {
+    event_base_loopbreak(base_);
+  }
 }
 
 }  // namespace tt

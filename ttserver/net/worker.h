@@ -2,6 +2,10 @@
 // (design.md "data path"). Other threads talk to it only through Adopt() and
 // Shutdown(), which queue under a mutex and wake the loop through an eventfd.
 //
+// A socket of the TLS port gets a TlsBridge (tls_bridge.h) as well: the
+// connection is made on one end of a socketpair and the bridge relays the
+// other end to the client through OpenSSL, so the connection never knows.
+//
 // Slow requests (ProtocolSession::Result::kDeferred) run on job threads the
 // worker starts and joins, one per job: they are rare (optimize, copy, full
 // scans), so a pool would only add idle threads. A job hands its reply back
@@ -20,10 +24,13 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/status.h"
+#include "common/tls_bridge.h"
 #include "ttserver/net/connection.h"
 #include "ttserver/net/protocol_session.h"
+#include "ttserver/net/tls_context.h"
 #include "ttserver/stats.h"
 
 struct event;
@@ -55,8 +62,9 @@ class Worker {
   // Creates the event loop and starts the thread.
   Status Start();
   // Hands over an accepted socket (ownership included); it counts in
-  // stats.conns_current until closed. Thread-safe.
-  void Adopt(int fd);
+  // stats.conns_current until closed. With `tls` (which must outlive the
+  // worker) the client speaks TLS on it. Thread-safe.
+  void Adopt(int fd, TlsContext* tls = nullptr);
   // Asks the worker to finish: requests already received are answered, then
   // every connection is closed and the thread ends. Jobs still running at the
   // drain deadline are waited for (their connections are closed at once and
@@ -76,6 +84,10 @@ class Worker {
   }
   // Destroys `conn` (closing its socket). REQUIRES: no job of `conn` runs.
   void Remove(Connection* conn);
+  // `conn` is about to hand its socket to another owner (a replication
+  // stream): its TLS bridge, if any, then serves that owner, and no longer
+  // holds up the end of a shutdown.
+  void NoteHandOff(Connection* conn);
   // Runs `work` on a job thread and later, on the worker thread, calls
   // conn->OnJobDone() with its reply (nullopt if the work threw). `conn`
   // must stay alive until then (Connection defers its destruction).
@@ -86,6 +98,10 @@ class Worker {
     Connection* conn;
     std::thread thread;
   };
+  struct PendingSocket {
+    int fd;
+    TlsContext* tls;  // nullptr: plain
+  };
   struct JobResult {
     uint64_t id;
     std::optional<std::string> reply;
@@ -94,6 +110,11 @@ class Worker {
   static void OnWakeup(int fd, short what, void* arg);
   static void OnDrainDeadline(int fd, short what, void* arg);
   void AdoptPending();
+  // Makes the connection of an accepted socket (through a TlsBridge when
+  // `tls`); false when it could not (the socket is then closed and uncounted).
+  bool AdoptOne(int fd, TlsContext* tls);
+  // Called by a bridge that has finished: destroys it.
+  void RemoveBridge(TlsBridge* bridge);
   void StartDraining();
   void FinishIfDrained();
   void Wake();
@@ -114,13 +135,20 @@ class Worker {
   std::thread thread_;
 
   std::mutex mu_;
-  std::deque<int> pending_;          // GUARDED_BY(mu_): sockets handed over, not yet adopted
-  bool shutdown_requested_ = false;  // GUARDED_BY(mu_)
-  bool accepting_ = true;            // GUARDED_BY(mu_): false once the loop has ended
-  std::deque<JobResult> finished_;   // GUARDED_BY(mu_): job replies not yet delivered
+  std::deque<PendingSocket> pending_;  // GUARDED_BY(mu_): sockets handed over, not yet adopted
+  bool shutdown_requested_ = false;    // GUARDED_BY(mu_)
+  bool accepting_ = true;              // GUARDED_BY(mu_): false once the loop has ended
+  std::deque<JobResult> finished_;     // GUARDED_BY(mu_): job replies not yet delivered
 
   bool draining_ = false;  // worker thread only
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  // Worker thread only: the TLS bridges, and which connection each one
+  // serves until that connection closes or hands its socket off.
+  std::unordered_map<TlsBridge*, std::unique_ptr<TlsBridge>> bridges_;
+  std::unordered_map<Connection*, TlsBridge*> bridge_of_;
+  // Bridges whose connection handed its socket off: a shutdown does not wait
+  // for them (the stream they carry would never end first).
+  std::unordered_set<TlsBridge*> stream_bridges_;
   // Worker thread only: running jobs by id (an id, unlike the connection
   // pointer, cannot be confused with a later job).
   std::unordered_map<uint64_t, Job> jobs_;
