@@ -2,8 +2,8 @@
 # Writes the twemproxy (nutcracker) configuration of a pool of ttserver
 # shards to standard output: ketama consistent hashing over the shards' names
 # (not their addresses, so that a shard keeps its keys when its slave is
-# promoted in its place: see README.md "Scale-out"), the memcached protocol,
-# and no ejection of a failing host unless --eject is given: ejection hashes
+# promoted in its place: see README.md "Scale-out"), the memcached protocol
+# (or with --redis the Redis protocol), and no ejection of a failing host unless --eject is given: ejection hashes
 # a dead shard's keys to the other shards, where writes then hide behind the
 # shard's own values once it is back (twemproxy's "data partitioning").
 #
@@ -11,6 +11,8 @@
 #   --listen ADDR:PORT    where twemproxy serves clients (default 127.0.0.1:22121)
 #   --pool NAME           the pool's name (default ttserver)
 #   --timeout MS          wait for a server's reply at most this long (default 1000)
+#   --redis               clients speak the Redis protocol (RESP) to the proxy, which
+#                         speaks it to the shards; default: memcached
 #   --eject               eject a server that fails (auto_eject_hosts): for a cache,
 #                         not a database; without it, requests for a down shard fail
 #   --failure-limit N     with --eject: after N failures in a row (default 2)
@@ -24,6 +26,7 @@ usage() {
 }
 
 listen=127.0.0.1:22121 pool=ttserver timeout=1000 failure_limit=2 retry_timeout=30000 eject=false
+redis=false
 shards=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --failure-limit) failure_limit=${2:?}; shift 2 ;;
     --retry-timeout) retry_timeout=${2:?}; shift 2 ;;
     --eject) eject=true; shift ;;
+    --redis) redis=true; shift ;;
     -h | --help) usage ;;
     -*) echo "twemproxy_config.sh: unknown option $1" >&2; usage ;;
     *=*:*) shards+=("$1"); shift ;;
@@ -50,6 +54,7 @@ $pool:
   listen: $listen
   hash: fnv1a_64
   distribution: ketama
+  redis: $redis
   timeout: $timeout
   preconnect: true
   auto_eject_hosts: $eject

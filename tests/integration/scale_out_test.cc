@@ -1,8 +1,8 @@
 // Scale-out as README.md "Scale-out" sets it up: three ttserver masters, each
 // with a slave, behind twemproxy (Debian's nutcracker) configured by
 // client/twemproxy_config.sh (ketama over shard names; ejection of a failing
-// host only on request), and a memcached client workload (pymemcache)
-// through the proxy.
+// host only on request), and a memcached client workload (pymemcache), or a
+// Redis one (redis-py, the pool with --redis), through the proxy.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -75,6 +75,24 @@ class ScaleOutTest : public ReplTest {
     return keys;
   }
 
+  // Checks that the masters hold `expected` keys together, each on exactly
+  // one master, every master a fair share, and that each slave has caught up
+  // with its master.
+  void ExpectEveryKeyOnOneMasterAndItsSlave(size_t expected) {
+    std::set<std::string> all;
+    size_t total = 0;
+    for (int shard = 0; shard < kShards; ++shard) {
+      const std::set<std::string> keys = Keys(masters_[shard]->port());
+      EXPECT_GT(keys.size(), 500u)
+          << "shard " << shard + 1 << " holds few keys: ketama spreads them";
+      total += keys.size();
+      all.insert(keys.begin(), keys.end());
+      ExpectCaughtUp(Name("master", shard), masters_[shard]->port(), slaves_[shard]->port());
+    }
+    EXPECT_EQ(all.size(), expected) << "every key is on a master";
+    EXPECT_EQ(total, expected) << "no key is on two masters";
+  }
+
   // Sets the keys after:0 .. after:299 through the proxy while the second
   // master is down; returns how many were refused (each with SERVER_ERROR).
   int SetAfterKeysWhileTheSecondMasterIsDown() {
@@ -112,17 +130,17 @@ TEST_F(ScaleOutTest, EveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
   StartProxy();
   std::string output;
   ASSERT_EQ(RunClientScript("twemproxy_load.py", proxy_port_, &output), 0) << output;
-  std::set<std::string> all;
-  size_t total = 0;
-  for (int shard = 0; shard < kShards; ++shard) {
-    const std::set<std::string> keys = Keys(masters_[shard]->port());
-    EXPECT_GT(keys.size(), 500u) << "shard " << shard + 1 << " holds few keys: ketama spreads them";
-    total += keys.size();
-    all.insert(keys.begin(), keys.end());
-    ExpectCaughtUp(Name("master", shard), masters_[shard]->port(), slaves_[shard]->port());
-  }
-  EXPECT_EQ(all.size(), 3000u) << "every key is on a master";
-  EXPECT_EQ(total, 3000u) << "no key is on two masters";
+  ExpectEveryKeyOnOneMasterAndItsSlave(3000);
+}
+
+// The same pool for Redis clients (--redis): redis-py through the proxy,
+// MGET split by shard, counters, TTLs and deletes; every key on one master
+// and its slave.
+TEST_F(ScaleOutTest, ThroughTheRedisProtocolEveryKeyIsOnExactlyOneMasterAndOnItsSlave) {
+  StartProxy({"--redis"});
+  std::string output;
+  ASSERT_EQ(RunClientScript("twemproxy_redis_load.py", proxy_port_, &output), 0) << output;
+  ExpectEveryKeyOnOneMasterAndItsSlave(3000);  // 3,000 set, 100 deleted, 100 counters
 }
 
 // By default a dead master is not ejected: requests for its keys fail (the
