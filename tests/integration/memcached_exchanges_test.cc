@@ -407,6 +407,38 @@ TEST_F(MemcachedItemSizeTest, BinarySetsOverOneMebibyteAreTooLargeAndAppendsPast
   EXPECT_EQ(status(mcbin::kNoop, "", 0, false), mcbin::kNoError);
 }
 
+// ttserver's --max-key below memcached's 250 bytes holds on every memcached
+// protocol, as on the others: a longer key is a bad command line (text, meta)
+// or an "invalid arguments" status (binary).
+TEST(MemcachedMaxKeyTest, KeysLongerThanMaxKeyAreRefusedOnEveryMemcachedProtocol) {
+  SKIP_UNLESS_TTSERVER();
+  TempDir dir;
+  auto server = StartTtserver(dir, {"--max-key", "16"});
+  ASSERT_TRUE(server->started());
+  RawConnection conn(server->port());
+  const std::string fits(16, 'k'), too_long(17, 'k');
+  const std::string bad = "CLIENT_ERROR bad command line format\r\n";
+  EXPECT_EQ(TextExchange(conn, "set " + fits + " 0 0 1\r\nv\r\n"), "STORED\r\n");
+  // As in memcached, a set refused for its key reads its data line as a command.
+  EXPECT_EQ(TextExchange(conn, "set " + too_long + " 0 0 1\r\nv\r\n"), bad + "ERROR\r\n");
+  for (const std::string& request :
+       {"get " + too_long + "\r\n",
+        "incr " + too_long + " 1\r\n", "touch " + too_long + " 0\r\n",
+        "delete " + too_long + "\r\n", "ms " + too_long + " 1\r\nv\r\n",
+        "mg " + too_long + " v\r\n", "md " + too_long + "\r\n", "ma " + too_long + "\r\n",
+        "me " + too_long + "\r\n"}) {
+    EXPECT_EQ(TextExchange(conn, request), bad) << request;
+  }
+  EXPECT_EQ(TextExchange(conn, "get " + fits + "\r\n"),
+            "VALUE " + fits + " 0 1\r\nv\r\nEND\r\n");
+  // The binary protocol answers, then closes the connection, as memcached
+  // does for a key past its limit.
+  mcbin::Response response;
+  ASSERT_TRUE(conn.Send(mcbin::Request(mcbin::kSet, too_long, "v", mcbin::SetExtras(0, 0))));
+  ASSERT_TRUE(mcbin::ReadResponse(conn, &response));
+  EXPECT_EQ(response.status, mcbin::kInvalidArguments) << "binary set of a key past --max-key";
+}
+
 // The binary protocol's errors are status codes; the message texts in the
 // bodies are informal, so only the header is compared.
 class MemcachedBinaryExchangeTest : public MemcachedExchangeTest {

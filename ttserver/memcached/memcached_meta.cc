@@ -51,7 +51,7 @@ void AppendStatus(std::string* out, std::string_view code, bool quiet, const Tok
 // Parses the flags of mg, md or ma and checks the key, in memcached's order.
 // Returns "" or the error reply. memcached words a flag error precisely for
 // mg only (`precise_flag_errors`).
-std::string_view ParseKeyAndFlags(const Tokens& tokens, bool precise_flag_errors,
+std::string_view ParseKeyAndFlags(const Tokens& tokens, bool precise_flag_errors, size_t max_key,
                                   MetaFlags* flags) {
   if (tokens[1].size() > mc::kMaxKeyLength) return kBadFormat;
   if (tokens.ntokens() > kMaxMetaTokens) {
@@ -62,7 +62,7 @@ std::string_view ParseKeyAndFlags(const Tokens& tokens, bool precise_flag_errors
     return precise_flag_errors ? error : "CLIENT_ERROR invalid or duplicate flag\r\n";
   }
   if (HasLongOpaque(tokens, kFlagsAfterKey)) return "CLIENT_ERROR opaque token too long\r\n";
-  return MetaKeyError(*flags);
+  return MetaKeyError(*flags, max_key);
 }
 
 // ---- mg: the recache token ----
@@ -76,7 +76,8 @@ std::string_view ParseKeyAndFlags(const Tokens& tokens, bool precise_flag_errors
 TextStep MetaGet(ServerContext& context, const TextRequest& request, std::string* out) {
   const Tokens& tokens = request.tokens;
   MetaFlags flags;
-  std::string_view error = ParseKeyAndFlags(tokens, /*precise_flag_errors=*/true, &flags);
+  std::string_view error =
+      ParseKeyAndFlags(tokens, /*precise_flag_errors=*/true, context.limits.max_key, &flags);
   const bool writes = flags.has_ttl || flags.has_vivify;
   if (error.empty() &&
       (mc::Forbidden(context, kCmdGet) || (writes && mc::Forbidden(context, kCmdPut)))) {
@@ -218,7 +219,7 @@ TextStep MetaSet(ServerContext& context, const TextRequest& request, std::string
   if (error.empty() && !StoreModeOf(flags, &mode)) {
     error = "CLIENT_ERROR invalid mode for ms M token\r\n";
   }
-  if (error.empty()) error = MetaKeyError(flags);
+  if (error.empty()) error = MetaKeyError(flags, context.limits.max_key);
   if (error.empty() && mc::Forbidden(context, mc::CountedCommand(mode))) error = kForbidden;
   if (!error.empty()) {
     out->append(error);
@@ -298,7 +299,8 @@ TextStep MetaSet(ServerContext& context, const TextRequest& request, std::string
 TextStep MetaDelete(ServerContext& context, const TextRequest& request, std::string* out) {
   const Tokens& tokens = request.tokens;
   MetaFlags flags;
-  std::string_view error = ParseKeyAndFlags(tokens, /*precise_flag_errors=*/false, &flags);
+  std::string_view error =
+      ParseKeyAndFlags(tokens, /*precise_flag_errors=*/false, context.limits.max_key, &flags);
   if (error.empty() && mc::Forbidden(context, kCmdOut)) error = kForbidden;
   if (!error.empty()) {
     out->append(error);
@@ -331,7 +333,8 @@ TextStep MetaDelete(ServerContext& context, const TextRequest& request, std::str
 TextStep MetaArithmetic(ServerContext& context, const TextRequest& request, std::string* out) {
   const Tokens& tokens = request.tokens;
   MetaFlags flags;
-  std::string_view error = ParseKeyAndFlags(tokens, /*precise_flag_errors=*/false, &flags);
+  std::string_view error =
+      ParseKeyAndFlags(tokens, /*precise_flag_errors=*/false, context.limits.max_key, &flags);
   bool incr = true;
   if (error.empty()) {
     switch (flags.mode) {
@@ -435,7 +438,7 @@ TextStep MetaDebug(ServerContext& context, const TextRequest& request, std::stri
     }
     key = std::string_view(buffer.data(), size);
   }
-  if (!mc::IsValidKey(key)) {
+  if (!mc::IsValidKey(key, context.limits.max_key)) {
     out->append(kBadFormat);
     return TextStep::Done();
   }

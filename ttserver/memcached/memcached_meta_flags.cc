@@ -114,8 +114,8 @@ bool HasLongOpaque(const Tokens& tokens, size_t first) {
   return false;
 }
 
-std::string_view MetaKeyError(const MetaFlags& flags) {
-  return mc::IsValidKey(flags.key) ? std::string_view() : kBadFormat;
+std::string_view MetaKeyError(const MetaFlags& flags, size_t max_key) {
+  return mc::IsValidKey(flags.key, max_key) ? std::string_view() : kBadFormat;
 }
 
 void AppendMetaKey(std::string* out, const MetaFlags& flags) {

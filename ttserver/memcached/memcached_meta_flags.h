@@ -64,8 +64,9 @@ std::string_view ParseMetaFlags(const Tokens& tokens, size_t first, MetaFlags* f
 bool HasLongOpaque(const Tokens& tokens, size_t first);
 
 // The error reply for a parsed key memcached would refuse ("" if none): the
-// key, decoded if base64, must pass mc::IsValidKey (1 to 250 bytes).
-std::string_view MetaKeyError(const MetaFlags& flags);
+// key, decoded if base64, must pass mc::IsValidKey (1 to 250 bytes, at most
+// `max_key`).
+std::string_view MetaKeyError(const MetaFlags& flags, size_t max_key);
 
 // Appends " k<key>", base64-encoded and followed by " b" for a b-flag key, as
 // memcached returns the k flag.

@@ -61,7 +61,9 @@ bool Forbidden(const ServerContext& context, uint8_t command) {
   return context.mask.ForbidsVia(command, kMaskAllMc);
 }
 
-bool IsValidKey(std::string_view key) { return !key.empty() && key.size() <= kMaxKeyLength; }
+bool IsValidKey(std::string_view key, size_t max_key) {
+  return !key.empty() && key.size() <= std::min(kMaxKeyLength, max_key);
+}
 
 int64_t AbsoluteExpiry(int64_t exptime, int64_t now_s) {
   if (exptime == 0) return 0;

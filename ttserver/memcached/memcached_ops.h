@@ -35,11 +35,12 @@ constexpr int64_t kMaxRelativeExptime = 60 * 60 * 24 * 30;
 // version 0, so it cannot be ttserver's own version (stats tt_version has that).
 constexpr std::string_view kMemcachedVersion = "1.6.18";
 
-// True for a key memcached accepts: 1 to 250 bytes, any bytes. In the text
+// True for a key memcached accepts: 1 to 250 bytes (fewer when `max_key`,
+// the server's --max-key, is less), any bytes. In the text
 // and meta protocols a key is a token, so it holds no space or line feed (and
 // a NUL ends the command line): control bytes, DEL and bytes above 0x7F are
 // key bytes there too, as in memcached (memaslap's keys start with 0x10s).
-bool IsValidKey(std::string_view key);
+bool IsValidKey(std::string_view key, size_t max_key);
 
 // The absolute expiry (UNIX seconds, 0 = never) of memcached exptime
 // `exptime` received at `now_s`: 0 = never, negative = already expired, up to

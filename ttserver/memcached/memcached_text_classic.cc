@@ -55,7 +55,7 @@ TextStep Storage(ServerContext& context, const TextRequest& request, std::string
   store.mode = kMode;
   store.key = tokens[1];
   int64_t length = 0;
-  if (!mc::IsValidKey(store.key) || !ParseUint32(tokens[2], &store.flags) ||
+  if (!mc::IsValidKey(store.key, context.limits.max_key) || !ParseUint32(tokens[2], &store.flags) ||
       !ParseInt64(tokens[3], &store.exptime) || !ParseInt64(tokens[4], &length) ||
       (kMode == mc::StoreMode::kCas && !ParseUint64(tokens[5], &store.cas)) ||
       !IsValidDataLength(length)) {
@@ -134,7 +134,7 @@ TextStep Retrieval(ServerContext& context, const TextRequest& request, std::stri
   // memcached answers a bad key with an error alone, dropping the items
   // found before it: check every key first.
   for (std::string_view scan = keys; NextWord(&scan, &word);) {
-    if (!mc::IsValidKey(word)) {
+    if (!mc::IsValidKey(word, context.limits.max_key)) {
       out->append(kBadFormat);
       return TextStep::Done();
     }
@@ -170,7 +170,7 @@ TextStep Arithmetic(ServerContext& context, const TextRequest& request, std::str
   mc::DeltaRequest delta;
   delta.key = tokens[1];
   delta.incr = kIncr;
-  if (!mc::IsValidKey(delta.key)) {
+  if (!mc::IsValidKey(delta.key, context.limits.max_key)) {
     Reply(out, noreply, kBadFormat);
     return TextStep::Done();
   }
@@ -199,7 +199,7 @@ TextStep Touch(ServerContext& context, const TextRequest& request, std::string* 
   const Tokens& tokens = request.tokens;
   const bool noreply = tokens.NoReply();
   int64_t exptime = 0;
-  if (!mc::IsValidKey(tokens[1])) {
+  if (!mc::IsValidKey(tokens[1], context.limits.max_key)) {
     Reply(out, noreply, kBadFormat);
   } else if (!ParseInt64(tokens[2], &exptime)) {
     Reply(out, noreply, kInvalidExptime);
@@ -227,7 +227,7 @@ TextStep Delete(ServerContext& context, const TextRequest& request, std::string*
       return TextStep::Done();
     }
   }
-  if (!mc::IsValidKey(tokens[1])) {
+  if (!mc::IsValidKey(tokens[1], context.limits.max_key)) {
     Reply(out, noreply, kBadFormat);
     return TextStep::Done();
   }

@@ -30,13 +30,19 @@ class MemcachedOpsTest : public tt::testing::SessionFixture {
 };
 
 TEST(MemcachedKeyTest, AnyBytesFromOneToTwoHundredFifty) {
-  EXPECT_TRUE(IsValidKey("foo"));
-  EXPECT_TRUE(IsValidKey(std::string(250, 'k')));
-  EXPECT_FALSE(IsValidKey(std::string(251, 'k')));
-  EXPECT_FALSE(IsValidKey(""));
-  EXPECT_TRUE(IsValidKey("a\x01"));
-  EXPECT_TRUE(IsValidKey("a\x7F\xFF"));
-  EXPECT_TRUE(IsValidKey(std::string("a\0b c\n", 6)));
+  constexpr size_t kNoLimit = SIZE_MAX;
+  EXPECT_TRUE(IsValidKey("foo", kNoLimit));
+  EXPECT_TRUE(IsValidKey(std::string(250, 'k'), kNoLimit));
+  EXPECT_FALSE(IsValidKey(std::string(251, 'k'), kNoLimit));
+  EXPECT_FALSE(IsValidKey("", kNoLimit));
+  EXPECT_TRUE(IsValidKey("a\x01", kNoLimit));
+  EXPECT_TRUE(IsValidKey("a\x7F\xFF", kNoLimit));
+  EXPECT_TRUE(IsValidKey(std::string("a\0b c\n", 6), kNoLimit));
+}
+
+TEST(MemcachedKeyTest, AtMostTheServersMaxKey) {
+  EXPECT_TRUE(IsValidKey(std::string(10, 'k'), 10));
+  EXPECT_FALSE(IsValidKey(std::string(11, 'k'), 10));
 }
 
 TEST(MemcachedExpiryTest, RelativeAbsoluteNegativeAndNever) {
