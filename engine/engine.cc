@@ -451,10 +451,12 @@ uint64_t Engine::ExpireDue() {
   for (size_t stripe = 0; stripe < kStripes; ++stripe) {
     due.clear();
     {
+      // The count changes under the stripe, as in ScheduleLocked, so that a
+      // vanish (which zeroes it holding every stripe) never comes between.
       std::lock_guard lock(stripes_[stripe]);
       schedules_[stripe].TakeDue(now, &due);
+      scheduled_.fetch_sub(due.size(), std::memory_order_relaxed);
     }
-    scheduled_.fetch_sub(due.size(), std::memory_order_relaxed);
     // Re-checked under the stripe: a key rewritten since without an expiry stays.
     for (const std::string& key : due) purged += PurgeIfExpired(key) ? 1 : 0;
   }
