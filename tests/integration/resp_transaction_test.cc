@@ -57,6 +57,64 @@ TEST_F(RespTest, ExecRunsFlushAllInItsQueue) {
   Exchange(conn, "MGET a b c\r\n", "*3\r\n$-1\r\n$-1\r\n$1\r\n3\r\n");
 }
 
+TEST_F(RespTest, ExecRunsKeysInItsQueue) {
+  RawConnection conn(server_->port());
+  Exchange(conn, "MULTI\r\nSET tk 1\r\nKEYS t*\r\nGET tk\r\nEXEC\r\n",
+           "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n*1\r\n$2\r\ntk\r\n$1\r\n1\r\n");
+}
+
+// ttserver's bounds on what one transaction may cost (Redis has none): the
+// queue's memory, the watched keys and EXEC's reply, each at most --max-value.
+class RespTransactionBoundsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_TTSERVER();
+    server_ = StartTtserver(dir_, {"--max-value", "1k"});
+    ASSERT_TRUE(server_->started());
+  }
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(RespTransactionBoundsTest, TheQueueCountsTheMemoryItTakes) {
+  RawConnection conn(server_->port());
+  // 40 PINGs are 160 bytes of words but about 2,400 bytes of queue.
+  std::string request = "MULTI\r\n";
+  for (int i = 0; i < 40; ++i) request += "PING\r\n";
+  request += "EXEC\r\n";
+  ASSERT_TRUE(conn.Send(request));
+  const std::string reply = conn.ReceiveUntil("previous errors.\r\n");
+  EXPECT_NE(reply.find("-ERR transaction exceeds maximum allowed size (--max-value)"),
+            std::string::npos)
+      << reply;
+  EXPECT_EQ(TextExchange(conn, "PING\r\n"), "+PONG\r\n");
+}
+
+TEST_F(RespTransactionBoundsTest, WatchedKeysAreBounded) {
+  RawConnection conn(server_->port());
+  EXPECT_EQ(TextExchange(conn, "WATCH " + std::string(600, 'a') + "\r\n"), "+OK\r\n");
+  EXPECT_EQ(TextExchange(conn, "WATCH " + std::string(600, 'a') + "\r\n"), "+OK\r\n")
+      << "a key watched already costs nothing more";
+  EXPECT_EQ(TextExchange(conn, "WATCH " + std::string(600, 'b') + "\r\n"),
+            "-ERR watched keys exceed maximum allowed size (--max-value): UNWATCH, EXEC or "
+            "DISCARD first\r\n");
+  EXPECT_EQ(TextExchange(conn, "UNWATCH\r\nWATCH " + std::string(600, 'b') + "\r\n"),
+            "+OK\r\n+OK\r\n");
+}
+
+TEST_F(RespTransactionBoundsTest, AnExecReplyPastMaxValueIsAnErrorButEveryCommandRan) {
+  RawConnection conn(server_->port());
+  const std::string value(600, 'v');
+  EXPECT_EQ(TextExchange(conn, "SET big " + value + "\r\n"), "+OK\r\n");
+  ASSERT_TRUE(conn.Send("MULTI\r\nGET big\r\nGET big\r\nSET after 1\r\nEXEC\r\n"));
+  const std::string want =
+      "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+      "-ERR EXEC reply exceeds maximum allowed size (--max-value): every queued command ran, "
+      "their replies are not sent; read less per transaction\r\n";
+  EXPECT_EQ(conn.Receive(want.size()), want);
+  EXPECT_EQ(TextExchange(conn, "GET after\r\n"), "$1\r\n1\r\n");
+}
+
 // WATCH on one connection, a write on another, then EXEC: the null array,
 // and nothing of the queue runs. Without the write, EXEC runs.
 TEST_F(RespTest, WatchedKeyChangedByAnotherClientFailsExec) {

@@ -118,6 +118,9 @@ struct CommandSpec {
   // The command changes the whole database (FLUSHALL): inside EXEC it
   // needs every key held.
   bool whole_database = false;
+  // The command may walk the whole database (KEYS): it runs off the event
+  // loop, and so does an EXEC that queues it.
+  bool off_loop = false;
 };
 
 // The keys `args` names per `spec`, in order (duplicates kept).

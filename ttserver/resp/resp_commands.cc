@@ -46,7 +46,7 @@ constexpr CommandSpec kCommands[] = {
     {"incr", 2, Incr, kCmdAddInt, kOneKey},
     {"incrby", 3, IncrBy, kCmdAddInt, kOneKey},
     {"incrbyfloat", 3, IncrByFloat, kCmdAddDouble, kOneKey},
-    {"keys", 2, Keys, kCmdFwmKeys, kNoKey},
+    {"keys", 2, Keys, kCmdFwmKeys, kNoKey, false, /*off_loop=*/true},
     {"mget", -2, MGet, kCmdGet, kAllKeys},
     {"mset", -3, MSet, kCmdPut, kKeyValuePairs},
     {"msetnx", -3, MSetNx, kCmdPutKeep, kKeyValuePairs},
@@ -93,12 +93,13 @@ std::string UnknownCommandError(const std::vector<std::string_view>& args) {
   return message + listed;
 }
 
-// Queues `args` for EXEC and replies +QUEUED; a transaction that would
-// hold more than --max-value bytes of requests is refused (EXECABORT).
+// Queues `args` for EXEC and replies +QUEUED; a transaction whose queue
+// would take more than --max-value bytes of memory (its words, each word's
+// string and each command's vector) is refused (EXECABORT).
 void Queue(ServerContext& context, Client& client, const std::vector<std::string_view>& args,
            std::string* out) {
-  size_t bytes = 0;
-  for (std::string_view arg : args) bytes += arg.size();
+  size_t bytes = sizeof(std::vector<std::string>);
+  for (std::string_view arg : args) bytes += sizeof(std::string) + arg.size();
   if (client.queued_bytes + bytes > context.limits.max_value) {
     client.multi_refused = true;
     AppendError(out,

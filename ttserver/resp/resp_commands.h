@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ttserver/net/protocol_session.h"
@@ -26,8 +27,8 @@ namespace tt::resp {
 // A key as WATCH saw it: EXEC goes ahead only if the key still exists (or
 // still does not) with the same version (the envelope's, which every write
 // through any protocol changes).
+// A watched key's state as WATCH saw it.
 struct WatchedKey {
-  std::string key;
   bool existed = false;
   uint64_t version = 0;  // with existed
 };
@@ -41,7 +42,10 @@ struct Client {
   std::vector<std::vector<std::string>> queued;
   size_t queued_bytes = 0;          // of `queued`'s words, bounded by --max-value
   bool multi_refused = false;       // a command was refused while queueing: EXEC aborts
-  std::vector<WatchedKey> watched;  // WATCH, until EXEC, DISCARD or UNWATCH
+  // WATCH, until EXEC, DISCARD or UNWATCH: key -> state; the keys' bytes,
+  // bounded by --max-value.
+  std::unordered_map<std::string, WatchedKey> watched;
+  size_t watched_bytes = 0;
 };
 
 // What a command asks of its session once its reply is in `out`.
