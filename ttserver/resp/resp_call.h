@@ -2,8 +2,8 @@
 // command being run (Call), the command table's row (CommandSpec), the
 // error replies and helpers the command groups share, and every command's
 // handler, by group (resp_string_commands.cc, resp_key_commands.cc,
-// resp_server_commands.cc, resp_transaction.cc; the table is in
-// resp_commands.cc).
+// resp_scan_commands.cc, resp_server_commands.cc, resp_transaction.cc; the
+// table is in resp_commands.cc).
 #pragma once
 
 #include <atomic>
@@ -185,6 +185,10 @@ Outcome Rename(Call& call);
 Outcome RenameNx(Call& call);
 Outcome Ttl(Call& call);
 Outcome Type(Call& call);
+
+// SCAN and RANDOMKEY (resp_scan_commands.cc).
+Outcome RandomKey(Call& call);
+Outcome Scan(Call& call);
 
 // Connection and server (resp_server_commands.cc).
 Outcome Command(Call& call);
