@@ -93,6 +93,20 @@ Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* exp
   return Status::Ok();
 }
 
+Status Engine::CheckLive(std::string_view key) {
+  Status unwrap;
+  bool live = false;
+  Status s = store_->Read(key, [&](std::string_view stored) {
+    ValueMeta meta;
+    std::string_view payload;
+    unwrap = Unwrap(key, stored, &meta, &payload);
+    live = unwrap.ok() && !IsExpired(meta, NowSeconds());
+  });
+  if (!s.ok()) return s;
+  if (!unwrap.ok()) return unwrap;
+  return live ? Status::Ok() : Status::NotFound();
+}
+
 Status Engine::Get(std::string_view key, std::string* payload, ValueMeta* meta) {
   return Read(key, [&](std::string_view view, const ValueMeta& m) {
     payload->assign(view);

@@ -117,6 +117,10 @@ class Engine {
   // Store. NotFound if absent or expired; an expired value is purged then,
   // and *expired (if given) says whether NotFound was for an expired value.
   Status Read(std::string_view key, const PayloadReader& reader, bool* expired = nullptr);
+  // Ok when `key` holds a value that has not expired, else NotFound (or the
+  // store's error). Purges nothing and takes no stripe, so it may run while
+  // WithLockedKeys holds stripes (a Redis SCAN inside EXEC).
+  Status CheckLive(std::string_view key);
   // NotFound if absent or expired.
   Status Get(std::string_view key, std::string* payload, ValueMeta* meta = nullptr);
   Status ValueSize(std::string_view key, uint64_t* size);

@@ -302,6 +302,7 @@ Status Server::Start() {
   context_.master = &master_;
   context_.replica = &replica_;
   context_.memcache = &memcache_;
+  context_.resp = &resp_;
   memcache_.OnScheduleFlush([this] {
     std::lock_guard lock(housekeeping_mu_);
     rearm_ = true;

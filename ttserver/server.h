@@ -22,6 +22,7 @@
 #include "ttserver/net/tls_context.h"
 #include "ttserver/net/worker.h"
 #include "ttserver/options.h"
+#include "ttserver/resp/resp_state.h"
 #include "ttserver/server_context.h"
 #include "ttserver/stats.h"
 #include "ulog/ulog_writer.h"
@@ -104,6 +105,7 @@ class Server {
   // (idle while no master is configured). Stopped before the engine closes.
   std::unique_ptr<Replicator> replicator_;
   mc::MemcacheState memcache_;
+  resp::RespState resp_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Acceptor> acceptor_;

@@ -14,6 +14,9 @@ namespace tt {
 namespace mc {
 class MemcacheState;
 }
+namespace resp {
+struct RespState;
+}
 class Feeder;
 
 struct ServerContext {
@@ -22,6 +25,7 @@ struct ServerContext {
   MasterSettings* master = nullptr;  // REQUIRED
   ReplicaStatus* replica = nullptr;  // REQUIRED
   mc::MemcacheState* memcache = nullptr;  // REQUIRED by the memcached sessions
+  resp::RespState* resp = nullptr;        // REQUIRED by the RESP sessions
   Feeder* feeder = nullptr;     // replication streams; null without an update log
   CommandMask mask;             // -mask / -unmask
   Limits limits;

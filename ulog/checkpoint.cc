@@ -9,11 +9,7 @@
 
 namespace tt {
 
-namespace {
-
 std::string CheckpointPath(const std::string& dir) { return dir + "/ttserver.checkpoint"; }
-
-}  // namespace
 
 Status WriteCheckpoint(const std::string& dir, uint64_t ts) {
   return ReplaceFileAtomically(CheckpointPath(dir), std::to_string(ts) + "\n");

@@ -17,6 +17,9 @@
 
 namespace tt {
 
+// DIR/ttserver.checkpoint. Its modification time is when the database was
+// last synchronized with the log (SAVE's LASTSAVE).
+std::string CheckpointPath(const std::string& dir);
 // Replaces the checkpoint atomically (temporary file, fsync, rename).
 Status WriteCheckpoint(const std::string& dir, uint64_t ts);
 // *ts = the checkpoint, or 0 when there is none yet. Corruption if the file

@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "partition/store.h"
 #include "ttserver/memcached/memcached_ops.h"
+#include "ttserver/resp/resp_state.h"
 #include "ttserver/server_context.h"
 #include "ulog/ulog_writer.h"
 
@@ -37,6 +38,7 @@ class SessionWorld {
     context_.master = &master_;
     context_.replica = &replica_;
     context_.memcache = &memcache_;
+    context_.resp = &resp_;
     context_.sid = 1;
     context_.worker_threads = 4;
     return Status::Ok();
@@ -50,6 +52,7 @@ class SessionWorld {
   MasterSettings master_;
   ReplicaStatus replica_;
   mc::MemcacheState memcache_;
+  resp::RespState resp_;
   ServerContext context_;
 };
 

@@ -2,6 +2,7 @@
 // command being run (Call), the command table's row (CommandSpec), the
 // error replies and helpers the command groups share, and every command's
 // handler, by group (resp_string_commands.cc, resp_key_commands.cc,
+// resp_scan_commands.cc, resp_info.cc, resp_admin_commands.cc,
 // resp_server_commands.cc, resp_transaction.cc; the table is in
 // resp_commands.cc).
 #pragma once
@@ -121,6 +122,9 @@ struct CommandSpec {
   // The command may walk the whole database (KEYS): it runs off the event
   // loop, and so does an EXEC that queues it.
   bool off_loop = false;
+  // Refused between MULTI and EXEC (SAVE: it waits for every key, which
+  // EXEC holds).
+  bool no_multi = false;
 };
 
 // The keys `args` names per `spec`, in order (duplicates kept).
@@ -188,6 +192,22 @@ Outcome Rename(Call& call);
 Outcome RenameNx(Call& call);
 Outcome Ttl(Call& call);
 Outcome Type(Call& call);
+
+// SCAN and RANDOMKEY (resp_scan_commands.cc).
+Outcome RandomKey(Call& call);
+Outcome Scan(Call& call);
+
+// Server information and administration (resp_info.cc,
+// resp_admin_commands.cc).
+Outcome BgSave(Call& call);
+Outcome Config(Call& call);
+Outcome Info(Call& call);
+Outcome LastSave(Call& call);
+Outcome Save(Call& call);
+Outcome Time(Call& call);
+// LASTSAVE's answer: UNIX seconds of the last save (SAVE, BGSAVE, or with
+// an update log any sync or checkpoint), or of the start.
+int64_t LastSaveTime(ServerContext& context);
 
 // Connection and server (resp_server_commands.cc).
 Outcome Command(Call& call);

@@ -22,7 +22,9 @@ constexpr KeySpan kKeyValuePairs{1, -1, 2};
 // between MULTI and EXEC; every other command is queued then.
 constexpr CommandSpec kCommands[] = {
     {"append", 3, Append, kCmdPutCat, kOneKey},
+    {"bgsave", -1, BgSave, kCmdSync, kNoKey},
     {"command", -1, Command, 0, kNoKey},
+    {"config", -2, Config, kCmdStat, kNoKey},
     {"copy", -3, Copy, kCmdPut, kTwoKeys},
     {"dbsize", 1, DbSize, kCmdRnum, kNoKey},
     {"decr", 2, Decr, kCmdAddInt, kOneKey},
@@ -46,7 +48,9 @@ constexpr CommandSpec kCommands[] = {
     {"incr", 2, Incr, kCmdAddInt, kOneKey},
     {"incrby", 3, IncrBy, kCmdAddInt, kOneKey},
     {"incrbyfloat", 3, IncrByFloat, kCmdAddDouble, kOneKey},
+    {"info", -1, Info, kCmdStat, kNoKey},
     {"keys", 2, Keys, kCmdFwmKeys, kNoKey, false, /*off_loop=*/true},
+    {"lastsave", 1, LastSave, kCmdStat, kNoKey},
     {"mget", -2, MGet, kCmdGet, kAllKeys},
     {"mset", -3, MSet, kCmdPut, kKeyValuePairs},
     {"msetnx", -3, MSetNx, kCmdPutKeep, kKeyValuePairs},
@@ -59,14 +63,18 @@ constexpr CommandSpec kCommands[] = {
     {"psetex", 4, PSetEx, kCmdPut, kOneKey},
     {"pttl", 2, PTtl, kCmdGet, kOneKey},
     {"quit", -1, Quit, 0, kNoKey},
+    {"randomkey", 1, RandomKey, kCmdIterNext, kNoKey},
     {"rename", 3, Rename, kCmdPut, kTwoKeys},
     {"renamenx", 3, RenameNx, kCmdPutKeep, kTwoKeys},
+    {"save", 1, Save, kCmdSync, kNoKey, false, false, /*no_multi=*/true},
+    {"scan", -2, Scan, kCmdIterNext, kNoKey, false, /*off_loop=*/true},
     {"select", 2, Select, 0, kNoKey},
     {"set", -3, Set, kCmdPut, kOneKey},
     {"setex", 4, SetEx, kCmdPut, kOneKey},
     {"setnx", 3, SetNx, kCmdPutKeep, kOneKey},
     {"setrange", 4, SetRange, kCmdPut, kOneKey},
     {"strlen", 2, StrLen, kCmdVsiz, kOneKey},
+    {"time", 1, Time, 0, kNoKey},
     {"ttl", 2, Ttl, kCmdGet, kOneKey},
     {"type", 2, Type, kCmdGet, kOneKey},
     {"unlink", -2, Del, kCmdOut, kAllKeys},
@@ -144,6 +152,9 @@ Outcome RunCommand(ServerContext& context, Client& client,
     // Redis's refusal of a command the user may not run.
     return refuse("NOPERM this user has no permissions to run the '" + std::string(spec->name) +
                   "' command");
+  }
+  if (client.in_multi && spec->no_multi) {
+    return refuse("ERR Command not allowed inside a transaction");
   }
   if (client.in_multi && !RunsInMulti(*spec)) {
     Queue(context, client, args, out);
