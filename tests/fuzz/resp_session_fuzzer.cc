@@ -2,7 +2,7 @@
 // over a real Engine, driven as a connection drives it (session_driver.h
 // gives the input's layout). Whatever one call appends is a run of whole
 // RESP2 replies: simple strings and errors on one line, integers, bulks of
-// their announced length (or null), arrays of whole replies.
+// their announced length (or null), arrays of whole replies (or null).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,7 +38,8 @@ bool TakeReply(std::string_view* in, int depth = 0) {
       in->remove_prefix(static_cast<size_t>(n) + 2);
       return true;
     case '*':
-      if (!tt::resp::ParseInteger(line, &n) || n < 0) return false;
+      // *-1: the null array (EXEC after a watched key changed).
+      if (!tt::resp::ParseInteger(line, &n) || n < -1) return false;
       for (int64_t i = 0; i < n; ++i) {
         if (!TakeReply(in, depth + 1)) return false;
       }
