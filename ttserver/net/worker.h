@@ -24,7 +24,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "common/status.h"
 #include "common/tls_bridge.h"
@@ -113,8 +112,12 @@ class Worker {
   // Makes the connection of an accepted socket (through a TlsBridge when
   // `tls`); false when it could not (the socket is then closed and uncounted).
   bool AdoptOne(int fd, TlsContext* tls);
-  // Called by a bridge that has finished: destroys it.
+  // Called by a bridge that has finished: destroys it (its connection, if
+  // still open, no longer names it).
   void RemoveBridge(TlsBridge* bridge);
+  // Ends the link between `conn` and its bridge; returns the bridge, or
+  // nullptr when it has none (plain, or its bridge has finished).
+  TlsBridge* UnlinkBridge(Connection* conn);
   void StartDraining();
   void FinishIfDrained();
   void Wake();
@@ -142,13 +145,19 @@ class Worker {
 
   bool draining_ = false;  // worker thread only
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  struct BridgeEntry {
+    std::unique_ptr<TlsBridge> bridge;
+    Connection* conn = nullptr;  // the connection it serves; nullptr once it closed
+    // Its connection handed its socket off: a shutdown does not wait for it
+    // (the stream it carries would never end first).
+    bool carries_stream = false;
+  };
   // Worker thread only: the TLS bridges, and which connection each one
-  // serves until that connection closes or hands its socket off.
-  std::unordered_map<TlsBridge*, std::unique_ptr<TlsBridge>> bridges_;
+  // serves until that connection closes or hands its socket off, both ways
+  // (whichever of the two ends first unlinks the other).
+  std::unordered_map<TlsBridge*, BridgeEntry> bridges_;
   std::unordered_map<Connection*, TlsBridge*> bridge_of_;
-  // Bridges whose connection handed its socket off: a shutdown does not wait
-  // for them (the stream they carry would never end first).
-  std::unordered_set<TlsBridge*> stream_bridges_;
+  size_t stream_bridges_ = 0;  // entries of bridges_ with carries_stream
   // Worker thread only: running jobs by id (an id, unlike the connection
   // pointer, cannot be confused with a later job).
   std::unordered_map<uint64_t, Job> jobs_;
