@@ -227,7 +227,8 @@ bool Worker::AdoptOne(int fd, TlsContext* tls) {
     auto on_failure = [tls](const std::string& peer, const std::string& reason) {
       tls->ReportHandshakeFailure(peer, reason);
     };
-    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure)) {
+    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure,
+                      options_.tls_handshake_timeout_s)) {
       close(pair[0]);
       stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
       return false;

@@ -41,6 +41,9 @@ namespace tt {
 // no protocol: the connection is closed). Called on worker threads.
 using SessionFactory = std::function<std::unique_ptr<ProtocolSession>(uint8_t first_byte, int fd)>;
 
+// The TLS handshake deadline when -tout does not set one (ttserver(1)).
+constexpr double kDefaultTlsHandshakeTimeoutS = 10;
+
 class Worker {
  public:
   struct Options {
@@ -49,6 +52,10 @@ class Worker {
         0;  // -tout: a request (or a blocked reply) must progress within this; 0 = never
     size_t output_high_water = 4u << 20;  // stop reading while more reply bytes than this wait
     double drain_timeout_s = 5;  // at shutdown, close connections still unfinished after this
+    // A client of the TLS port must complete its handshake within this from
+    // its connection's adoption (else it is closed and the failure logged);
+    // 0 = never. The server uses -tout when set.
+    double tls_handshake_timeout_s = kDefaultTlsHandshakeTimeoutS;
   };
 
   // `factory` and `stats` must outlive the worker. `id` names it in logs.
