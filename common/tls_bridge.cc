@@ -1,6 +1,5 @@
 #include "common/tls_bridge.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -17,6 +16,7 @@
 #include <sstream>
 
 #include "common/logging.h"
+#include "common/peer_address.h"
 
 namespace tt {
 
@@ -28,18 +28,6 @@ constexpr size_t kBridgeHighWater = 256 * 1024;
 // its last replies before the TLS connection is dropped (as Connection's
 // linger for a peer that does not read).
 constexpr int kCloseLingerS = 10;
-
-std::string PeerAddress(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      addr.sin_family != AF_INET) {
-    return "fd " + std::to_string(fd);
-  }
-  char text[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
-}
 
 // Why the TLS bufferevent failed: OpenSSL's reasons (and, when a client
 // certificate was refused, the verification's), else the socket's errno.

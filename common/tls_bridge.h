@@ -57,6 +57,9 @@ class TlsBridge {
   // Used for the bridges of replication streams, which never end on their own.
   void Abort();
 
+  // "host:port" of the TLS peer ("[host]:port" for IPv6), as Start() found it.
+  const std::string& peer() const { return peer_; }
+
  private:
   static void OnTlsRead(bufferevent* bev, void* arg);
   static void OnTlsWritten(bufferevent* bev, void* arg);

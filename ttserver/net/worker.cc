@@ -237,7 +237,7 @@ bool Worker::AdoptOne(int fd, TlsContext* tls) {
     bridges_[bridge].bridge = std::move(owned);
     fd = pair[0];
   }
-  auto conn = std::make_unique<Connection>(this, fd);
+  auto conn = std::make_unique<Connection>(this, fd, bridge != nullptr ? bridge->peer() : "");
   Connection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
   if (bridge != nullptr) {

@@ -108,7 +108,7 @@ class LineSession : public ProtocolSession {
         return Result::kDeferred;
       }
       if (line == "handoff") {
-        hand_off_ = [](int fd, std::string) { close(fd); };
+        hand_off_ = [](int fd, std::string, std::string) { close(fd); };
         return Result::kHandOff;
       }
       if (line.substr(0, 4) == "big ") {
