@@ -1,6 +1,5 @@
 #include "common/tls_bridge.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -14,8 +13,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "common/logging.h"
+#include "common/peer_address.h"
 
 namespace tt {
 
@@ -27,18 +28,6 @@ constexpr size_t kBridgeHighWater = 256 * 1024;
 // its last replies before the TLS connection is dropped (as Connection's
 // linger for a peer that does not read).
 constexpr int kCloseLingerS = 10;
-
-std::string PeerAddress(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      addr.sin_family != AF_INET) {
-    return "fd " + std::to_string(fd);
-  }
-  char text[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
-}
 
 // Why the TLS bufferevent failed: OpenSSL's reasons (and, when a client
 // certificate was refused, the verification's), else the socket's errno.
@@ -81,7 +70,8 @@ std::string TakeOpenSslErrors() {
 }
 
 bool TlsBridge::Start(event_base* base, SSL* ssl, Role role, int tls_fd, int plain_fd,
-                      OnDone on_done, OnHandshakeFailure on_handshake_failure) {
+                      OnDone on_done, OnHandshakeFailure on_handshake_failure,
+                      double handshake_timeout_s) {
   on_done_ = std::move(on_done);
   on_handshake_failure_ = std::move(on_handshake_failure);
   peer_ = PeerAddress(tls_fd);
@@ -104,8 +94,21 @@ bool TlsBridge::Start(event_base* base, SSL* ssl, Role role, int tls_fd, int pla
   if (plain_ == nullptr) {
     LogError("TLS connection with ", peer_, " dropped: cannot register its relay");
     close(plain_fd);
-    FreeBufferevents();
+    FreeEvents();
     return false;
+  }
+  if (role == Role::kAccept && handshake_timeout_s > 0) {
+    // A deadline, not an idle timeout: a peer trickling its handshake a
+    // byte at a time is closed at the same time as a silent one.
+    handshake_timeout_s_ = handshake_timeout_s;
+    handshake_timer_ = evtimer_new(base, &TlsBridge::OnHandshakeDeadline, this);
+    auto us = static_cast<int64_t>(handshake_timeout_s * 1e6);
+    timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+    if (handshake_timer_ == nullptr || evtimer_add(handshake_timer_, &tv) != 0) {
+      LogError("TLS connection with ", peer_, " dropped: cannot register its handshake deadline");
+      FreeEvents();
+      return false;
+    }
   }
   // Clients that close the TCP connection without a TLS close_notify (most
   // do after their last reply) end normally, not with an error.
@@ -119,14 +122,16 @@ bool TlsBridge::Start(event_base* base, SSL* ssl, Role role, int tls_fd, int pla
   return true;
 }
 
-TlsBridge::~TlsBridge() { FreeBufferevents(); }
+TlsBridge::~TlsBridge() { FreeEvents(); }
 
 void TlsBridge::Abort() {
   finished_ = true;
-  FreeBufferevents();
+  FreeEvents();
 }
 
-void TlsBridge::FreeBufferevents() {
+void TlsBridge::FreeEvents() {
+  if (handshake_timer_ != nullptr) event_free(handshake_timer_);
+  handshake_timer_ = nullptr;
   if (tls_ != nullptr) bufferevent_free(tls_);  // frees the session, closes the socket
   if (plain_ != nullptr) bufferevent_free(plain_);
   tls_ = plain_ = nullptr;
@@ -176,6 +181,10 @@ void TlsBridge::OnTlsEvent(bufferevent*, short what, void* arg) {
   auto* self = static_cast<TlsBridge*>(arg);
   if (what & BEV_EVENT_CONNECTED) {
     self->handshake_done_ = true;
+    if (self->handshake_timer_ != nullptr) {
+      event_free(self->handshake_timer_);
+      self->handshake_timer_ = nullptr;
+    }
     return;
   }
   if (what & BEV_EVENT_EOF) {
@@ -198,6 +207,16 @@ void TlsBridge::OnTlsEvent(bufferevent*, short what, void* arg) {
             ": the peer does not read its last replies");
     self->Finish(/*clean=*/false);
   }
+}
+
+void TlsBridge::OnHandshakeDeadline(int, short, void* arg) {
+  auto* self = static_cast<TlsBridge*>(arg);
+  if (self->on_handshake_failure_) {
+    std::ostringstream reason;
+    reason << "the client did not complete it within " << self->handshake_timeout_s_ << " s";
+    self->on_handshake_failure_(self->peer_, reason.str());
+  }
+  self->Finish(/*clean=*/false);
 }
 
 void TlsBridge::OnPlainEvent(bufferevent*, short what, void* arg) {
@@ -224,7 +243,7 @@ void TlsBridge::Finish(bool clean) {
     SSL_shutdown(bufferevent_openssl_get_ssl(tls_));
     ERR_clear_error();
   }
-  FreeBufferevents();
+  FreeEvents();
   OnDone done = std::move(on_done_);
   done(this);  // may destroy this
 }

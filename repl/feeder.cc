@@ -1,7 +1,5 @@
 #include "repl/feeder.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -85,27 +83,6 @@ constexpr int kAckPollMs = 10;
 // Bytes of acknowledgements read at a time (an acknowledgement is 9 bytes).
 constexpr size_t kMaxPendingAckBytes = 9 * 1024;
 
-std::string PeerAddress(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (addr.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
-  }
-  if (addr.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    port = ntohs(in6->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
-  }
-  return "local";
-}
-
 }  // namespace
 
 Feeder::Feeder(const FeederOptions& options) : options_(options) {
@@ -135,17 +112,18 @@ bool OffersExtendedStream(std::string_view stat) {
          stat.find("\nrepl_ext\t1\n") != std::string_view::npos;
 }
 
-void Feeder::Serve(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid) {
-  Start(fd, std::move(preamble), start_ts, slave_sid, /*extended=*/false, 0);
+void Feeder::Serve(int fd, std::string address, std::string preamble, uint64_t start_ts,
+                   uint32_t slave_sid) {
+  Start(fd, std::move(address), std::move(preamble), start_ts, slave_sid, /*extended=*/false, 0);
 }
 
-void Feeder::ServeExtended(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid,
-                           uint32_t flags) {
-  Start(fd, std::move(preamble), start_ts, slave_sid, /*extended=*/true, flags);
+void Feeder::ServeExtended(int fd, std::string address, std::string preamble, uint64_t start_ts,
+                           uint32_t slave_sid, uint32_t flags) {
+  Start(fd, std::move(address), std::move(preamble), start_ts, slave_sid, /*extended=*/true, flags);
 }
 
-void Feeder::Start(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid,
-                   bool extended, uint32_t flags) {
+void Feeder::Start(int fd, std::string address, std::string preamble, uint64_t start_ts,
+                   uint32_t slave_sid, bool extended, uint32_t flags) {
   std::lock_guard lock(mu_);
   if (stopped_) {
     close(fd);
@@ -155,7 +133,7 @@ void Feeder::Start(int fd, std::string preamble, uint64_t start_ts, uint32_t sla
   auto slave = std::make_unique<Slave>();
   Slave* raw = slave.get();
   raw->sid = slave_sid;
-  raw->address = PeerAddress(fd);
+  raw->address = std::move(address);
   raw->extended = extended;
   raw->next_ts = start_ts;
   // It asked for start_ts: it holds everything before (its saved position).

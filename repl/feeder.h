@@ -116,16 +116,19 @@ class Feeder {
   Feeder& operator=(const Feeder&) = delete;
 
   // Takes ownership of `fd`, a connected socket whose peer completed a repl
-  // handshake, and streams to it on a new thread: first `preamble` (replies
+  // handshake, and streams to it on a new thread (`address`, "host:port",
+  // names the slave in logs and in Slaves(): the caller knows it, the socket
+  // may not, being the plain end of a TLS connection): first `preamble` (replies
   // not yet sent, the handshake's server id last), then the records of the log
   // with ts >= start_ts not filtered for `slave_sid`. The thread ends, closing
   // the socket, when a send fails or times out, or at Stop(). After Stop() the
   // socket is closed at once. Thread-safe.
-  void Serve(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid);
+  void Serve(int fd, std::string address, std::string preamble, uint64_t start_ts,
+             uint32_t slave_sid);
   // As Serve, for a slave that asked with the extended repl (C8 A1) and
   // `flags`: the extended stream (see the top of this file).
-  void ServeExtended(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid,
-                     uint32_t flags);
+  void ServeExtended(int fd, std::string address, std::string preamble, uint64_t start_ts,
+                     uint32_t slave_sid, uint32_t flags);
 
   // Every slave streaming now, and every acknowledging slave seen in the last
   // `forget_s` seconds (also from before a restart: the registry is kept in
@@ -145,8 +148,8 @@ class Feeder {
   struct Slave;
 
   // Starts the thread of one stream.
-  void Start(int fd, std::string preamble, uint64_t start_ts, uint32_t slave_sid, bool extended,
-             uint32_t flags);
+  void Start(int fd, std::string address, std::string preamble, uint64_t start_ts,
+             uint32_t slave_sid, bool extended, uint32_t flags);
   // The stream of one slave; returns when it ends (the caller closes `fd`).
   void Stream(Slave* slave, int fd, const std::string& preamble, uint64_t start_ts,
               uint32_t flags);

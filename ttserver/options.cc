@@ -122,7 +122,8 @@ void Define(CLI::App& app, RawOptions& raw) {
       ->default_str("1978")
       ->type_name("NUM");
   app.add_option("--thnum", raw.thnum, "worker threads")->default_str("8")->type_name("NUM");
-  app.add_option("--tout", raw.tout, "request deadline in seconds (0 = none)")
+  app.add_option("--tout", raw.tout,
+                 "request deadline in seconds (0 = none); also the TLS handshake's (else 10 s)")
       ->default_str("0")
       ->type_name("SECONDS");
   app.add_flag("--dmn", raw.dmn, "run as a daemon");

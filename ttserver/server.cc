@@ -253,6 +253,9 @@ Status Server::Start() {
   Worker::Options worker_options;
   worker_options.idle_timeout_s = limits.idle_timeout_s;
   worker_options.request_timeout_s = limits.request_timeout_s;
+  if (limits.request_timeout_s > 0) {
+    worker_options.tls_handshake_timeout_s = limits.request_timeout_s;
+  }
   SessionFactory factory = [this](uint8_t first_byte, int fd) {
     return NewProtocolSession(first_byte, &context_, fd);
   };

@@ -51,6 +51,10 @@ TEST_F(TlsReplTest, TlsSlaveConvergesWithItsTlsMaster) {
   EXPECT_GT(Dump(slave->port()).size(), 0u);
   EXPECT_THAT(Log("slave"),
               HasSubstr("replicating from 127.0.0.1:" + std::to_string(master_tls_port_)));
+  // The master names the slave by its address, not by the socket pair
+  // behind its TLS connection.
+  EXPECT_THAT(StatField(master->port(), "repl_slave1"), HasSubstr("addr=127.0.0.1:"));
+  EXPECT_THAT(Log("master"), HasSubstr("streaming to slave 2 at 127.0.0.1:"));
   // The master shuts down cleanly with a TLS slave attached.
   EXPECT_EQ(master->Stop(SIGTERM), 0);
   EXPECT_EQ(slave->Stop(SIGTERM), 0);

@@ -182,6 +182,34 @@ TEST_F(TlsTest, PlainTextOnTheTlsPortClosesOnlyThatConnection) {
   EXPECT_THAT(out, HasSubstr("VERSION"));
 }
 
+// The first 6 bytes of a ClientHello (record header and message type): a
+// handshake begun and never finished.
+const std::string kPartialClientHello("\x16\x03\x01\x00\xc8\x01", 6);
+
+TEST_F(TlsTest, StalledHandshakeIsClosedAtTheRequestDeadline) {
+  auto server = StartTls(pki_.server, {"-tout", "1"});
+  RawConnection stalled(tls_port_);
+  ASSERT_TRUE(stalled.connected());
+  ASSERT_TRUE(stalled.Send(kPartialClientHello));
+  // A hang check: the deadline is 1 s.
+  EXPECT_TRUE(stalled.ClosedByPeer(15000));
+  EXPECT_TRUE(LogSays("TLS handshake with 127.0.0.1:")) << ReadFile(log_);
+  EXPECT_THAT(ReadFile(log_), HasSubstr("the client did not complete it within 1 s"));
+  std::string out;
+  ASSERT_EQ(SClient(tls_port_, pki_.ca, "version\r\nquit\r\n", &out), 0);
+  EXPECT_THAT(out, HasSubstr("VERSION"));
+}
+
+TEST_F(TlsTest, StalledHandshakeIsClosedAfterTenSecondsWithoutTout) {
+  auto server = StartTls(pki_.server);
+  RawConnection stalled(tls_port_);
+  ASSERT_TRUE(stalled.connected());
+  ASSERT_TRUE(stalled.Send(kPartialClientHello));
+  // A hang check: the deadline is 10 s.
+  EXPECT_TRUE(stalled.ClosedByPeer(40000));
+  EXPECT_TRUE(LogSays("the client did not complete it within 10 s")) << ReadFile(log_);
+}
+
 TEST_F(TlsTest, SighupReloadsTheCertificate) {
   // The server reads the files at these paths; the test replaces them.
   const CertFiles live{dir_.Join("live.pem"), dir_.Join("live.key")};

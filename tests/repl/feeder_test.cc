@@ -150,7 +150,7 @@ class FeederTest : public ::testing::Test {
                                   std::string preamble = "") {
     int fds[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    feeder_->Serve(fds[0], std::move(preamble), start_ts, slave_sid);
+    feeder_->Serve(fds[0], "test slave", std::move(preamble), start_ts, slave_sid);
     return std::make_unique<SlaveEnd>(fds[1]);
   }
   bool GaugeReaches(uint64_t value, int timeout_ms = 10000) {

@@ -300,11 +300,11 @@ ProtocolSession::Result BinarySession::StartRepl(const BinaryRequest& req, bool 
   }
   hand_off_ = [feeder = context_->feeder, ts = req.ts, sid = req.sid,
                extended = req.command == kCmdReplExt,
-               flags = req.opts](int fd, std::string unsent) {
+               flags = req.opts](int fd, std::string unsent, std::string peer) {
     if (extended) {
-      feeder->ServeExtended(fd, std::move(unsent), ts, sid, flags);
+      feeder->ServeExtended(fd, std::move(peer), std::move(unsent), ts, sid, flags);
     } else {
-      feeder->Serve(fd, std::move(unsent), ts, sid);
+      feeder->Serve(fd, std::move(peer), std::move(unsent), ts, sid);
     }
   };
   return Result::kHandOff;

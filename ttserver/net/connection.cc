@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/peer_address.h"
 #include "ttserver/net/worker.h"
 
 namespace tt {
@@ -62,9 +63,12 @@ char* Connection::InputBuffer::PrepareWrite(size_t min_free, size_t* free_bytes)
   return data_.get() + tail_;
 }
 
-Connection::Connection(Worker* worker, int fd) : worker_(worker), fd_(fd) {
+Connection::Connection(Worker* worker, int fd, std::string peer)
+    : worker_(worker), fd_(fd), peer_(std::move(peer)) {
   last_activity_ = last_write_progress_ = request_start_ = Clock::now();
 }
+
+std::string Connection::Peer() const { return peer_.empty() ? PeerAddress(fd_) : peer_; }
 
 Connection::~Connection() {
   for (event* ev : {read_ev_, write_ev_, timer_ev_}) {
@@ -246,8 +250,9 @@ Connection::Next Connection::HandOff() {
   }
   StopEvents();
   worker_->NoteHandOff(this);
+  std::string peer = Peer();
   const int fd = std::exchange(fd_, -1);  // the destructor must not close it
-  receiver(fd, out_.substr(out_head_));
+  receiver(fd, out_.substr(out_head_), std::move(peer));
   return Next::kClose;
 }
 

@@ -43,8 +43,10 @@ class Connection {
   using Clock = std::chrono::steady_clock;
 
   // Takes ownership of the connected, non-blocking socket `fd`. `worker` must
-  // outlive the connection; call Start() before anything else.
-  Connection(Worker* worker, int fd);
+  // outlive the connection; call Start() before anything else. `peer` is the
+  // client's "host:port" when `fd` is not the client's own socket (the plain
+  // end of a TLS bridge); empty: `fd`'s peer.
+  Connection(Worker* worker, int fd, std::string peer = "");
   // Closes the socket and unregisters its events.
   ~Connection();
   Connection(const Connection&) = delete;
@@ -69,6 +71,9 @@ class Connection {
   void OnJobDone(std::optional<std::string> reply);
 
   int fd() const { return fd_; }
+  // The client's "host:port" ("[host]:port" for IPv6), for logs, reports
+  // and the owner of a hand-off.
+  std::string Peer() const;
 
  private:
   // A growable byte buffer with a consumed head: [head_, tail_) is live.
@@ -131,6 +136,7 @@ class Connection {
 
   Worker* worker_;
   int fd_;
+  const std::string peer_;  // empty: ask the socket
   event* read_ev_ = nullptr;
   event* write_ev_ = nullptr;
   event* timer_ev_ = nullptr;

@@ -30,9 +30,10 @@ class ProtocolSession {
   using DeferredWork = std::function<std::string()>;
   // The new owner of a connection's socket (a replication stream, which must
   // not hold a worker thread for its lifetime): called once, on the
-  // connection's thread, with the socket — its ownership included — and the
-  // reply bytes not yet sent, which it must send first.
-  using HandOff = std::function<void(int fd, std::string unsent)>;
+  // connection's thread, with the socket — its ownership included —, the
+  // reply bytes not yet sent, which it must send first, and the client's
+  // "host:port" (the socket's own peer is a socket pair for TLS clients).
+  using HandOff = std::function<void(int fd, std::string unsent, std::string peer)>;
 
   virtual ~ProtocolSession() = default;
 

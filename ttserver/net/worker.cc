@@ -22,7 +22,6 @@ Worker::~Worker() {
   JoinJobs();  // none left after Join(); a job must not outlive what it reports to
   stats_->conns_current.fetch_sub(connections_.size(), std::memory_order_relaxed);
   bridge_of_.clear();
-  stream_bridges_.clear();
   bridges_.clear();  // before the event loop they are registered with
   connections_.clear();
   for (const PendingSocket& pending : pending_) {
@@ -102,21 +101,35 @@ void Worker::Remove(Connection* conn) {
   // connects again must not find its old connection still counted against
   // --max-conns.
   stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
-  bridge_of_.erase(conn);    // its bridge ends once the close reaches it
+  UnlinkBridge(conn);        // its bridge ends once the close reaches it
   connections_.erase(conn);  // destroys it: closes the socket
   FinishIfDrained();
 }
 
 void Worker::NoteHandOff(Connection* conn) {
+  TlsBridge* bridge = UnlinkBridge(conn);
+  if (bridge == nullptr) return;  // plain, or its bridge has finished already
+  bridges_[bridge].carries_stream = true;
+  ++stream_bridges_;
+}
+
+TlsBridge* Worker::UnlinkBridge(Connection* conn) {
   auto it = bridge_of_.find(conn);
-  if (it == bridge_of_.end()) return;
-  stream_bridges_.insert(it->second);
+  if (it == bridge_of_.end()) return nullptr;
+  TlsBridge* bridge = it->second;
   bridge_of_.erase(it);
+  bridges_[bridge].conn = nullptr;
+  return bridge;
 }
 
 void Worker::RemoveBridge(TlsBridge* bridge) {
-  stream_bridges_.erase(bridge);
-  bridges_.erase(bridge);
+  auto it = bridges_.find(bridge);
+  if (it == bridges_.end()) return;
+  // Its connection may live on (with requests still to answer, or to hand
+  // off): it must not name a freed bridge.
+  if (it->second.conn != nullptr) bridge_of_.erase(it->second.conn);
+  if (it->second.carries_stream) --stream_bridges_;
+  bridges_.erase(it);
   FinishIfDrained();
 }
 
@@ -214,19 +227,23 @@ bool Worker::AdoptOne(int fd, TlsContext* tls) {
     auto on_failure = [tls](const std::string& peer, const std::string& reason) {
       tls->ReportHandshakeFailure(peer, reason);
     };
-    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure)) {
+    if (!owned->Start(base_, ssl, TlsBridge::Role::kAccept, fd, pair[1], on_done, on_failure,
+                      options_.tls_handshake_timeout_s)) {
       close(pair[0]);
       stats_->conns_current.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
     bridge = owned.get();
-    bridges_.emplace(bridge, std::move(owned));
+    bridges_[bridge].bridge = std::move(owned);
     fd = pair[0];
   }
-  auto conn = std::make_unique<Connection>(this, fd);
+  auto conn = std::make_unique<Connection>(this, fd, bridge != nullptr ? bridge->peer() : "");
   Connection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
-  if (bridge != nullptr) bridge_of_[raw] = bridge;
+  if (bridge != nullptr) {
+    bridge_of_[raw] = bridge;
+    bridges_[bridge].conn = raw;
+  }
   if (!raw->Start()) {
     LogError("worker ", id_, ": cannot register connection fd ", fd);
     Remove(raw);
@@ -269,8 +286,9 @@ void Worker::OnDrainDeadline(int, short, void* arg) {
     if (self->connections_.count(raw) > 0) raw->Close();
   }
   // Bridges still sending last replies to clients that do not read them.
-  self->stream_bridges_.clear();
+  self->bridge_of_.clear();
   self->bridges_.clear();
+  self->stream_bridges_ = 0;
   self->FinishIfDrained();
 }
 
@@ -279,8 +297,7 @@ void Worker::FinishIfDrained() {
   // checking both keeps the loop alive for a job even if that ever changes.
   // A bridge still sending a closed connection's last replies is waited for;
   // one carrying a replication stream is not (it ends with the worker).
-  if (draining_ && connections_.empty() && jobs_.empty() &&
-      bridges_.size() == stream_bridges_.size()) {
+  if (draining_ && connections_.empty() && jobs_.empty() && bridges_.size() == stream_bridges_) {
     event_base_loopbreak(base_);
   }
 }

@@ -24,7 +24,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "common/status.h"
 #include "common/tls_bridge.h"
@@ -42,6 +41,9 @@ namespace tt {
 // no protocol: the connection is closed). Called on worker threads.
 using SessionFactory = std::function<std::unique_ptr<ProtocolSession>(uint8_t first_byte, int fd)>;
 
+// The TLS handshake deadline when -tout does not set one (ttserver(1)).
+constexpr double kDefaultTlsHandshakeTimeoutS = 10;
+
 class Worker {
  public:
   struct Options {
@@ -50,6 +52,10 @@ class Worker {
         0;  // -tout: a request (or a blocked reply) must progress within this; 0 = never
     size_t output_high_water = 4u << 20;  // stop reading while more reply bytes than this wait
     double drain_timeout_s = 5;  // at shutdown, close connections still unfinished after this
+    // A client of the TLS port must complete its handshake within this from
+    // its connection's adoption (else it is closed and the failure logged);
+    // 0 = never. The server uses -tout when set.
+    double tls_handshake_timeout_s = kDefaultTlsHandshakeTimeoutS;
   };
 
   // `factory` and `stats` must outlive the worker. `id` names it in logs.
@@ -113,8 +119,12 @@ class Worker {
   // Makes the connection of an accepted socket (through a TlsBridge when
   // `tls`); false when it could not (the socket is then closed and uncounted).
   bool AdoptOne(int fd, TlsContext* tls);
-  // Called by a bridge that has finished: destroys it.
+  // Called by a bridge that has finished: destroys it (its connection, if
+  // still open, no longer names it).
   void RemoveBridge(TlsBridge* bridge);
+  // Ends the link between `conn` and its bridge; returns the bridge, or
+  // nullptr when it has none (plain, or its bridge has finished).
+  TlsBridge* UnlinkBridge(Connection* conn);
   void StartDraining();
   void FinishIfDrained();
   void Wake();
@@ -142,13 +152,19 @@ class Worker {
 
   bool draining_ = false;  // worker thread only
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  struct BridgeEntry {
+    std::unique_ptr<TlsBridge> bridge;
+    Connection* conn = nullptr;  // the connection it serves; nullptr once it closed
+    // Its connection handed its socket off: a shutdown does not wait for it
+    // (the stream it carries would never end first).
+    bool carries_stream = false;
+  };
   // Worker thread only: the TLS bridges, and which connection each one
-  // serves until that connection closes or hands its socket off.
-  std::unordered_map<TlsBridge*, std::unique_ptr<TlsBridge>> bridges_;
+  // serves until that connection closes or hands its socket off, both ways
+  // (whichever of the two ends first unlinks the other).
+  std::unordered_map<TlsBridge*, BridgeEntry> bridges_;
   std::unordered_map<Connection*, TlsBridge*> bridge_of_;
-  // Bridges whose connection handed its socket off: a shutdown does not wait
-  // for them (the stream they carry would never end first).
-  std::unordered_set<TlsBridge*> stream_bridges_;
+  size_t stream_bridges_ = 0;  // entries of bridges_ with carries_stream
   // Worker thread only: running jobs by id (an id, unlike the connection
   // pointer, cannot be confused with a later job).
   std::unordered_map<uint64_t, Job> jobs_;

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -21,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/tls_support.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "ttserver/net/acceptor.h"
@@ -72,8 +76,9 @@ class Gate {
 
 // Requests are lines. "quit" → "bye" and close; "big N" → N bytes of 'x' and
 // a newline; "slow" → deferred: passes `gate`, then "slow-done"; "throw" →
-// deferred work that throws; anything else → "echo:<line>". A partial line is
-// a request in progress.
+// deferred work that throws; "handoff" → the socket goes to a receiver that
+// closes it (as a replication stream's would when its peer is gone); anything
+// else → "echo:<line>". A partial line is a request in progress.
 class LineSession : public ProtocolSession {
  public:
   explicit LineSession(Gate* gate) : gate_(gate) {}
@@ -102,6 +107,10 @@ class LineSession : public ProtocolSession {
         mid_request_ = false;
         return Result::kDeferred;
       }
+      if (line == "handoff") {
+        hand_off_ = [](int fd, std::string, std::string) { close(fd); };
+        return Result::kHandOff;
+      }
       if (line.substr(0, 4) == "big ") {
         out->append(std::stoul(std::string(line.substr(4))), 'x');
         out->push_back('\n');
@@ -114,11 +123,13 @@ class LineSession : public ProtocolSession {
   }
   bool MidRequest() const override { return mid_request_; }
   DeferredWork TakeDeferred() override { return std::exchange(deferred_, nullptr); }
+  HandOff TakeHandOff() override { return std::exchange(hand_off_, nullptr); }
 
  private:
   Gate* gate_;
   bool mid_request_ = false;
   DeferredWork deferred_;
+  HandOff hand_off_;
 };
 
 class Client {
@@ -187,8 +198,7 @@ class NetworkTest : public ::testing::Test {
   void StartServer(Worker::Options options = {}, int max_conns = 100, int threads = 2,
                    std::string host = "127.0.0.1", int port = -1) {
     port_ = port == -1 ? testing::FreePort() : port;
-    SessionFactory factory = [this](uint8_t first_byte,
-                                    int) -> std::unique_ptr<ProtocolSession> {
+    SessionFactory factory = [this](uint8_t first_byte, int) -> std::unique_ptr<ProtocolSession> {
       if (first_byte == '!') return nullptr;
       return std::make_unique<LineSession>(&gate_);
     };
@@ -198,7 +208,7 @@ class NetworkTest : public ::testing::Test {
       ASSERT_TRUE(workers_.back()->Start().ok());
       raw.push_back(workers_.back().get());
     }
-    acceptor_ = std::make_unique<Acceptor>(raw, &stats_, max_conns);
+    acceptor_ = std::make_unique<Acceptor>(raw, &stats_, max_conns, tls_.get());
     Status s = acceptor_->Listen(host, port_);
     ASSERT_TRUE(s.ok()) << s.ToString();
     ASSERT_TRUE(acceptor_->Start().ok());
@@ -225,6 +235,7 @@ class NetworkTest : public ::testing::Test {
 
   Gate gate_;  // before the workers: their jobs use it
   Stats stats_;
+  std::unique_ptr<TlsContext> tls_;  // set before StartServer: the port speaks TLS
   int port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Acceptor> acceptor_;
@@ -393,6 +404,103 @@ TEST_F(NetworkTest, ConnectionsBeyondMaxConnsAreClosed) {
   EXPECT_EQ(stats_.conns_total.load(), 3u);
 }
 
+// A TLS client on a blocking socket (no certificate check: the test made
+// the server's certificate).
+class TlsClient {
+ public:
+  explicit TlsClient(int port) : plain_(std::make_unique<Client>(port)) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    ssl_ = SSL_new(ctx_);
+    if (!plain_->connected() || SSL_set_fd(ssl_, plain_->fd()) != 1 || SSL_connect(ssl_) != 1) {
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+    }
+  }
+  ~TlsClient() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+  bool connected() const { return ssl_ != nullptr; }
+  // One TLS record per call for short `bytes`.
+  bool Send(const std::string& bytes) {
+    return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) ==
+           static_cast<int>(bytes.size());
+  }
+  // Up to n bytes; shorter on EOF or error (the socket has no deadline:
+  // for replies the server sends at once).
+  std::string Receive(size_t n) {
+    std::string out(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      int r = SSL_read(ssl_, out.data() + got, static_cast<int>(n - got));
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    return out;
+  }
+  // Sends, under TLS, an application-data record whose content is not
+  // encrypted under the session's keys: the server's TLS read fails (a reset
+  // or a close without close_notify could pass for a dirty shutdown).
+  bool SendCorruptRecord() {
+    return plain_->Send(std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, '\0'));
+  }
+
+ private:
+  std::unique_ptr<Client> plain_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
+
+class TlsNetworkTest : public NetworkTest {
+ protected:
+  void SetUp() override {
+    // As ttserver's main does: the bridges write to sockets with write(2),
+    // and a client that reset its connection must cost an EPIPE only.
+    signal(SIGPIPE, SIG_IGN);
+    ASSERT_TRUE(pki_.ok()) << pki_.error();
+    Status s = TlsContext::Create({pki_.server.cert, pki_.server.key, ""}, &tls_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // Returns once the single worker has run a full turn of its loop after
+  // everything that reached the server before this call (two round trips on
+  // a connection: the second is read in a later turn than the first).
+  void WaitForAWorkerTurn() {
+    TlsClient probe(port_);
+    ASSERT_TRUE(probe.connected());
+    ASSERT_TRUE(probe.Send("turn1\n"));
+    ASSERT_EQ(probe.Receive(11), "echo:turn1\n");
+    ASSERT_TRUE(probe.Send("turn2\n"));
+    ASSERT_EQ(probe.Receive(11), "echo:turn2\n");
+  }
+
+  testing::TempDir dir_;
+  testing::TestPki pki_{dir_.path()};
+};
+
+// The bridge of a TLS connection fails (a corrupt record) while the
+// connection still has a request to answer, and that request hands the
+// socket off: the bridge, gone already, must not be counted as a live
+// stream, or the shutdown waits for the drain deadline.
+TEST_F(TlsNetworkTest, HandOffAfterTheBridgeFailedDoesNotHoldUpShutdown) {
+  Worker::Options options;
+  options.drain_timeout_s = 30;
+  StartServer(options, 100, 1);
+  TlsClient c(port_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send("slow\nhandoff\n"));
+  ASSERT_TRUE(gate_.WaitStarted(1));  // "handoff" waits behind the slow request
+  ASSERT_TRUE(c.SendCorruptRecord());
+  WaitForAWorkerTurn();  // the bridge has failed and finished
+  gate_.Open();          // the connection now hands its socket off
+  WaitForAWorkerTurn();
+  auto stopped = std::async(std::launch::async, [&] { StopServer(); });
+  // A hang check, not a measurement: a shutdown with nothing left to drain
+  // takes milliseconds; the drain deadline is 30 s.
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(15)), std::future_status::ready)
+      << "the shutdown waited for the drain deadline";
+}
+
 TEST_F(NetworkTest, ShutdownAnswersRequestsAlreadyReceived) {
   StartServer();
   Client c(port_);
@@ -474,8 +582,8 @@ TEST_F(NetworkTest, RequestsPipelinedBehindASlowOneAreAnsweredAfterItInOrder) {
   ASSERT_TRUE(c.Send("a\nslow\nb\nslow\nc\n"));
   ASSERT_TRUE(gate_.WaitStarted(1));
   EXPECT_EQ(c.Receive(7), "echo:a\n");  // the replies before it are not held back
-  EXPECT_EQ(c.Receive(1, 200), "");      // b waits for the slow request
-  EXPECT_EQ(gate_.started(), 1);         // and so does the second slow one
+  EXPECT_EQ(c.Receive(1, 200), "");     // b waits for the slow request
+  EXPECT_EQ(gate_.started(), 1);        // and so does the second slow one
   gate_.Open();
   std::string want = "slow-done\necho:b\nslow-done\necho:c\n";
   EXPECT_EQ(c.Receive(want.size()), want);
