@@ -61,9 +61,19 @@ Status OpenStoreOrMoveAsideDamage(const StoreOptions& options, const std::string
   // opens, so this ends after at most one pass per partition. A pass that
   // fails has repaired and closed the partitions before the damaged one, so
   // what it found left open is remembered.
+  // With a log that can rebuild them, partitions left open are emptied
+  // before Kyoto Cabinet opens them rather than repaired by it (the server
+  // empties and rebuilds them from the log either way; the repair can crash
+  // on a file a crash cut short).
+  StoreOptions open_options = options;
+  if (!ulog_dir.empty() && !options.read_only) {
+    std::string gap;
+    open_options.empty_left_open =
+        FindLogGapAfterBase(ulog_dir, /*log_from_start_suffices=*/false, &gap).ok() && gap.empty();
+  }
   for (;;) {
     StoreOpenReport report;
-    Status s = OpenStore(options, store, &report);
+    Status s = OpenStore(open_options, store, &report);
     for (uint32_t partition : report.unclean) {
       if (std::find(opened->unclean.begin(), opened->unclean.end(), partition) ==
           opened->unclean.end()) {

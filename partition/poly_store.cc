@@ -577,6 +577,14 @@ Status PolyStore::Open(const StoreOptions& options, std::unique_ptr<PolyStore>* 
   for (uint32_t i = 0; i < names.size(); ++i) {
     const bool nothing_yet = parts->in_memory() || HoldsNothingYet(names[i]);
     const bool left_open = !options.read_only && KyotoFileWasLeftOpen(names[i]);
+    if (left_open && options.empty_left_open) {
+      const std::string path = ParseDbName(names[i]).path;
+      if (truncate(path.c_str(), 0) != 0) {
+        return IoErrorFromErrno("cannot empty " + path +
+                                    " (left open) before rebuilding it from the update log",
+                                "check its permissions");
+      }
+    }
     std::unique_ptr<kc::PolyDB> db;
     Status s = OpenPolyDb(names[i], mode, &db);
     if (s.code() == Status::Code::kCorruption) {

@@ -90,6 +90,12 @@ struct StoreOptions {
   // "adbmul-001<ext>" ... as the original lays them out; existing files win over N.
   uint32_t partitions = 1;
   bool read_only = false;
+  // A hash or tree file left open (StoreOpenReport::unclean) is emptied
+  // before Kyoto Cabinet opens it, instead of repaired by it: for a caller
+  // that rebuilds such partitions from its update log anyway. Kyoto
+  // Cabinet's repair reads every record through its memory map, and a file
+  // cut short by a crash or a full disk made it die of SIGBUS there.
+  bool empty_left_open = false;
 };
 
 // What opening a store found, for the caller's crash recovery (the update log
