@@ -66,6 +66,8 @@ constexpr CommandSpec kCommands[] = {
     {"randomkey", 1, RandomKey, kCmdIterNext, kNoKey},
     {"rename", 3, Rename, kCmdPut, kTwoKeys},
     {"renamenx", 3, RenameNx, kCmdPutKeep, kTwoKeys},
+    {"replicaof", 3, ReplicaOf, kCmdSetMst, kNoKey},
+    {"role", 1, Role, kCmdStat, kNoKey},
     {"save", 1, Save, kCmdSync, kNoKey, false, false, /*no_multi=*/true},
     {"scan", -2, Scan, kCmdIterNext, kNoKey, false, /*off_loop=*/true},
     {"select", 2, Select, 0, kNoKey},
@@ -73,12 +75,14 @@ constexpr CommandSpec kCommands[] = {
     {"setex", 4, SetEx, kCmdPut, kOneKey},
     {"setnx", 3, SetNx, kCmdPutKeep, kOneKey},
     {"setrange", 4, SetRange, kCmdPut, kOneKey},
+    {"slaveof", 3, ReplicaOf, kCmdSetMst, kNoKey},
     {"strlen", 2, StrLen, kCmdVsiz, kOneKey},
     {"time", 1, Time, 0, kNoKey},
     {"ttl", 2, Ttl, kCmdGet, kOneKey},
     {"type", 2, Type, kCmdGet, kOneKey},
     {"unlink", -2, Del, kCmdOut, kAllKeys},
     {"unwatch", 1, Unwatch, 0, kNoKey},
+    {"wait", 3, Wait, 0, kNoKey},
     {"watch", -2, Watch, 0, kAllKeys},
 };
 

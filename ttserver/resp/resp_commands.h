@@ -46,6 +46,10 @@ struct Client {
   // bounded by --max-value.
   std::unordered_map<std::string, WatchedKey> watched;
   size_t watched_bytes = 0;
+  // The timestamp of this connection's last write, or a later one (the
+  // newest record's when the write did not say which was its own): WAIT
+  // counts the slaves that have acknowledged it. 0 before any write.
+  uint64_t last_write_ts = 0;
 };
 
 // What a command asks of its session once its reply is in `out`.
@@ -57,6 +61,9 @@ struct Outcome {
   };
   Kind kind = Kind::kReply;
   ProtocolSession::DeferredWork work;
+  // kDeferred: `work` writes (its records count as the connection's last
+  // write once it has returned).
+  bool writes = false;
 };
 
 // Runs the command `args` (args[0] is its name, in any case; args is not

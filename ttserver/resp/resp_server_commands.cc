@@ -101,7 +101,7 @@ Outcome Hello(Call& call) {
   AppendBulk(out, "mode");
   AppendBulk(out, "standalone");
   AppendBulk(out, "role");
-  AppendBulk(out, "master");
+  AppendBulk(out, call.context.master->Get().host.empty() ? "master" : "replica");
   AppendBulk(out, "modules");
   AppendArrayHeader(out, 0);
   return {};

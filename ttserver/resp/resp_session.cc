@@ -29,6 +29,11 @@ ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consum
                                              std::string* out) {
   *consumed = 0;
   mid_request_ = false;
+  if (deferred_writes_) {
+    // The deferred write has returned: its records are all at or before the newest.
+    client_.last_write_ts = std::max(client_.last_write_ts, context_->engine->LastTimestamp());
+    deferred_writes_ = false;
+  }
   const size_t out_at_entry = out->size();
   while (*consumed < in.size() && out->size() - out_at_entry < kReplyBatchBytes) {
     const std::string_view rest = in.substr(*consumed);
@@ -71,6 +76,7 @@ ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consum
     if (outcome.kind == resp::Outcome::Kind::kClose) return Result::kClose;
     if (outcome.kind == resp::Outcome::Kind::kDeferred) {
       deferred_ = std::move(outcome.work);
+      deferred_writes_ = outcome.writes;
       return Result::kDeferred;
     }
   }

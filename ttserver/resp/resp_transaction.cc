@@ -197,6 +197,7 @@ Outcome Exec(Call& call) {
   }
   Outcome outcome;
   outcome.kind = Outcome::Kind::kDeferred;
+  outcome.writes = true;
   // `keys` view the transaction's words, which the work keeps alive.
   outcome.work = [context = &call.context, copy = client, transaction, whole_database,
                   keys = std::move(keys)]() mutable {
