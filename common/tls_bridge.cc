@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/socket_address.h"
 
 namespace tt {
 
@@ -28,16 +29,10 @@ constexpr size_t kBridgeHighWater = 256 * 1024;
 // linger for a peer that does not read).
 constexpr int kCloseLingerS = 10;
 
-std::string PeerAddress(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      addr.sin_family != AF_INET) {
-    return "fd " + std::to_string(fd);
-  }
-  char text[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+// The peer's address for log lines ("fd N" when it has none).
+std::string LogAddress(int fd) {
+  std::string address = PeerAddress(fd);
+  return address.empty() ? "fd " + std::to_string(fd) : address;
 }
 
 // Why the TLS bufferevent failed: OpenSSL's reasons (and, when a client
@@ -84,7 +79,7 @@ bool TlsBridge::Start(event_base* base, SSL* ssl, Role role, int tls_fd, int pla
                       OnDone on_done, OnHandshakeFailure on_handshake_failure) {
   on_done_ = std::move(on_done);
   on_handshake_failure_ = std::move(on_handshake_failure);
-  peer_ = PeerAddress(tls_fd);
+  peer_ = LogAddress(tls_fd);
   handshake_done_ = role == Role::kConnected;
   int one = 1;
   setsockopt(tls_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

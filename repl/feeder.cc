@@ -19,6 +19,7 @@
 #include "common/coding.h"
 #include "common/commands.h"
 #include "common/logging.h"
+#include "common/socket_address.h"
 #include "ulog/checkpoint.h"
 #include "ulog/ulog_reader.h"
 
@@ -85,25 +86,10 @@ constexpr int kAckPollMs = 10;
 // Bytes of acknowledgements read at a time (an acknowledgement is 9 bytes).
 constexpr size_t kMaxPendingAckBytes = 9 * 1024;
 
-std::string PeerAddress(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (addr.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
-  }
-  if (addr.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    port = ntohs(in6->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
-  }
-  return "local";
+// The peer's address for stat ("local" when it has none).
+std::string StreamAddress(int fd) {
+  std::string address = PeerAddress(fd);
+  return address.empty() ? "local" : address;
 }
 
 }  // namespace
@@ -155,7 +141,7 @@ void Feeder::Start(int fd, std::string preamble, uint64_t start_ts, uint32_t sla
   auto slave = std::make_unique<Slave>();
   Slave* raw = slave.get();
   raw->sid = slave_sid;
-  raw->address = PeerAddress(fd);
+  raw->address = StreamAddress(fd);
   raw->extended = extended;
   raw->next_ts = start_ts;
   // It asked for start_ts: it holds everything before (its saved position).

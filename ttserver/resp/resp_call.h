@@ -3,7 +3,8 @@
 // error replies and helpers the command groups share, and every command's
 // handler, by group (resp_string_commands.cc, resp_key_commands.cc,
 // resp_scan_commands.cc, resp_info.cc, resp_admin_commands.cc,
-// resp_server_commands.cc, resp_replication.cc, resp_transaction.cc; the table is in
+// resp_server_commands.cc, resp_client_commands.cc, resp_replication.cc,
+// resp_transaction.cc; the table is in
 // resp_commands.cc).
 #pragma once
 
@@ -235,7 +236,16 @@ Outcome ReplicaOf(Call& call);
 Outcome Role(Call& call);
 Outcome Wait(Call& call);
 
+// The connection: CLIENT and RESET (resp_client_commands.cc).
+Outcome ClientCommand(Call& call);
+Outcome Reset(Call& call);
+// True if `name` may name a connection (HELLO SETNAME, CLIENT SETNAME);
+// false with Redis's error replied.
+bool ValidClientName(Call& call, std::string_view name);
+
 // Transactions (resp_transaction.cc).
+// Ends the client's MULTI state and its watches (DISCARD, RESET).
+void EndTransaction(Client& client);
 Outcome Discard(Call& call);
 Outcome Exec(Call& call);
 Outcome Multi(Call& call);

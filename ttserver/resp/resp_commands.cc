@@ -18,11 +18,12 @@ constexpr KeySpan kTwoKeys{1, 2, 1};
 constexpr KeySpan kAllKeys{1, -1, 1};
 constexpr KeySpan kKeyValuePairs{1, -1, 2};
 
-// The command table. MULTI, EXEC, DISCARD, WATCH and QUIT run at once even
+// The command table. MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once even
 // between MULTI and EXEC; every other command is queued then.
 constexpr CommandSpec kCommands[] = {
     {"append", 3, Append, kCmdPutCat, kOneKey},
     {"bgsave", -1, BgSave, kCmdSync, kNoKey},
+    {"client", -2, ClientCommand, 0, kNoKey},
     {"command", -1, Command, 0, kNoKey},
     {"config", -2, Config, kCmdStat, kNoKey},
     {"copy", -3, Copy, kCmdPut, kTwoKeys},
@@ -67,6 +68,7 @@ constexpr CommandSpec kCommands[] = {
     {"rename", 3, Rename, kCmdPut, kTwoKeys},
     {"renamenx", 3, RenameNx, kCmdPutKeep, kTwoKeys},
     {"replicaof", 3, ReplicaOf, kCmdSetMst, kNoKey},
+    {"reset", 1, Reset, 0, kNoKey},
     {"role", 1, Role, kCmdStat, kNoKey},
     {"save", 1, Save, kCmdSync, kNoKey, false, false, /*no_multi=*/true},
     {"scan", -2, Scan, kCmdIterNext, kNoKey, false, /*off_loop=*/true},
@@ -89,7 +91,7 @@ constexpr CommandSpec kCommands[] = {
 // The commands that run at once between MULTI and EXEC (Redis's list).
 bool RunsInMulti(const CommandSpec& spec) {
   return spec.handler == Exec || spec.handler == Discard || spec.handler == Multi ||
-         spec.handler == Watch || spec.handler == Quit;
+         spec.handler == Watch || spec.handler == Quit || spec.handler == Reset;
 }
 
 // Redis's reply to a command it does not know: the name and the start of

@@ -36,7 +36,16 @@ struct WatchedKey {
 // A connection's state that commands read and change.
 struct Client {
   uint64_t id = 0;   // unique within the process (HELLO's id)
-  std::string name;  // HELLO SETNAME
+  std::string name;  // HELLO SETNAME, CLIENT SETNAME
+  // For CLIENT INFO: the socket, its peer's and its own address ("" when
+  // not TCP/IP), and when the connection began (UNIX ms).
+  int fd = -1;
+  std::string addr;
+  std::string laddr;
+  int64_t created_ms = 0;
+  // CLIENT REPLY: OFF sends no reply until ON; SKIP none to the next command.
+  bool reply_off = false;
+  bool skip_next_reply = false;
   // Between MULTI and EXEC/DISCARD: the commands queued, each its words.
   bool in_multi = false;
   std::vector<std::vector<std::string>> queued;

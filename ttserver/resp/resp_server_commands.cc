@@ -80,12 +80,7 @@ Outcome Hello(Call& call) {
     }
   }
   if (name) {
-    for (char c : *name) {
-      if (c < '!' || c > '~') {
-        call.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-        return {};
-      }
-    }
+    if (!ValidClientName(call, *name)) return {};
     call.client.name = std::string(*name);
   }
   std::string* out = call.out;

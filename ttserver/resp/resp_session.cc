@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/socket_address.h"
+#include "ttserver/resp/resp_call.h"
 #include "ttserver/wire_protocol.h"
 
 namespace tt {
@@ -23,6 +25,10 @@ size_t MaxBulk(const Limits& limits) {
 RespSession::RespSession(ServerContext* context, int fd)
     : context_(context), fd_(fd), parser_(MaxBulk(context->limits)) {
   client_.id = resp::NextClientId();
+  client_.fd = fd;
+  client_.addr = PeerAddress(fd);
+  client_.laddr = LocalAddress(fd);
+  client_.created_ms = resp::NowMs();
 }
 
 ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consumed,
@@ -72,9 +78,20 @@ ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consum
     }
     *consumed += used;
     if (parser_.args().empty()) continue;  // "*0", "*-1" or a blank inline line: nothing to run
+    // CLIENT REPLY: a command's reply is dropped after SKIP or while OFF.
+    const bool skip = std::exchange(client_.skip_next_reply, false);
+    const size_t reply_at = out->size();
     resp::Outcome outcome = resp::RunCommand(*context_, client_, parser_.args(), out);
+    const bool silent = skip || client_.reply_off;
+    if (silent) out->resize(reply_at);
     if (outcome.kind == resp::Outcome::Kind::kClose) return Result::kClose;
     if (outcome.kind == resp::Outcome::Kind::kDeferred) {
+      if (silent) {
+        outcome.work = [work = std::move(outcome.work)] {
+          work();
+          return std::string();
+        };
+      }
       deferred_ = std::move(outcome.work);
       deferred_writes_ = outcome.writes;
       return Result::kDeferred;

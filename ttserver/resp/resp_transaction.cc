@@ -111,6 +111,8 @@ std::string FailedReply(const Status& s) {
 
 }  // namespace
 
+void EndTransaction(Client& client) { TakeTransaction(client); }
+
 Outcome Multi(Call& call) {
   if (call.client.in_multi) {
     call.Error("ERR MULTI calls can not be nested");
