@@ -1,4 +1,4 @@
-// The printable address of a socket's peer, for logs and reports.
+// The printable addresses of a socket's ends, for logs and reports.
 #pragma once
 
 #include <string>
@@ -9,5 +9,7 @@ namespace tt {
 // "local" for a UNIX-domain peer (a socket pair included), "?" when it
 // cannot be known (the peer is gone, `fd` is not a socket).
 std::string PeerAddress(int fd);
+// The same for the socket's own end.
+std::string LocalAddress(int fd);
 
 }  // namespace tt

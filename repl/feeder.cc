@@ -169,8 +169,10 @@ void Feeder::Stop() {
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
+    waits_ended_ = true;
     slaves.swap(slaves_);
   }
+  ack_arrived_.notify_all();
   stop_.request_stop();
   if (stop_fd_ >= 0) {
     uint64_t one = 1;
@@ -282,6 +284,40 @@ void Feeder::NoteAck(Slave* slave, uint64_t ts) {
   ack.last_ack_unix = NowMicros() / 1e6;
   ack.address = slave->address;
   acks_dirty_ = true;
+  ack_arrived_.notify_all();
+}
+
+size_t Feeder::CountAcknowledged(uint64_t ts) const {
+  std::lock_guard lock(mu_);
+  return CountAcknowledgedLocked(ts);
+}
+
+size_t Feeder::CountAcknowledgedLocked(uint64_t ts) const {
+  size_t count = 0;
+  for (const auto& slave : slaves_) {
+    if (!slave->done && slave->extended && slave->acked_ts >= ts) ++count;
+  }
+  return count;
+}
+
+size_t Feeder::WaitAcknowledged(uint64_t ts, size_t count,
+                                std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::unique_lock lock(mu_);
+  auto enough = [&] { return waits_ended_ || CountAcknowledgedLocked(ts) >= count; };
+  if (deadline) {
+    ack_arrived_.wait_until(lock, *deadline, enough);
+  } else {
+    ack_arrived_.wait(lock, enough);
+  }
+  return CountAcknowledgedLocked(ts);
+}
+
+void Feeder::EndWaits() {
+  {
+    std::lock_guard lock(mu_);
+    waits_ended_ = true;
+  }
+  ack_arrived_.notify_all();
 }
 
 void Feeder::SaveRegistry(bool now) {

@@ -43,12 +43,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -140,6 +143,19 @@ class Feeder {
   // there is none. Update-log retention keeps every file holding records at
   // or after it. Thread-safe.
   uint64_t OldestNeeded(double hold_s) const;
+  // How many slaves streaming now have acknowledged every record up to `ts`
+  // as applied (only our own slaves acknowledge: an original ttserver slave
+  // never counts). Thread-safe.
+  size_t CountAcknowledged(uint64_t ts) const;
+  // Waits until CountAcknowledged(ts) >= `count`, or until `deadline` has
+  // passed (never with no deadline), or until EndWaits() or Stop(); returns
+  // CountAcknowledged(ts) then (Redis's WAIT). Thread-safe.
+  size_t WaitAcknowledged(uint64_t ts, size_t count,
+                          std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Ends every WaitAcknowledged() now, and makes later ones return at once:
+  // a server that stops calls it before it waits for the threads that wait.
+  // Thread-safe; idempotent.
+  void EndWaits();
   // Ends every stream (a thread waiting for the log or for a slow slave
   // included) and waits for the threads. Thread-safe; idempotent.
   void Stop();
@@ -184,12 +200,16 @@ class Feeder {
   void SaveRegistry(bool now);
   // Joins the threads of streams that have ended. REQUIRES: mu_ held.
   void ReapLocked();
+  // CountAcknowledged(ts). REQUIRES: mu_ held.
+  size_t CountAcknowledgedLocked(uint64_t ts) const;
 
   const FeederOptions options_;
   std::stop_source stop_;  // ends the threads' waits for the log
   int stop_fd_ = -1;       // eventfd, readable once stopping: ends their waits for a socket
   mutable std::mutex mu_;
   bool stopped_ = false;                      // GUARDED_BY(mu_)
+  bool waits_ended_ = false;                  // GUARDED_BY(mu_): EndWaits() or Stop() was called
+  std::condition_variable ack_arrived_;       // notified on every acknowledgement and EndWaits()
   std::list<std::unique_ptr<Slave>> slaves_;  // GUARDED_BY(mu_)
   std::map<uint32_t, SlaveAck> acks_;         // GUARDED_BY(mu_): by slave id
   bool acks_dirty_ = false;                   // GUARDED_BY(mu_)

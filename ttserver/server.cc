@@ -486,6 +486,9 @@ Status Server::Stop() {
     tls_acceptor_.reset();
   }
   for (auto& worker : workers_) worker->Shutdown();
+  // A WAIT runs as a slow request until enough slaves acknowledge: end it,
+  // or Join() below would wait for it.
+  if (feeder_ != nullptr) feeder_->EndWaits();
   // Join() also waits for the slow requests still running on job threads
   // (optimize, copy, ...): they use the engine and the store closed below.
   for (auto& worker : workers_) worker->Join();

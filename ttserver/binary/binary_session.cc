@@ -7,6 +7,7 @@
 #include "common/tt_double.h"
 #include "engine/redo.h"
 #include "repl/feeder.h"
+#include "ttserver/replication_control.h"
 #include "ttserver/stat_report.h"
 #include "ttserver/wire_protocol.h"
 
@@ -251,10 +252,7 @@ ProtocolSession::Result BinarySession::Execute(const BinaryRequest& req, std::st
             return StatusReply(s.ok());
           });
     case kCmdSetMst:
-      if (!forbidden) {
-        context_->master->Set(std::string(req.text), req.int_arg, req.ts, req.opts);
-        LogInfo("replication master set to ", req.text, ":", req.int_arg);
-      }
+      if (!forbidden) SetReplicationMaster(*context_, req.text, req.int_arg, req.ts, req.opts);
       StatusByte(out, !forbidden);
       break;
     case kCmdRnum:

@@ -60,19 +60,33 @@ Status Call::Read(std::string_view key, const Engine::PayloadReader& reader, boo
 }
 
 Status Call::Mutate(std::string_view key, const Mutation& fn, ValueMeta* written) {
-  if (locked == nullptr) return engine().Mutate(key, Origin{}, fn, written);
-  return locked->Mutate(key, fn, written);
+  ValueMeta stored;
+  if (written == nullptr) written = &stored;
+  written->version = 0;
+  Status s = locked == nullptr ? engine().Mutate(key, Origin{}, fn, written)
+                               : locked->Mutate(key, fn, written);
+  NoteWrite(written->version);
+  return s;
 }
 
 Status Call::Put(std::string_view key, std::string_view value, const ValueMeta& meta) {
-  if (locked == nullptr) return engine().PutWithMeta(key, value, meta);
-  return locked->Set(key, value, meta);
+  ValueMeta written;
+  Status s = locked == nullptr ? engine().PutWithMeta(key, value, meta, Origin{}, &written)
+                               : locked->Set(key, value, meta);
+  NoteWrite(written.version);
+  return s;
 }
 
 Status Call::WithKeys(const std::vector<std::string_view>& keys,
                       const std::function<Status(Engine::LockedKeys&)>& fn) {
-  if (locked == nullptr) return engine().WithLockedKeys(keys, Origin{}, fn);
-  return fn(*locked);
+  Status s = locked == nullptr ? engine().WithLockedKeys(keys, Origin{}, fn) : fn(*locked);
+  NoteWrite();
+  return s;
+}
+
+void Call::NoteWrite(uint64_t version) {
+  if (version == 0) version = engine().LastTimestamp();
+  client.last_write_ts = std::max(client.last_write_ts, version);
 }
 
 Change ExpiryChange(const Current& current, int64_t expires_at) {

@@ -3,7 +3,8 @@
 // error replies and helpers the command groups share, and every command's
 // handler, by group (resp_string_commands.cc, resp_key_commands.cc,
 // resp_scan_commands.cc, resp_info.cc, resp_admin_commands.cc,
-// resp_server_commands.cc, resp_transaction.cc; the table is in
+// resp_server_commands.cc, resp_client_commands.cc, resp_replication.cc,
+// resp_transaction.cc; the table is in
 // resp_commands.cc).
 #pragma once
 
@@ -95,6 +96,9 @@ struct Call {
   // held keys (which include `keys`).
   Status WithKeys(const std::vector<std::string_view>& keys,
                   const std::function<Status(Engine::LockedKeys&)>& fn);
+  // Notes a write of this command in client.last_write_ts: `version` (its
+  // record's timestamp) or, when 0, the newest timestamp.
+  void NoteWrite(uint64_t version = 0);
 };
 
 using Handler = Outcome (*)(Call&);
@@ -217,7 +221,31 @@ Outcome Ping(Call& call);
 Outcome Quit(Call& call);
 Outcome Select(Call& call);
 
+// Replication (resp_replication.cc).
+// A slave streaming from this server now, as INFO and ROLE list it.
+struct StreamingSlave {
+  std::string ip;    // of its connection
+  std::string port;  // of its connection (not its listening port, which it does not tell)
+  // Update-log timestamp it acknowledged as applied, or was sent (an
+  // original ttserver slave does not acknowledge).
+  uint64_t offset = 0;
+  double lag_s = 0;  // SlaveReport::lag_s
+};
+std::vector<StreamingSlave> StreamingSlaves(ServerContext& context);
+Outcome ReplicaOf(Call& call);
+Outcome Role(Call& call);
+Outcome Wait(Call& call);
+
+// The connection: CLIENT and RESET (resp_client_commands.cc).
+Outcome ClientCommand(Call& call);
+Outcome Reset(Call& call);
+// True if `name` may name a connection (HELLO SETNAME, CLIENT SETNAME);
+// false with Redis's error replied.
+bool ValidClientName(Call& call, std::string_view name);
+
 // Transactions (resp_transaction.cc).
+// Ends the client's MULTI state and its watches (DISCARD, RESET).
+void EndTransaction(Client& client);
 Outcome Discard(Call& call);
 Outcome Exec(Call& call);
 Outcome Multi(Call& call);

@@ -18,11 +18,12 @@ constexpr KeySpan kTwoKeys{1, 2, 1};
 constexpr KeySpan kAllKeys{1, -1, 1};
 constexpr KeySpan kKeyValuePairs{1, -1, 2};
 
-// The command table. MULTI, EXEC, DISCARD, WATCH and QUIT run at once even
+// The command table. MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once even
 // between MULTI and EXEC; every other command is queued then.
 constexpr CommandSpec kCommands[] = {
     {"append", 3, Append, kCmdPutCat, kOneKey},
     {"bgsave", -1, BgSave, kCmdSync, kNoKey},
+    {"client", -2, ClientCommand, 0, kNoKey},
     {"command", -1, Command, 0, kNoKey},
     {"config", -2, Config, kCmdStat, kNoKey},
     {"copy", -3, Copy, kCmdPut, kTwoKeys},
@@ -66,6 +67,9 @@ constexpr CommandSpec kCommands[] = {
     {"randomkey", 1, RandomKey, kCmdIterNext, kNoKey},
     {"rename", 3, Rename, kCmdPut, kTwoKeys},
     {"renamenx", 3, RenameNx, kCmdPutKeep, kTwoKeys},
+    {"replicaof", 3, ReplicaOf, kCmdSetMst, kNoKey},
+    {"reset", 1, Reset, 0, kNoKey},
+    {"role", 1, Role, kCmdStat, kNoKey},
     {"save", 1, Save, kCmdSync, kNoKey, false, false, /*no_multi=*/true},
     {"scan", -2, Scan, kCmdIterNext, kNoKey, false, /*off_loop=*/true},
     {"select", 2, Select, 0, kNoKey},
@@ -73,19 +77,21 @@ constexpr CommandSpec kCommands[] = {
     {"setex", 4, SetEx, kCmdPut, kOneKey},
     {"setnx", 3, SetNx, kCmdPutKeep, kOneKey},
     {"setrange", 4, SetRange, kCmdPut, kOneKey},
+    {"slaveof", 3, ReplicaOf, kCmdSetMst, kNoKey},
     {"strlen", 2, StrLen, kCmdVsiz, kOneKey},
     {"time", 1, Time, 0, kNoKey},
     {"ttl", 2, Ttl, kCmdGet, kOneKey},
     {"type", 2, Type, kCmdGet, kOneKey},
     {"unlink", -2, Del, kCmdOut, kAllKeys},
     {"unwatch", 1, Unwatch, 0, kNoKey},
+    {"wait", 3, Wait, 0, kNoKey},
     {"watch", -2, Watch, 0, kAllKeys},
 };
 
 // The commands that run at once between MULTI and EXEC (Redis's list).
 bool RunsInMulti(const CommandSpec& spec) {
   return spec.handler == Exec || spec.handler == Discard || spec.handler == Multi ||
-         spec.handler == Watch || spec.handler == Quit;
+         spec.handler == Watch || spec.handler == Quit || spec.handler == Reset;
 }
 
 // Redis's reply to a command it does not know: the name and the start of

@@ -36,7 +36,16 @@ struct WatchedKey {
 // A connection's state that commands read and change.
 struct Client {
   uint64_t id = 0;   // unique within the process (HELLO's id)
-  std::string name;  // HELLO SETNAME
+  std::string name;  // HELLO SETNAME, CLIENT SETNAME
+  // For CLIENT INFO: the socket, its peer's and its own address ("" when
+  // not TCP/IP), and when the connection began (UNIX ms).
+  int fd = -1;
+  std::string addr;
+  std::string laddr;
+  int64_t created_ms = 0;
+  // CLIENT REPLY: OFF sends no reply until ON; SKIP none to the next command.
+  bool reply_off = false;
+  bool skip_next_reply = false;
   // Between MULTI and EXEC/DISCARD: the commands queued, each its words.
   bool in_multi = false;
   std::vector<std::vector<std::string>> queued;
@@ -46,6 +55,10 @@ struct Client {
   // bounded by --max-value.
   std::unordered_map<std::string, WatchedKey> watched;
   size_t watched_bytes = 0;
+  // The timestamp of this connection's last write, or a later one (the
+  // newest record's when the write did not say which was its own): WAIT
+  // counts the slaves that have acknowledged it. 0 before any write.
+  uint64_t last_write_ts = 0;
 };
 
 // What a command asks of its session once its reply is in `out`.
@@ -57,6 +70,9 @@ struct Outcome {
   };
   Kind kind = Kind::kReply;
   ProtocolSession::DeferredWork work;
+  // kDeferred: `work` writes (its records count as the connection's last
+  // write once it has returned).
+  bool writes = false;
 };
 
 // Runs the command `args` (args[0] is its name, in any case; args is not

@@ -12,7 +12,6 @@
 
 #include "common/clock.h"
 #include "common/commands.h"
-#include "repl/feeder.h"
 #include "ttserver/resp/resp_call.h"
 #include "ttserver/resp/resp_reply.h"
 #include "ttserver/resp/resp_state.h"
@@ -109,22 +108,14 @@ void ReplicationSection(ServerContext& context, Fields* out) {
     // Positions are update-log timestamps (µs), not byte offsets.
     Field(out, "slave_repl_offset", context.replica->rts.load());
   }
-  std::vector<SlaveReport> slaves;
-  if (context.feeder != nullptr) {
-    for (SlaveReport& report : context.feeder->Slaves(kSlaveReportForgetS)) {
-      if (report.connected) slaves.push_back(std::move(report));
-    }
-  }
+  const std::vector<StreamingSlave> slaves = StreamingSlaves(context);
   Field(out, "connected_slaves", slaves.size());
   for (size_t i = 0; i < slaves.size(); ++i) {
-    const SlaveReport& report = slaves[i];
-    const size_t colon = report.address.rfind(':');
-    std::string line = "ip=" + report.address.substr(0, colon) + ",port=" +
-                       (colon == std::string::npos ? "" : report.address.substr(colon + 1)) +
-                       ",state=online,offset=" +
-                       std::to_string(report.acknowledges ? report.acked_ts : report.sent_ts) +
-                       ",lag=" + std::to_string(static_cast<uint64_t>(report.lag_s));
-    Field(out, "slave" + std::to_string(i), line);
+    const StreamingSlave& slave = slaves[i];
+    Field(out, "slave" + std::to_string(i),
+          "ip=" + slave.ip + ",port=" + slave.port +
+              ",state=online,offset=" + std::to_string(slave.offset) +
+              ",lag=" + std::to_string(static_cast<uint64_t>(slave.lag_s)));
   }
   Field(out, "master_repl_offset", context.engine->LastTimestamp());
 }

@@ -207,11 +207,13 @@ Outcome Flush(Call& call) {
   call.stats().CountCommand(kCmdVanish);
   if (call.locked != nullptr) {  // inside EXEC, which holds every key for it
     Status s = call.locked->Vanish();
+    call.NoteWrite();
     s.ok() ? AppendSimple(call.out, "OK") : call.Failed(s);
     return {};
   }
   Outcome outcome;
   outcome.kind = Outcome::Kind::kDeferred;
+  outcome.writes = true;
   outcome.work = [engine = call.context.engine, name = std::string(call.spec.name)] {
     Status s = engine->Vanish();
     std::string reply;

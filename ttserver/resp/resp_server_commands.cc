@@ -80,12 +80,7 @@ Outcome Hello(Call& call) {
     }
   }
   if (name) {
-    for (char c : *name) {
-      if (c < '!' || c > '~') {
-        call.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-        return {};
-      }
-    }
+    if (!ValidClientName(call, *name)) return {};
     call.client.name = std::string(*name);
   }
   std::string* out = call.out;
@@ -101,7 +96,7 @@ Outcome Hello(Call& call) {
   AppendBulk(out, "mode");
   AppendBulk(out, "standalone");
   AppendBulk(out, "role");
-  AppendBulk(out, "master");
+  AppendBulk(out, call.context.master->Get().host.empty() ? "master" : "replica");
   AppendBulk(out, "modules");
   AppendArrayHeader(out, 0);
   return {};

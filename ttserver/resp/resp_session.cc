@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/peer_address.h"
+#include "ttserver/resp/resp_call.h"
 #include "ttserver/wire_protocol.h"
 
 namespace tt {
@@ -23,12 +25,21 @@ size_t MaxBulk(const Limits& limits) {
 RespSession::RespSession(ServerContext* context, int fd)
     : context_(context), fd_(fd), parser_(MaxBulk(context->limits)) {
   client_.id = resp::NextClientId();
+  client_.fd = fd;
+  client_.addr = PeerAddress(fd);
+  client_.laddr = LocalAddress(fd);
+  client_.created_ms = resp::NowMs();
 }
 
 ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consumed,
                                              std::string* out) {
   *consumed = 0;
   mid_request_ = false;
+  if (deferred_writes_) {
+    // The deferred write has returned: its records are all at or before the newest.
+    client_.last_write_ts = std::max(client_.last_write_ts, context_->engine->LastTimestamp());
+    deferred_writes_ = false;
+  }
   const size_t out_at_entry = out->size();
   while (*consumed < in.size() && out->size() - out_at_entry < kReplyBatchBytes) {
     const std::string_view rest = in.substr(*consumed);
@@ -67,10 +78,22 @@ ProtocolSession::Result RespSession::Process(std::string_view in, size_t* consum
     }
     *consumed += used;
     if (parser_.args().empty()) continue;  // "*0", "*-1" or a blank inline line: nothing to run
+    // CLIENT REPLY: a command's reply is dropped after SKIP or while OFF.
+    const bool skip = std::exchange(client_.skip_next_reply, false);
+    const size_t reply_at = out->size();
     resp::Outcome outcome = resp::RunCommand(*context_, client_, parser_.args(), out);
+    const bool silent = skip || client_.reply_off;
+    if (silent) out->resize(reply_at);
     if (outcome.kind == resp::Outcome::Kind::kClose) return Result::kClose;
     if (outcome.kind == resp::Outcome::Kind::kDeferred) {
+      if (silent) {
+        outcome.work = [work = std::move(outcome.work)] {
+          work();
+          return std::string();
+        };
+      }
       deferred_ = std::move(outcome.work);
+      deferred_writes_ = outcome.writes;
       return Result::kDeferred;
     }
   }

@@ -27,6 +27,7 @@ class RespSession : public ProtocolSession {
   resp::RequestParser parser_;
   resp::Client client_;
   DeferredWork deferred_;  // of the request Process() stopped after (FLUSHALL)
+  bool deferred_writes_ = false;  // that request writes: note its records at the next Process()
   bool mid_request_ = false;
 };
 

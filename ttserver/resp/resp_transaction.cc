@@ -111,6 +111,8 @@ std::string FailedReply(const Status& s) {
 
 }  // namespace
 
+void EndTransaction(Client& client) { TakeTransaction(client); }
+
 Outcome Multi(Call& call) {
   if (call.client.in_multi) {
     call.Error("ERR MULTI calls can not be nested");
@@ -197,6 +199,7 @@ Outcome Exec(Call& call) {
   }
   Outcome outcome;
   outcome.kind = Outcome::Kind::kDeferred;
+  outcome.writes = true;
   // `keys` view the transaction's words, which the work keeps alive.
   outcome.work = [context = &call.context, copy = client, transaction, whole_database,
                   keys = std::move(keys)]() mutable {
