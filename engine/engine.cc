@@ -72,8 +72,8 @@ size_t Engine::StripeIndex(std::string_view key) {
   return std::hash<std::string_view>{}(key) % kStripes;
 }
 
-Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* expired) {
-  if (expired != nullptr) *expired = false;
+Status Engine::ReadUnexpired(std::string_view key, const PayloadReader& reader, bool* expired) {
+  *expired = false;
   Status unwrap;
   bool live = false;
   Status s = store_->Read(key, [&](std::string_view stored) {
@@ -81,30 +81,28 @@ Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* exp
     std::string_view payload;
     unwrap = Unwrap(key, stored, &meta, &payload);
     live = unwrap.ok() && !IsExpired(meta, NowSeconds());
-    if (live) reader(payload, meta);
+    if (live && reader) reader(payload, meta);
   });
   if (!s.ok()) return s;
   if (!unwrap.ok()) return unwrap;
   if (!live) {
-    if (expired != nullptr) *expired = true;
-    PurgeIfExpired(key);
+    *expired = true;
     return Status::NotFound();
   }
   return Status::Ok();
 }
 
+Status Engine::Read(std::string_view key, const PayloadReader& reader, bool* expired) {
+  bool found_expired = false;
+  Status s = ReadUnexpired(key, reader, &found_expired);
+  if (found_expired) PurgeIfExpired(key);
+  if (expired != nullptr) *expired = found_expired;
+  return s;
+}
+
 Status Engine::CheckLive(std::string_view key) {
-  Status unwrap;
-  bool live = false;
-  Status s = store_->Read(key, [&](std::string_view stored) {
-    ValueMeta meta;
-    std::string_view payload;
-    unwrap = Unwrap(key, stored, &meta, &payload);
-    live = unwrap.ok() && !IsExpired(meta, NowSeconds());
-  });
-  if (!s.ok()) return s;
-  if (!unwrap.ok()) return unwrap;
-  return live ? Status::Ok() : Status::NotFound();
+  bool expired = false;
+  return ReadUnexpired(key, nullptr, &expired);
 }
 
 Status Engine::Get(std::string_view key, std::string* payload, ValueMeta* meta) {
@@ -440,16 +438,17 @@ bool Engine::PurgeIfExpired(std::string_view key) {
   return true;
 }
 
-void Engine::ScheduleLocked(std::string_view key, int64_t expires_at) {
+bool Engine::ScheduleLocked(std::string_view key, int64_t expires_at) {
   ExpirySchedule& schedule = schedules_[StripeIndex(key)];
   if (!schedule.Holds(key)) {
     if (scheduled_.load(std::memory_order_relaxed) >= schedule_max_) {
       unscheduled_writes_.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return false;
     }
     scheduled_.fetch_add(1, std::memory_order_relaxed);
   }
   schedule.Note(key, expires_at);
+  return true;
 }
 
 void Engine::ClearSchedulesLocked() {
@@ -518,11 +517,7 @@ uint64_t Engine::SweepExpired(const std::function<bool()>& stop) {
       std::lock_guard lock(StripeOf(k));
       // A key held already was noted by a write, newer than what was read here.
       if (schedules_[StripeIndex(k)].Holds(k)) continue;
-      if (scheduled_.load(std::memory_order_relaxed) >= schedule_max_) {
-        left_unscheduled = true;
-        continue;
-      }
-      ScheduleLocked(k, expires_at);
+      if (!ScheduleLocked(k, expires_at)) left_unscheduled = true;
     }
   }
   // A value with an expiry left out of the schedules keeps the sweep going;

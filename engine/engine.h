@@ -299,6 +299,9 @@ class Engine {
   // that. Returns `failure`. REQUIRES: the key's stripe is held.
   Status Compensate(std::string_view key, const Origin& origin, const Status& failure);
 
+  // Read without the purge: `reader` (if not null) gets an unexpired value;
+  // NotFound otherwise, with *expired true when an expired value is stored.
+  Status ReadUnexpired(std::string_view key, const PayloadReader& reader, bool* expired);
   // Holds every stripe (whole-database operations), in a fixed order.
   class AllStripesLock {
    public:
@@ -326,9 +329,10 @@ class Engine {
   std::array<ExpirySchedule, kStripes> schedules_;
   std::atomic<size_t> scheduled_{0};
   size_t schedule_max_;
-  // Notes `key`'s expiry in its stripe's schedule, unless the schedule is
-  // full (then counts an unscheduled write). REQUIRES: the key's stripe is held.
-  void ScheduleLocked(std::string_view key, int64_t expires_at);
+  // Notes `key`'s expiry in its stripe's schedule and returns true, unless
+  // the schedules are full (then counts an unscheduled write and returns
+  // false). REQUIRES: the key's stripe is held.
+  bool ScheduleLocked(std::string_view key, int64_t expires_at);
   // Empties every schedule (the database was cleared); a later sweep finds
   // whatever a partly failed clear left. REQUIRES: every stripe is held.
   void ClearSchedulesLocked();

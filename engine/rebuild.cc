@@ -61,16 +61,20 @@ Status OpenStoreOrMoveAsideDamage(const StoreOptions& options, const std::string
   // opens, so this ends after at most one pass per partition. A pass that
   // fails has repaired and closed the partitions before the damaged one, so
   // what it found left open is remembered.
+  // Why the log cannot rebuild a partition; "" when it can.
+  std::string gap;
+  if (ulog_dir.empty()) {
+    gap = "there is no update log (-ulog) to rebuild it from";
+  } else {
+    Status found = FindLogGapAfterBase(ulog_dir, /*log_from_start_suffices=*/false, &gap);
+    if (!found.ok()) gap = found.ToString();
+  }
   // With a log that can rebuild them, partitions left open are emptied
   // before Kyoto Cabinet opens them rather than repaired by it (the server
   // empties and rebuilds them from the log either way; the repair can crash
   // on a file a crash cut short).
   StoreOptions open_options = options;
-  if (!ulog_dir.empty() && !options.read_only) {
-    std::string gap;
-    open_options.empty_left_open =
-        FindLogGapAfterBase(ulog_dir, /*log_from_start_suffices=*/false, &gap).ok() && gap.empty();
-  }
+  open_options.empty_left_open = gap.empty() && !options.read_only;
   for (;;) {
     StoreOpenReport report;
     Status s = OpenStore(open_options, store, &report);
@@ -85,13 +89,6 @@ Status OpenStoreOrMoveAsideDamage(const StoreOptions& options, const std::string
       return s;
     }
     if (report.damaged < 0) return s;
-    std::string gap;
-    if (ulog_dir.empty()) {
-      gap = "there is no update log (-ulog) to rebuild it from";
-    } else {
-      Status found = FindLogGapAfterBase(ulog_dir, /*log_from_start_suffices=*/false, &gap);
-      if (!found.ok()) gap = found.ToString();
-    }
     if (!gap.empty()) {
       return Status::Corruption(s.message() + ", and it cannot be rebuilt: " + gap + ". Restore " +
                                 report.damaged_path +
